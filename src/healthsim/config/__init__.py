@@ -1,0 +1,23 @@
+"""Scenario files -> validated, frozen configuration (the only place that reads files)."""
+
+from healthsim.config.loader import (
+    ScenarioError,
+    load_scenario,
+    resolve_path,
+    scenario_to_toml,
+    shipped_scenarios,
+    validate,
+    with_overrides,
+)
+from healthsim.config.schema import Scenario
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "resolve_path",
+    "scenario_to_toml",
+    "shipped_scenarios",
+    "validate",
+    "with_overrides",
+]

@@ -1,0 +1,265 @@
+"""Read scenario files: TOML, ``extends`` chains, network files, overrides, validation.
+
+This is the only module that reads scenario and network files. Every failure becomes a
+:class:`ScenarioError` naming the file, the key path and what is allowed, so the CLI can
+print one clear line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from healthsim.config.schema import Scenario
+
+SHIPPED_PACKAGE = "healthsim.scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with the file and key path at fault."""
+
+    def __init__(self, file: str | Path | None, key: str | None, message: str) -> None:
+        self.file = str(file) if file is not None else None
+        self.key = key or None
+        self.message = message
+        where = ": ".join(p for p in (self.file, self.key) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+# --------------------------------------------------------------------------------------
+# Finding files
+# --------------------------------------------------------------------------------------
+
+
+def shipped_dir() -> Path:
+    """Folder holding the scenarios installed with the package."""
+    return Path(str(resources.files(SHIPPED_PACKAGE)))
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Shipped scenario names mapped to their files, sorted by name."""
+    return {p.stem: p for p in sorted(shipped_dir().glob("*.toml"))}
+
+
+def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
+    """Find a scenario file from a path or a shipped scenario's name.
+
+    A path is taken relative to ``relative_to`` (the folder of the file that names it) or
+    the working directory; a bare name such as ``blame_focused`` is looked up among the
+    shipped scenarios.
+    """
+    ref_path = Path(ref)
+    candidates = []
+    if relative_to is not None and not ref_path.is_absolute():
+        candidates.append(relative_to / ref_path)
+    candidates.append(ref_path)
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    name = ref_path.name.removesuffix(".toml")
+    shipped = shipped_scenarios()
+    if name in shipped and (ref_path.parent == Path(".") or not ref_path.exists()):
+        return shipped[name]
+    hint = difflib.get_close_matches(name, list(shipped), n=1)
+    extra = f"; did you mean the shipped scenario '{hint[0]}'?" if hint else ""
+    raise ScenarioError(ref, None, f"no such scenario file or shipped scenario{extra}")
+
+
+# --------------------------------------------------------------------------------------
+# Reading and merging
+# --------------------------------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, None, f"malformed TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(path, None, f"cannot read file: {exc.strerror}") from None
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into ``base``: tables merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _raw_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Path]:
+    """Read a file and everything it extends, merged; returns the data and the file."""
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(chain[-1], "extends", f"cycle of extends: {cycle}")
+    data = _read_toml(path)
+    parent_ref = data.get("extends")
+    if parent_ref is None:
+        return data, path
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(path, "extends", "must be a file path or a shipped scenario name")
+    try:
+        parent_path = resolve_path(parent_ref, path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError(path, "extends", f"'{parent_ref}': {exc.message}") from None
+    parent, _ = _raw_with_extends(parent_path, (*chain, path))
+    _make_network_paths_absolute(parent, parent_path.parent)
+    merged = deep_merge(parent, data)
+    return merged, path
+
+
+def _make_network_paths_absolute(data: dict[str, Any], folder: Path) -> None:
+    eco = data.get("economy")
+    if isinstance(eco, dict) and isinstance(eco.get("network_file"), str):
+        p = Path(eco["network_file"])
+        if not p.is_absolute():
+            eco["network_file"] = str((folder / p).resolve())
+
+
+# --------------------------------------------------------------------------------------
+# Validation errors -> one line
+# --------------------------------------------------------------------------------------
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names allowed at a location of the schema (for unknown-key messages)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        nxt = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if nxt is None:
+            # tuples of models
+            for a in args:
+                inner = getattr(a, "__args__", ())
+                nxt = next(
+                    (c for c in inner if isinstance(c, type) and issubclass(c, BaseModel)), None
+                )
+                if nxt:
+                    break
+        if nxt is None:
+            return []
+        current = nxt
+    return list(getattr(current, "model_fields", {}))
+
+
+def _format_validation_error(exc: ValidationError, file: Path | str | None) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = tuple(err.get("loc", ()))
+    key = ".".join(str(p) for p in loc)
+    etype = err.get("type", "")
+    if etype == "extra_forbidden":
+        allowed = _allowed_keys(Scenario, loc)
+        bad = str(loc[-1]) if loc else ""
+        hint = difflib.get_close_matches(bad, allowed, n=1)
+        msg = "unknown key"
+        if hint:
+            msg += f"; did you mean '{hint[0]}'?"
+        if allowed:
+            msg += f" Allowed here: {', '.join(allowed)}"
+        return ScenarioError(file, key, msg)
+    msg = err.get("msg", "invalid value")
+    if "input" in err and etype not in ("missing",) and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    more = len(exc.errors()) - 1
+    if more:
+        msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
+    return ScenarioError(file, key, msg)
+
+
+def validate(data: Mapping[str, Any], file: Path | str | None = None) -> Scenario:
+    """Validate a merged mapping into a frozen :class:`Scenario`."""
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _format_validation_error(exc, file) from None
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------
+
+
+def load_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, merge and validate a scenario file (or shipped scenario name).
+
+    Args:
+        ref: a path to a TOML file, or the name of a shipped scenario.
+        overrides: values that replace the file's, by dotted key path
+            (``{"regime.communication.blame_intensity": 0.9}``).
+
+    Returns:
+        The validated, frozen scenario. A network file it names is read here, and its
+        trusts and links are written into ``economy.trusts`` and ``economy.links`` so
+        the scenario is self-contained.
+
+    Raises:
+        ScenarioError: naming the file, key path and problem.
+    """
+    from healthsim.config.network_file import read_network_file
+
+    path = resolve_path(ref)
+    data, _ = _raw_with_extends(path)
+    _make_network_paths_absolute(data, path.parent)
+    data.pop("extends", None)
+    data["extends"] = None
+    if overrides:
+        data = apply_overrides_raw(data, overrides, path)
+    scenario = validate(data, path)
+    net = scenario.economy.network_file
+    if net is not None and not scenario.economy.links:
+        scenario = read_network_file(scenario, Path(net), path)
+    return scenario
+
+
+def apply_overrides_raw(
+    data: Mapping[str, Any], overrides: Mapping[str, Any], file: Path | str | None = None
+) -> dict[str, Any]:
+    """Set dotted (or ``__``-separated) key paths in a raw mapping."""
+    out = deep_merge({}, data)
+    for dotted, value in overrides.items():
+        parts = dotted.replace("__", ".").split(".")
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = {}
+                node[part] = nxt
+            elif not isinstance(nxt, dict):
+                raise ScenarioError(file, ".".join(parts[: i + 1]), "is a value, not a table")
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A copy of a scenario with some values replaced and everything re-validated."""
+    if not overrides:
+        return scenario
+    raw = scenario.model_dump(mode="json")
+    return validate(apply_overrides_raw(raw, overrides, "overrides"), "overrides")
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """The fully resolved scenario as TOML text (loading it gives the same scenario)."""
+    from healthsim.config.toml_writer import dumps
+
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data.pop("extends", None)
+    return dumps(data)

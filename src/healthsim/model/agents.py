@@ -1,0 +1,411 @@
+"""The organisations of the local economy, as Mesa agents (MODEL.md §2).
+
+Agents are handles onto the model's arrays that make the decisions: an inspectorate
+that inspects, an oversight body that escalates, supports, replaces boards and lets
+trusts go; trusts that plan their year and may reconfigure; commissioners and social
+care that set their budgets. The monthly arithmetic is vectorised in the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+from mesa import Agent
+from mesa.discrete_space import FixedAgent
+
+from healthsim.model import rules
+from healthsim.model.state import Rating, Rung, Support
+
+if TYPE_CHECKING:
+    from healthsim.model.economy import HealthEconomy
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What an inspection observed (C1, C3)."""
+
+    month: int
+    trust: int
+    services: tuple[int, ...]
+    observed: tuple[float, ...]
+    failing_observed: int  # sampled services observed below the bar
+    rating: Rating
+    failing_true: int  # services truly below the bar (all of them)
+    truly_failing: bool  # true quality fails the breadth rule
+
+    @property
+    def observed_mean(self) -> float:
+        return float(np.mean(self.observed))
+
+
+class Trust(FixedAgent):
+    """A provider trust: a handle on row ``index`` of the model's arrays."""
+
+    def __init__(self, model: HealthEconomy, index: int, trust_id: str, label: str, cell) -> None:
+        super().__init__(model)
+        self.index = index
+        self.trust_id = trust_id
+        self.label = label
+        self.cell = cell
+        self.next_inspection = None  # the pending scheduled inspection (a Mesa Event)
+        self.pending_review = None
+
+    # -- state, read from the arrays ------------------------------------------------
+    @property
+    def rung(self) -> Rung:
+        return Rung(int(self.model.s.rung[self.index]))
+
+    @property
+    def quality(self) -> float:
+        return float(self.model.s.quality[self.index].mean())
+
+    @property
+    def economy(self) -> int:
+        return int(self.model.s.economy[self.index])
+
+    # -- scheduled events (Mesa events call these bound methods) ----------------------
+    def scheduled_inspection(self) -> None:
+        """The inspectorate's routine visit is due."""
+        self.next_inspection = None
+        self.model.inspectorate.inspect(self, reason="scheduled")
+
+    def special_measures_review(self) -> None:
+        """An exit re-inspection is due while in special measures."""
+        self.pending_review = None
+        if self.model.s.rung[self.index] >= Rung.special_measures:
+            self.model.inspectorate.inspect(self, reason="review")
+
+    # -- decisions ------------------------------------------------------------------
+    def plan_year(self, required: float) -> None:
+        """Set this year's cost-improvement target: what the tariff asks, plus a push to
+        close any deficit (C10)."""
+        m, s, b = self.model, self.model.s, self.model.p.behaviour
+        i = self.index
+        margin = m.margin_12m[i]
+        target = required + b.deficit_push * max(0.0, -margin)
+        s.efficiency_target[i] = min(rules.MAX_EFFICIENCY_TARGET, max(0.0, target))
+        achieved = float(rules.efficiency_achieved(
+            s.efficiency_target[i], s.capability[i], b.efficiency_capacity, b.unsafe_cut_share))
+        s.efficiency_rate[i] = achieved
+        s.cut_excess[i] = max(0.0, achieved - b.efficiency_frontier)
+        if s.cut_excess[i] > 0:
+            # Unsafe cuts remove posts: the establishment falls with the excess cut.
+            s.establishment[i] *= 1.0 - 0.5 * s.cut_excess[i]
+
+    def consider_reconfiguration(self, supported: bool) -> None:
+        """Start a service reconfiguration when the deficit is deep and the board able,
+        or when commissioners fund one (whole-economy scope) (C10)."""
+        m, s, b = self.model, self.model.s, self.model.p.behaviour
+        i = self.index
+        if s.reconfig_left[i] > 0:
+            return
+        deep = m.margin_12m[i] < b.reconfiguration_threshold and s.capability[i] > 0.5
+        if deep or supported:
+            months = b.reconfiguration_months // 2 if supported else b.reconfiguration_months
+            s.reconfig_left[i] = max(1, months)
+            cost = b.reconfiguration_cost * m.annual_income(i)
+            if supported:
+                m.month_regime_cost += cost
+                m.central_payment[i] += 0.0
+            else:
+                s.cash[i] -= cost
+            m.log(i, f"starts a service reconfiguration{' funded by commissioners' if supported else ''}")
+
+    def replace_board(self, reason: str) -> None:
+        """A new board: capability drawn afresh, a period of disruption (C11)."""
+        m, s, b = self.model, self.model.s, self.model.p.behaviour
+        i, t = self.index, m.month_index
+        z = m.draws.board_z[min(t, m.draws.board_z.shape[0] - 1), i]
+        s.capability[i] = float(np.clip(b.new_board_capability + b.new_board_capability_sd * z, 0.05, 1))
+        s.disruption[i] = b.disruption_months
+        m.month_board_replacements += 1
+        m.log(i, f"board replaced ({reason})")
+
+
+class Commissioner(Agent):
+    """The commissioner of one local economy: allocation, contracts, conditions."""
+
+    def __init__(self, model: HealthEconomy, economy: int, label: str) -> None:
+        super().__init__(model)
+        self.economy = economy
+        self.label = label
+
+    def set_budget(self, funding_growth: float) -> None:
+        """Annual allocation round: the allocation grows at the real funding rate."""
+        self.model.allocation[self.economy] *= 1.0 + funding_growth
+
+    def impose_conditions(self, trust: Trust) -> None:
+        """Contract conditions on a trust under warning: a power over its board (C7)."""
+        s = self.model.s
+        if not s.conditions[trust.index]:
+            s.conditions[trust.index] = True
+
+    def lift_conditions(self, trust: Trust) -> None:
+        self.model.s.conditions[trust.index] = False
+
+
+class SocialCare(Agent):
+    """Local social care of one economy: its capacity is squeezed by its budget (C8)."""
+
+    def __init__(self, model: HealthEconomy, economy: int, label: str) -> None:
+        super().__init__(model)
+        self.economy = economy
+        self.label = label
+
+    def set_budget(self, budget_growth: float) -> None:
+        """Annual budget round: capacity grows (or shrinks) with the real budget."""
+        self.model.sc_capacity[self.economy] *= 1.0 + budget_growth
+
+
+class Inspectorate(Agent):
+    """The regulator: scheduled and risk-triggered inspections, noisy ratings (C1-C3)."""
+
+    def schedule(self, trust: Trust, after: float) -> None:
+        """Book the next routine inspection ``after`` months from now (end of month)."""
+        m = self.model
+        if trust.next_inspection is not None:
+            trust.next_inspection.cancel()
+        when = max(m.time, np.floor(m.time)) + max(1.0, float(after)) - 0.5
+        trust.next_inspection = m.schedule_event(trust.scheduled_inspection, at=float(when))
+
+    def check_risk(self) -> None:
+        """Monthly: bring inspections forward where reported harm, money or media
+        salience signal risk (C1), biased by political pressure (C2)."""
+        m, s = self.model, self.model.s
+        ident = m.p.regime.identification
+        if ident.risk_trigger_weight <= 0 and ident.political_pressure <= 0:
+            return
+        t = m.month_index
+        rate = m.reported_rate
+        national = rate.mean()
+        signal = np.maximum(0.0, rate / national - 1.0) if national > 0 else np.zeros_like(rate)
+        signal = signal + np.maximum(0.0, -m.margin_12m) * 5.0
+        pp = ident.political_pressure
+        prob = (1 - pp) * ident.risk_trigger_weight * 0.08 * signal + pp * 0.15 * s.salience
+        due = (m.draws.trigger_u[t] < prob) & (t - s.last_inspection >= 6) & (
+            s.rung < Rung.special_measures)
+        for i in np.flatnonzero(due):
+            self.inspect(m.trusts[i], reason="risk")
+
+    def inspect(self, trust: Trust, reason: str) -> Finding:
+        """Observe a sample of services with noise, rate them, report to oversight."""
+        m, s = self.model, self.model.s
+        ident = m.p.regime.identification
+        i = trust.index
+        t = min(m.month_index, m.draws.inspection_keys.shape[0] - 1)
+        n_serv = s.quality.shape[1]
+        k = min(ident.services_sampled, n_serv)
+        sampled = np.argsort(m.draws.inspection_keys[t, i])[:k]
+        true_q = s.quality[i]
+        obs = np.clip(true_q[sampled] + ident.noise_sd * m.draws.inspection_noise[t, i, sampled], 0, 1)
+        n_fail_obs = int((obs < ident.bar).sum())
+        n_ri = int(((obs >= ident.bar) & (obs < ident.good_threshold)).sum())
+        n_out = int((obs >= ident.outstanding_threshold).sum())
+        if n_fail_obs >= ident.breadth_rule:
+            rating = Rating.inadequate
+        elif n_fail_obs >= 1 or n_ri + n_fail_obs >= 2:
+            rating = Rating.requires_improvement
+        elif n_out >= 2 and n_ri == 0:
+            rating = Rating.outstanding
+        else:
+            rating = Rating.good
+        failing_true = int((true_q < ident.bar).sum())
+        finding = Finding(
+            month=m.month_index + 1,
+            trust=i,
+            services=tuple(int(x) for x in sampled),
+            observed=tuple(float(x) for x in obs),
+            failing_observed=n_fail_obs,
+            rating=rating,
+            failing_true=failing_true,
+            truly_failing=failing_true >= ident.breadth_rule,
+        )
+        s.rating[i] = rating
+        s.observed_quality[i] = finding.observed_mean
+        s.last_inspection[i] = m.month_index
+        m.month_inspections += 1
+        m.month_regime_cost += ident.inspection_cost
+        m.log(i, f"inspected ({reason}): rated {rating.name.replace('_', ' ')}"
+                 + (f", {n_fail_obs} service(s) inadequate" if n_fail_obs else ""))
+        if reason != "review":
+            self.schedule(trust, ident.inspection_interval_months)
+        m.oversight.respond(trust, finding, reason)
+        return finding
+
+
+class Oversight(Agent):
+    """The system leaders who run the failure regime (C4-C9, C11)."""
+
+    def respond(self, trust: Trust, f: Finding, reason: str) -> None:
+        """Act on an inspection: escalate, de-escalate, or review an exit."""
+        m, s = self.model, self.model.s
+        reg = m.p.regime
+        i = trust.index
+        if not reg.ladder.enabled:
+            return
+        if s.rung[i] >= Rung.special_measures:
+            if reason == "review":
+                self.review_exit(trust, f)
+            return
+        ident = reg.identification
+        failing = f.failing_observed >= ident.breadth_rule
+        s.fail_streak[i] = s.fail_streak[i] + 1 if failing else 0
+        pure = failing and s.fail_streak[i] >= ident.persistence_rule
+        political = (
+            not pure
+            and ident.political_pressure > 0
+            and f.failing_observed >= 1
+            and m.draws.political_u[m.month_index, i] < ident.political_pressure * s.salience[i]
+        )
+        if pure or political:
+            self.enter_special_measures(trust, f, political=political)
+        elif reg.ladder.graduated and (failing or f.failing_observed >= 1):
+            self.set_rung(trust, Rung.warning)
+        elif reg.ladder.graduated and f.rating == Rating.requires_improvement:
+            self.set_rung(trust, Rung.advice)
+        else:
+            self.set_rung(trust, Rung.none)
+
+    def set_rung(self, trust: Trust, rung: Rung) -> None:
+        m, s = self.model, self.model.s
+        i = trust.index
+        old = Rung(int(s.rung[i]))
+        s.rung[i] = rung
+        commissioner = m.commissioners[int(s.economy[i])]
+        if rung == Rung.warning and m.p.regime.ladder.conditions_carry_powers:
+            commissioner.impose_conditions(trust)
+        elif rung < Rung.warning:
+            commissioner.lift_conditions(trust)
+        if rung != old:
+            m.log(i, f"moved to {rung.name.replace('_', ' ')}")
+
+    def enter_special_measures(self, trust: Trust, f: Finding, political: bool = False) -> None:
+        """Put a trust in special measures and apply the regime's package."""
+        m, s, reg = self.model, self.model.s, self.model.p.regime
+        i, t = trust.index, m.month_index
+        s.rung[i] = Rung.special_measures
+        s.months_in_sm[i] = 0
+        s.sm_entry_month[i] = t
+        s.fail_streak[i] = 0
+        m.month_entries += 1
+        if s.last_exit_month[i] >= 0 and t - s.last_exit_month[i] <= reg.ladder.relapse_window_months:
+            m.month_relapses += 1
+        if not f.truly_failing:
+            m.month_false_positives += 1
+            if s.quality[i].mean() >= reg.identification.good_threshold:
+                m.good_trusts_tipped += 1
+        elif s.failing_since[i] >= 0:
+            m.detection_lags.append(t - int(s.failing_since[i]))
+        if political:
+            m.month_political += 1
+        s.ever_in_sm[i] = True
+        text = "placed in special measures" + (" (political pressure)" if political else "")
+        if reg.communication.naming:
+            s.named[i] = True
+            s.reputation[i] *= 1.0 - m.p.behaviour.reputation_loss_naming
+            s.salience[i] = min(1.0, s.salience[i] + 0.5)
+            text += ", named publicly"
+        m.log(i, text)
+        if m.draws.replace_u[t, i] < reg.communication.board_replacement_probability:
+            trust.replace_board("regime")
+        self.start_support(trust)
+        if reg.scope.scope == "whole_economy":
+            e = int(s.economy[i])
+            m.sc_uplift[e] += reg.scope.social_care_uplift
+            if reg.scope.reconfiguration_support:
+                trust.consider_reconfiguration(supported=True)
+        trust.pending_review = m.schedule_event(
+            trust.special_measures_review, at=float(np.floor(m.time)) + reg.ladder.review_months + 0.5
+        )
+
+    def start_support(self, trust: Trust) -> None:
+        """Provide the regime's kind of improvement support (C6)."""
+        m, s, imp = self.model, self.model.s, self.model.p.regime.improvement
+        i = trust.index
+        kind = Support[imp.model.value]
+        if kind == Support.buddy:
+            buddy = self.match_buddy(trust)
+            if buddy is None:
+                m.log(i, "no buddy available; no peer support")
+                kind = Support.none
+            else:
+                s.buddy_of[i] = buddy
+                s.buddy_load[buddy] += 1
+                m.add_buddy_link(buddy, i)
+                m.log(i, f"buddy: {m.trusts[buddy].label}")
+        s.support[i] = kind
+        s.support_left[i] = imp.support_months if kind != Support.none else 0
+
+    def match_buddy(self, trust: Trust) -> int | None:
+        """The nearest strong trust with spare capacity: a good rating, a capable board,
+        no deficit, not itself failing; nearest by patient-flow hops, then capability."""
+        m, s, b = self.model, self.model.s, self.model.p.behaviour
+        i = trust.index
+        ok = (
+            (s.observed_quality >= b.buddy_min_rating_quality)
+            & (s.capability >= 0.5)
+            & (m.margin_12m >= 0)
+            & (s.rung < Rung.warning)
+            & (s.buddy_load < b.buddy_capacity)
+            & (s.support == Support.none)
+        )
+        ok[i] = False
+        cands = np.flatnonzero(ok)
+        if cands.size == 0:
+            return None
+        dist = nx.single_source_shortest_path_length(m.flow_graph, i)
+        far = 10**6
+        best = min(cands, key=lambda j: (dist.get(int(j), far), -s.capability[j], j))
+        return int(best)
+
+    def end_support(self, trust: Trust) -> None:
+        m, s = self.model, self.model.s
+        i = trust.index
+        if s.buddy_of[i] >= 0:
+            b = int(s.buddy_of[i])
+            s.buddy_load[b] -= 1
+            m.remove_buddy_link(b, i)
+            s.buddy_of[i] = -1
+        s.support[i] = Support.none
+        s.support_left[i] = 0
+
+    def review_exit(self, trust: Trust, f: Finding) -> None:
+        """Decide whether a trust leaves special measures, stays, or goes to the top rung."""
+        m, s, lad = self.model, self.model.s, self.model.p.regime.ladder
+        i = trust.index
+        if s.rung[i] == Rung.administration:
+            self.exit_special_measures(trust, to=Rung.warning, text="leaves administration")
+            return
+        if f.failing_observed <= lad.exit_max_failing and f.observed_mean >= lad.exit_min_quality:
+            self.exit_special_measures(trust, to=Rung.advice, text="leaves special measures")
+            return
+        if lad.administration_enabled and s.months_in_sm[i] >= lad.administration_after_months:
+            s.rung[i] = Rung.administration
+            trust.replace_board("administration")
+            self.end_support(trust)
+            s.support[i] = Support.central
+            s.support_left[i] = 12
+            m.log(i, "placed in administration (or merged)")
+            m.month_regime_cost += 2.0
+            trust.pending_review = m.schedule_event(
+                trust.special_measures_review, at=float(np.floor(m.time)) + 12.5)
+            return
+        m.log(i, "stays in special measures")
+        trust.pending_review = m.schedule_event(
+            trust.special_measures_review, at=float(np.floor(m.time)) + lad.reinspection_months + 0.5)
+
+    def exit_special_measures(self, trust: Trust, to: Rung, text: str) -> None:
+        m, s = self.model, self.model.s
+        i = trust.index
+        m.completed_sm_spells.append(int(s.months_in_sm[i]))
+        s.rung[i] = Rung.none
+        self.set_rung(trust, to)
+        s.named[i] = False
+        s.sm_entry_month[i] = -1
+        s.last_exit_month[i] = m.month_index
+        m.month_exits += 1
+        self.end_support(trust)
+        m.log(i, text)

@@ -1,0 +1,662 @@
+"""HealthEconomy: the Mesa model of a networked local health economy.
+
+One step is one month. The numeric state of every trust lives in arrays the model owns
+(:class:`~healthsim.model.state.TrustState`); agents decide, the arrays do the monthly
+arithmetic, and metrics go into arrays allocated once. Inspections, exit reviews and the
+annual budget and tariff round are Mesa scheduled events.
+
+Order of a month (see docs/ODD.md, "Process overview and scheduling"):
+demand and diversion -> social care and delayed discharges -> treatment and occupancy
+-> payment and costs -> harm and reporting -> workforce -> fear, morale, openness ->
+accountability -> quality (improvement, support, deterioration, shocks) -> boards ->
+reputation and media -> risk-triggered inspections -> record. Routine inspections and
+reviews run at the end of the month they are due; the budget round before month 1 of
+each year.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from mesa import Model
+from mesa.discrete_space import Network
+from mesa.time import Schedule
+
+from healthsim.config.schema import Scenario
+from healthsim.metrics.recorder import ArrayDataCollector, Recorder
+from healthsim.model import rules
+from healthsim.model.agents import Commissioner, Inspectorate, Oversight, SocialCare, Trust
+from healthsim.model.network import Structure, build_structure, trust_node
+from healthsim.model.state import Rung, Support, TrustState
+from healthsim.model.streams import Draws, stream
+
+#: Income per occupied bed a month at the start (£m): a 450-bed trust at 86% occupancy
+#: earns about £300m a year (CALIBRATION.md: about £76bn over about 230 trusts).
+PRICE_PER_BED_MONTH = 0.0646
+#: Pay as a share of trust costs (NHS Providers: about 62%).
+PAY_SHARE = 0.62
+#: Adult social-care spending relative to the economy's acute income (about £17bn
+#: against about £76bn).
+SOCIAL_CARE_BUDGET_SHARE = 0.22
+#: Correlation of initial board capability with initial trust quality (assumption:
+#: well-led trusts are the better ones, as CQC's well-led ratings track overall ones).
+CAPABILITY_QUALITY_CORRELATION = 0.7
+
+
+def _seed_from(rng: Any) -> int:
+    """The integer seed of a run: an int as given, otherwise drawn and recorded."""
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(rng, int | np.integer):
+        if rng < 0:
+            raise ValueError("seed must be a non-negative integer")
+        return int(rng)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**32))
+    raise TypeError("rng must be an integer seed, a numpy Generator or None")
+
+
+class HealthEconomy(Model):
+    """A local health economy (or a region, or England) under a failure regime.
+
+    Args:
+        scenario: a loaded :class:`~healthsim.config.schema.Scenario`, a path to a
+            scenario file, or a shipped scenario's name.
+        rng: the run's seed (an int). Every stochastic mechanism draws from its own
+            stream derived from it, so two regimes on one seed see the same shocks.
+        **overrides: scenario values to replace, by key path with ``__`` between parts
+            (``regime__communication__blame_intensity=0.9``) or dotted in a dict.
+
+    Mesa's tools drive it unchanged: ``mesa.batch_run(HealthEconomy, parameters={
+    "scenario": [...]}, rng=[1, 2], max_steps=24)`` returns the monthly metrics.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path = "baseline", rng: Any = None,
+                 **overrides: Any) -> None:
+        seed = _seed_from(rng)
+        super().__init__(rng=seed)
+        if not isinstance(scenario, Scenario):
+            from healthsim.config import load_scenario
+
+            scenario = load_scenario(scenario)
+        if overrides:
+            from healthsim.config import with_overrides
+
+            scenario = with_overrides(scenario, overrides)
+        self.p = scenario
+        self.seed = seed
+        self.months = scenario.months
+        b = scenario.behaviour
+
+        self.structure: Structure = build_structure(scenario.economy, stream(seed, "network"))
+        st = self.structure
+        n, n_serv, n_econ = st.n_trusts, scenario.economy.services_per_trust, st.n_economies
+        self.draws = Draws.make(seed, self.months, n, n_serv)
+        self.flow = st.flow
+        self.flow_t = np.ascontiguousarray(st.flow.T)
+        self.flow_graph = _trust_index_graph(st)
+        self.econ_counts = np.bincount(st.economy_of, minlength=n_econ).astype(float)
+
+        self._init_state(scenario, seed)
+
+        # Mesa space and agents: trusts sit on the network's nodes.
+        self.grid = Network(st.graph, layout=st.positions, random=self.random)
+        self.trusts: list[Trust] = [
+            Trust(self, i, tid, label, self.grid._cells[trust_node(tid)])
+            for i, (tid, label) in enumerate(zip(st.trust_ids, st.trust_labels, strict=True))
+        ]
+        self.commissioners = [
+            Commissioner(self, e, f"{lab} commissioner") for e, lab in enumerate(st.economy_labels)
+        ]
+        self.social_care = [
+            SocialCare(self, e, f"{lab} social care") for e, lab in enumerate(st.economy_labels)
+        ]
+        self.inspectorate = Inspectorate(self)
+        self.oversight = Oversight(self)
+
+        self.recorder = Recorder(self.months, n)
+        self.datacollector = ArrayDataCollector(self.recorder)
+        self.events: list[tuple[int, int, str]] = []  # (month, trust index, text)
+        self.completed_sm_spells: list[int] = []
+        self.detection_lags: list[int] = []
+        self.good_trusts_tipped = 0
+        self.buddy_capability_lost = np.zeros(n)
+        self.buddy_months = np.zeros(n)
+        self._reset_month_counters()
+        self.month_index = 0
+        self.year_index = -1
+        self.efficiency_required = scenario.squeeze.tariff_efficiency
+
+        ident = scenario.regime.identification
+        for tr in self.trusts:
+            self.inspectorate.schedule(
+                tr, 1 + np.floor(self.draws.inspection_offset[tr.index] * ident.inspection_interval_months)
+            )
+        self._start_in_special_measures(scenario.initial.special_measures_share)
+        self.schedule_recurring(self.budget_round, Schedule(interval=12, start=0.25))
+        self.running = True
+        del b
+
+    # ------------------------------------------------------------------------------
+    # set-up
+    # ------------------------------------------------------------------------------
+    def _init_state(self, sc: Scenario, seed: int) -> None:
+        st, ini, b = self.structure, sc.initial, sc.behaviour
+        n, n_serv, n_econ = st.n_trusts, sc.economy.services_per_trust, st.n_economies
+        r = stream(seed, "initial_state")
+        trust_level = ini.quality_mean + ini.quality_sd_trust * r.standard_normal(n)
+        quality = np.clip(
+            trust_level[:, None] + ini.quality_sd_service * r.standard_normal((n, n_serv)), 0.02, 0.98
+        )
+        # Better-run trusts give better care: capability shares the trust-level quality
+        # draw with correlation CAPABILITY_QUALITY_CORRELATION.
+        z_q = (trust_level - ini.quality_mean) / ini.quality_sd_trust if ini.quality_sd_trust else 0
+        rho = CAPABILITY_QUALITY_CORRELATION
+        z_c = rho * z_q + np.sqrt(1 - rho**2) * r.standard_normal(n)
+        capability = np.clip(ini.capability_mean + ini.capability_sd * z_c, 0.05, 1)
+        margin = ini.surplus_margin + ini.surplus_margin_sd * r.standard_normal(n)
+        beds = st.beds.astype(float)
+        base_demand = beds * b.base_occupancy
+        income0 = base_demand * PRICE_PER_BED_MONTH
+        admissions0 = base_demand * rules.ADMISSIONS_PER_BED_MONTH / n_serv
+        litigation0 = (rules.harm_rate(quality) * admissions0[:, None]).sum(axis=1) * (
+            b.harm_litigation_cost)
+        cost0 = income0 * (1 - margin) - litigation0
+        staffing = np.full(n, ini.staffing_ratio)
+        vac = np.maximum(0.0, 1 - staffing)
+        paid_units = staffing + b.agency_fill * vac * (1 + b.agency_premium)
+        self.price = PRICE_PER_BED_MONTH
+        self.treated0 = base_demand.copy()
+        self.s = TrustState(
+            quality=quality,
+            consult_gain=np.zeros((n, n_serv)),
+            capability=capability,
+            disruption=np.zeros(n),
+            staff=staffing.copy(),
+            establishment=np.ones(n),
+            morale=np.full(n, ini.morale),
+            fear=np.zeros(n),
+            openness=np.full(n, b.openness_base),
+            reputation=np.full(n, ini.reputation),
+            salience=np.zeros(n),
+            beds=beds,
+            base_demand=base_demand,
+            throughput=np.ones(n),
+            unit_cost=np.ones(n),
+            wage_bill0=PAY_SHARE * cost0 / paid_units,
+            nonpay0=(1 - PAY_SHARE) * cost0 / base_demand,
+            cash=ini.cash_months * income0,
+            surplus_ring=np.tile(income0 * margin, (12, 1)),
+            income_ring=np.tile(income0, (12, 1)),
+            efficiency_target=np.zeros(n),
+            efficiency_rate=np.zeros(n),
+            cut_excess=np.zeros(n),
+            reconfig_left=np.zeros(n),
+            reconfig_saving=np.zeros(n),
+            rung=np.zeros(n, dtype=np.int64),
+            rating=np.full(n, -1, dtype=np.int64),
+            observed_quality=np.full(n, np.nan),
+            named=np.zeros(n, dtype=bool),
+            months_in_sm=np.zeros(n, dtype=np.int64),
+            sm_entry_month=np.full(n, -1, dtype=np.int64),
+            last_exit_month=np.full(n, -1, dtype=np.int64),
+            fail_streak=np.zeros(n, dtype=np.int64),
+            last_inspection=np.full(n, -99, dtype=np.int64),
+            support=np.zeros(n, dtype=np.int64),
+            support_left=np.zeros(n, dtype=np.int64),
+            buddy_of=np.full(n, -1, dtype=np.int64),
+            buddy_load=np.zeros(n, dtype=np.int64),
+            bodies=np.zeros(n),
+            conditions=np.zeros(n, dtype=bool),
+            failing_since=np.full(n, -1, dtype=np.int64),
+            economy=st.economy_of.copy(),
+            ever_in_sm=np.zeros(n, dtype=bool),
+        )
+        econ_income = np.bincount(st.economy_of, weights=income0, minlength=n_econ)
+        self.allocation = econ_income * 12 * 1.01  # £m a year, 1% headroom
+        self.need = np.ones(n_econ)
+        self.sc_need = np.ones(n_econ)
+        self.sc_capacity = np.full(n_econ, 1.0 - ini.social_care_shortfall)
+        self.sc_uplift = np.zeros(n_econ)
+        self.sc_budget = econ_income * 12 * SOCIAL_CARE_BUDGET_SHARE  # £m a year
+        self.margin_12m = margin.copy()
+        self.reported_rate = np.zeros(n)
+        self.central_payment = np.zeros(n)
+        self.occupancy = np.full(n, b.base_occupancy)
+        self.shortfall = np.full(n_econ, ini.social_care_shortfall)
+        self._growth = {"demand": 0.0, "throughput": 0.0, "sc_need": 0.0}
+
+    def _start_in_special_measures(self, share: float) -> None:
+        """Keogh-like start: the lowest-quality trusts begin in special measures."""
+        k = round(share * self.s.n)
+        if k <= 0 or not self.p.regime.ladder.enabled:
+            return
+        from healthsim.model.agents import Finding
+        from healthsim.model.state import Rating
+
+        order = np.argsort(self.s.quality.mean(axis=1), kind="stable")[:k]
+        bar = self.p.regime.identification.bar
+        for i in order:
+            q = self.s.quality[i]
+            failing_true = int((q < bar).sum())
+            f = Finding(0, int(i), (), (float(q.mean()),), failing_true, Rating.inadequate,
+                        failing_true, failing_true >= self.p.regime.identification.breadth_rule)
+            self.s.rating[i] = Rating.inadequate
+            self.s.observed_quality[i] = float(q.mean())
+            self.oversight.enter_special_measures(self.trusts[int(i)], f)
+        # Starting stock is not counted as entries made during the run.
+        self._reset_month_counters()
+        self.good_trusts_tipped = 0
+        self.detection_lags.clear()
+
+    # ------------------------------------------------------------------------------
+    # helpers used by agents
+    # ------------------------------------------------------------------------------
+    def log(self, trust: int, text: str) -> None:
+        """Add a plain-language event for the feed: (month, trust, text)."""
+        self.events.append((self.month_index + 1 if self.steps else 0, trust, text))
+
+    def annual_income(self, i: int) -> float:
+        return float(self.s.income_ring[:, i].sum())
+
+    def add_buddy_link(self, buddy: int, trust: int) -> None:
+        """Draw a buddy link on the network (flagged on an existing flow link)."""
+        st = self.structure
+        a, b = trust_node(st.trust_ids[buddy]), trust_node(st.trust_ids[trust])
+        if not st.graph.has_edge(a, b):
+            self.grid.add_connection(self.grid._cells[a], self.grid._cells[b])
+            st.graph.edges[a, b].update(kind="buddy", weight=0.0)
+        st.graph.edges[a, b]["buddy"] = True
+
+    def remove_buddy_link(self, buddy: int, trust: int) -> None:
+        st = self.structure
+        a, b = trust_node(st.trust_ids[buddy]), trust_node(st.trust_ids[trust])
+        data = st.graph.get_edge_data(a, b)
+        if data is None:
+            return
+        if data.get("kind") == "buddy":
+            self.grid.remove_connection(self.grid._cells[a], self.grid._cells[b])
+        else:
+            data.pop("buddy", None)
+
+    def squeeze_year(self, year: int) -> dict[str, float]:
+        """The squeeze in force in ``year`` (1 = first year of the run)."""
+        sq = self.p.squeeze
+        vals = {
+            "real_funding_growth": sq.real_funding_growth,
+            "demand_growth": sq.demand_growth,
+            "tariff_efficiency": sq.tariff_efficiency,
+            "cost_inflation": sq.cost_inflation,
+            "social_care_budget_growth": sq.social_care_budget_growth,
+            "social_care_need_growth": sq.social_care_need_growth,
+            "cash_injection": 0.0,
+        }
+        for y in sq.years:
+            if y.year == year:
+                for k in vals:
+                    v = getattr(y, k)
+                    if v is not None:
+                        vals[k] = v
+        return vals
+
+    def _reset_month_counters(self) -> None:
+        self.month_entries = 0
+        self.month_exits = 0
+        self.month_relapses = 0
+        self.month_false_positives = 0
+        self.month_political = 0
+        self.month_inspections = 0
+        self.month_board_replacements = 0
+        self.month_regime_cost = 0.0
+
+    # ------------------------------------------------------------------------------
+    # scheduled: the annual budget and tariff round
+    # ------------------------------------------------------------------------------
+    def budget_round(self) -> None:
+        """Before month 1 of each year: allocations, tariff, social-care budgets, cost
+        improvement plans, reconfiguration decisions and any one-off cash (C10)."""
+        self.year_index += 1
+        y = self.squeeze_year(self.year_index + 1)
+        infl, eff = y["cost_inflation"], y["tariff_efficiency"]
+        self.efficiency_required = eff
+        self.price *= (1 + infl) * (1 - eff)
+        for c in self.commissioners:
+            c.set_budget((1 + y["real_funding_growth"]) * (1 + infl) - 1)
+        for sc in self.social_care:
+            sc.set_budget(y["social_care_budget_growth"])
+        self.sc_budget *= (1 + y["social_care_budget_growth"]) * (1 + infl)
+        b = self.p.behaviour
+        self._growth = {
+            "demand": (1 + y["demand_growth"]) ** (1 / 12),
+            "throughput": (1 + b.throughput_growth) ** (1 / 12),
+            "sc_need": (1 + y["social_care_need_growth"]) ** (1 / 12),
+        }
+        s = self.s
+        if self.year_index > 0:
+            s.unit_cost *= (1 + infl) * (1 - s.efficiency_rate)
+        for tr in self.trusts:
+            tr.plan_year(eff)
+            tr.consider_reconfiguration(supported=False)
+        if y["cash_injection"] > 0:
+            gift = y["cash_injection"] * s.income_ring.sum(axis=0)
+            s.cash += gift
+            s.surplus_ring += gift / 12.0
+
+    # ------------------------------------------------------------------------------
+    # the month
+    # ------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month of the economy (vectorised over trusts)."""
+        t = self.steps - 1
+        self.month_index = t
+        td = min(t, self.months - 1)  # past the planned end, reuse the last draws
+        s, p, b, d = self.s, self.p, self.p.behaviour, self.draws
+        reg = p.regime
+        e = s.economy
+        g = self._growth
+
+        # -- demand: growth, noise, reputation shift to neighbours (C5, C8) ----------
+        self.need *= g["demand"]
+        s.throughput *= g["throughput"]
+        demand = s.base_demand * self.need[e] * (1 + b.demand_noise_sd * d.demand[td])
+        moved = demand * b.reputation_demand_shift * (1 - s.reputation)
+        demand = demand - moved + self.flow_t @ moved
+
+        # -- social care and delayed discharges (C8) --------------------------------
+        self.sc_need *= g["sc_need"]
+        cap = self.sc_capacity * (1 + self.sc_uplift)
+        self.shortfall = rules.social_care_shortfall(cap, self.sc_need)
+        dd_beds = b.delayed_discharge_beds_per_shortfall * self.shortfall[e] * s.beds
+
+        # -- treatment, overflow diversion, occupancy -------------------------------
+        room = np.maximum(0.0, s.beds * rules.MAX_OCCUPANCY - dd_beds) * s.throughput
+        treated = np.minimum(demand, room)
+        diverted = b.overflow_diversion * (demand - treated)
+        treated = np.minimum(treated + self.flow_t @ diverted, room)
+        occupancy = (treated / s.throughput + dd_beds) / s.beds
+        self.occupancy = occupancy
+
+        # -- harm and reporting (C5) -------------------------------------------------
+        n_serv = s.quality.shape[1]
+        admissions = treated * (rules.ADMISSIONS_PER_BED_MONTH / n_serv)
+        harm = (rules.harm_rate(s.quality) * admissions[:, None]).sum(axis=1)
+        reported = harm * s.openness
+        self.reported_rate = reported / np.maximum(admissions * n_serv, 1e-9)
+
+        # -- money: commissioners pay, trusts spend (C10) ----------------------------
+        value = treated * self.price
+        econ_value = np.bincount(e, weights=value, minlength=self.allocation.shape[0])
+        pay = rules.commissioner_pay_factor(self.allocation / 12.0, econ_value)
+        income = value * pay[e]
+        paid_total = float(income.sum())
+        activity = treated / self.treated0
+        needed = s.establishment * activity
+        vac = np.maximum(0.0, needed - s.staff)
+        staffing = s.staff / needed
+        in_sm = s.rung >= Rung.special_measures
+        central = self.central_payment
+        central[:] = 0.0
+        imp = reg.improvement
+        if imp.funding > 0:
+            central += in_sm * imp.funding
+        consult = (s.support == Support.consultancy) * (b.consultancy_cost * imp.intensity)
+        costs = s.unit_cost * (1 - s.reconfig_saving) * (
+            s.wage_bill0 * (s.staff + b.agency_fill * vac * (1 + b.agency_premium))
+            + s.nonpay0 * treated
+        ) + harm * b.harm_litigation_cost + consult
+        surplus = income + central - costs
+        cover = reg.financial_support.deficit_cover
+        if cover > 0:
+            help_ = in_sm * cover * np.maximum(0.0, -surplus)
+            surplus = surplus + help_
+            central += help_
+        s.cash += surplus
+        ring = t % 12
+        s.surplus_ring[ring] = surplus
+        s.income_ring[ring] = income + central
+        roll_surplus = s.surplus_ring.sum(axis=0)
+        roll_income = s.income_ring.sum(axis=0)
+        self.margin_12m = roll_surplus / roll_income
+        in_deficit = roll_surplus < 0
+        unsustainable = s.cash < b.unsustainable_cash_months * roll_income / 12.0
+        # reconfigurations in progress
+        going = s.reconfig_left > 0
+        if going.any():
+            s.reconfig_left[going] -= 1
+            done = going & (s.reconfig_left == 0)
+            s.reconfig_saving[done] = 1 - (1 - s.reconfig_saving[done]) * (1 - b.reconfiguration_saving)
+
+        # -- workforce (C5, C10) -----------------------------------------------------
+        leave = s.staff * rules.leaving_rate(s.fear, s.morale, b.turnover_base, b.fear_turnover,
+                                             b.morale_turnover)
+        hire = rules.hiring(vac, b.recruitment_rate, s.reputation, b.reputation_recruitment,
+                            in_deficit, b.hiring_restraint)
+        s.staff += hire - leave
+        turnover = float(leave.sum() / s.staff.sum())
+
+        # -- fear, morale, openness (C5) ---------------------------------------------
+        comm = reg.communication
+        blame = comm.blame_intensity if reg.ladder.enabled else 0.0
+        ladder_pressure = np.where(in_sm, 1.0, np.where(s.rung == Rung.warning, 0.4, 0.0))
+        named_share = (np.bincount(e, weights=s.named, minlength=self.econ_counts.shape[0])
+                       / self.econ_counts)[e]
+        target = rules.fear_target(blame, b.fear_culture, b.fear_from_naming, s.named,
+                                   ladder_pressure, b.fear_contagion, named_share)
+        s.fear = rules.relax(s.fear, target, b.fear_adjustment)
+        qmean = s.quality.mean(axis=1)
+        s.morale = rules.relax(
+            s.morale, rules.morale_target(s.fear, occupancy, staffing, qmean, b.occupancy_threshold),
+            b.morale_adjustment)
+        s.openness = rules.openness(s.fear, s.morale, b.openness_base, b.fear_toxicity)
+
+        # -- accountability (C7) -----------------------------------------------------
+        lad = reg.ladder
+        bodies = s.conditions * 1.0
+        if lad.oversight_directions:
+            bodies = bodies + in_sm
+        if imp.powers:
+            bodies = bodies + (in_sm & (s.support != Support.none))
+        bodies = bodies + (s.rung == Rung.administration)
+        s.bodies = bodies
+        clarity = rules.accountability_clarity(bodies, b.accountability_penalty)
+
+        # -- quality (C3, C6, C10, C11) ------------------------------------------------
+        cap_eff = s.capability * np.where(s.disruption > 0, 1 - b.disruption_penalty, 1.0)
+        learning = rules.learning_factor(s.openness, s.fear, b.fear_learning_penalty)
+        boost = np.minimum(0.3, 10 * central / np.maximum(income, 1e-9)) if imp.funding > 0 else 0.0
+        resources = np.minimum(staffing, 1.1) * (1 + boost)
+        pressure = np.where(s.rung >= Rung.warning, 1.0, b.general_deterrence) * blame
+        drive = 1 + b.blame_deterrence * pressure
+        worsen = rules.deterioration(occupancy, staffing, s.cut_excess, s.morale, b)
+        cols = (cap_eff * learning * resources * clarity * drive)[:, None]
+        q = s.quality
+        dq = b.improvement_rate * cols * (1 - q) - worsen[:, None] * q
+        good = reg.identification.good_threshold
+        if (s.support != Support.none).any():
+            dq += self._support_effect(q, clarity, good, imp.intensity)
+        fading = s.consult_gain > 0
+        if fading.any():
+            not_consult = (s.support != Support.consultancy)[:, None]
+            loss = b.consultancy_decay * s.consult_gain * not_consult
+            dq -= loss * (1 - s.capability)[:, None]
+            s.consult_gain -= loss
+        shock = (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
+        q += dq - shock + b.quality_noise_sd * d.quality_noise[td]
+        np.clip(q, 0.0, 1.0, out=q)
+
+        # -- boards (C11) -------------------------------------------------------------
+        s.capability += b.capability_learning * (1 - s.capability) - b.capability_decay * s.capability
+        s.disruption = np.maximum(0, s.disruption - 1)
+        churn = d.churn_u[td] < b.board_churn_base + b.fear_board_churn * s.fear
+        for i in np.flatnonzero(churn):
+            self.trusts[i].replace_board("leaders left" if s.fear[i] < 0.3 else "leaders left under pressure")
+        np.clip(s.capability, 0.0, 1.0, out=s.capability)
+
+        # -- support bookkeeping, ladder clocks --------------------------------------
+        s.months_in_sm += in_sm
+        if s.support_left.any():
+            s.support_left = np.maximum(0, s.support_left - 1)
+            ended = (s.support_left == 0) & (s.support != Support.none)
+            for i in np.flatnonzero(ended):
+                self.oversight.end_support(self.trusts[i])
+                self.log(int(i), "improvement support ends")
+        self.month_regime_cost += float(self._support_cost(central))
+        if reg.scope.scope == "whole_economy" and self.sc_uplift.any():
+            self.month_regime_cost += float(
+                (self.sc_uplift * self.sc_budget / 12 * reg.scope.system_cost_share).sum())
+
+        # -- reputation and media (C2, C5) -------------------------------------------
+        rep_target = rules.reputation_target(qmean) * np.where(s.named, 0.6, 1.0)
+        s.reputation = rules.relax(s.reputation, rep_target, b.reputation_recovery)
+        s.salience = s.salience * (1 - b.salience_decay) + 0.5 * (d.scandal_u[td] < b.scandal_rate)
+        np.minimum(s.salience, 1.0, out=s.salience)
+
+        # -- true failure (for false negatives and detection lags) -------------------
+        n_fail = (q < reg.identification.bar).sum(axis=1)
+        truly = n_fail >= reg.identification.breadth_rule
+        s.failing_since = np.where(truly, np.where(s.failing_since < 0, t, s.failing_since), -1)
+
+        # -- the inspectorate's monthly risk check (C1, C2) --------------------------
+        self.inspectorate.check_risk()
+
+        self._record(t, harm, reported, income, surplus, roll_surplus, roll_income,
+                     in_deficit, unsustainable, occupancy, staffing, turnover, dd_beds,
+                     clarity, truly, paid_total, float(np.abs(moved).sum() + diverted.sum()))
+        self._reset_month_counters()
+        if self.steps >= self.months:
+            self.running = False
+
+    def _support_effect(self, q: np.ndarray, clarity: np.ndarray, good: float,
+                        intensity: float) -> np.ndarray:
+        """Monthly quality gained from improvement support, per service (C6)."""
+        s, b = self.s, self.p.behaviour
+        gap = np.maximum(0.0, good - q)
+        rate = np.zeros(s.n)
+        buddy = s.support == Support.buddy
+        if buddy.any():
+            idx = np.flatnonzero(buddy)
+            helper = s.buddy_of[idx]
+            rate[idx] = b.buddy_effectiveness * s.capability[helper]
+            s.capability[idx] += b.buddy_capability_transfer * intensity * (1 - s.capability[idx])
+            loss = b.buddy_burden * intensity * s.capability[helper]
+            np.subtract.at(s.capability, helper, loss)
+            np.add.at(self.buddy_capability_lost, helper, loss)
+            np.add.at(self.buddy_months, helper, 1)
+        consult = s.support == Support.consultancy
+        rate[consult] = b.consultancy_effectiveness
+        central = s.support == Support.central
+        rate[central] = b.central_effectiveness
+        gain = (rate * intensity * clarity)[:, None] * gap
+        if consult.any():
+            s.consult_gain[consult] += gain[consult]
+        return gain
+
+    def _support_cost(self, central: np.ndarray) -> float:
+        s, b = self.s, self.p.behaviour
+        cost = float(central.sum())
+        cost += float((s.support == Support.buddy).sum() * b.buddy_cost)
+        cost += float((s.support == Support.central).sum() * b.central_cost)
+        return cost
+
+    def _record(self, t, harm, reported, income, surplus, roll_surplus, roll_income, in_deficit,
+                unsustainable, occupancy, staffing, turnover, dd_beds, clarity, truly, paid,
+                moved) -> None:
+        s = self.s
+        rec = self.recorder
+        r = rec.row()
+        m = rec.monthly
+        qmean = s.quality.mean(axis=1)
+        rung = s.rung
+        rating = s.rating
+        harm_t = float(harm.sum())
+        rep_t = float(reported.sum())
+        m["quality_mean"][r] = qmean.mean()
+        m["quality_p10"][r] = np.percentile(qmean, 10)
+        m["harm"][r] = harm_t
+        m["harm_reported"][r] = rep_t
+        m["harm_hidden"][r] = harm_t - rep_t
+        m["reporting_rate"][r] = rep_t / harm_t if harm_t > 0 else 0.0
+        counts = np.bincount(rating + 1, minlength=5)
+        m["unrated"][r] = counts[0]
+        m["rated_inadequate"][r] = counts[1]
+        m["rated_requires_improvement"][r] = counts[2]
+        m["rated_good"][r] = counts[3]
+        m["rated_outstanding"][r] = counts[4]
+        rc = np.bincount(rung, minlength=5)
+        m["rung_none"][r] = rc[0]
+        m["rung_advice"][r] = rc[1]
+        m["rung_warning"][r] = rc[2]
+        m["in_special_measures"][r] = rc[3] + rc[4]
+        m["in_administration"][r] = rc[4]
+        n_truly = int(truly.sum())
+        m["truly_failing"][r] = n_truly
+        m["entries"][r] = self.month_entries
+        m["exits"][r] = self.month_exits
+        m["relapses"][r] = self.month_relapses
+        m["false_positive_entries"][r] = self.month_false_positives
+        m["false_negative_trusts"][r] = int((truly & (rung < Rung.special_measures)).sum())
+        m["political_entries"][r] = self.month_political
+        m["inspections"][r] = self.month_inspections
+        m["in_deficit"][r] = int(in_deficit.sum())
+        m["financially_unsustainable"][r] = int(unsustainable.sum())
+        m["surplus"][r] = surplus.sum()
+        m["income"][r] = income.sum() + self.central_payment.sum()
+        m["margin_12m"][r] = roll_surplus.sum() / roll_income.sum()
+        m["efficiency_achieved"][r] = s.efficiency_rate.mean()
+        m["efficiency_required"][r] = self.efficiency_required
+        m["morale"][r] = s.morale.mean()
+        m["openness"][r] = s.openness.mean()
+        m["fear"][r] = s.fear.mean()
+        m["turnover"][r] = turnover
+        m["staffing"][r] = staffing.mean()
+        m["occupancy"][r] = occupancy.mean()
+        m["delayed_discharge_beds"][r] = dd_beds.sum()
+        m["social_care_shortfall"][r] = self.shortfall.mean()
+        m["demand_diverted"][r] = moved
+        m["board_replacements"][r] = self.month_board_replacements
+        m["capability"][r] = s.capability.mean()
+        m["clarity"][r] = clarity.mean()
+        m["buddy_links"][r] = int((s.buddy_of >= 0).sum())
+        m["regime_cost"][r] = self.month_regime_cost
+        m["commissioner_paid"][r] = paid
+        pt = rec.per_trust
+        pt["quality"][r] = qmean
+        pt["quality_worst_service"][r] = s.quality.min(axis=1)
+        pt["rung"][r] = rung
+        pt["rating"][r] = rating
+        pt["harm"][r] = harm
+        pt["harm_hidden"][r] = harm - reported
+        pt["surplus"][r] = surplus
+        pt["cash"][r] = s.cash
+        pt["staffing"][r] = staffing
+        pt["occupancy"][r] = occupancy
+        pt["fear"][r] = s.fear
+        pt["openness"][r] = s.openness
+        pt["morale"][r] = s.morale
+        pt["reputation"][r] = s.reputation
+        pt["capability"][r] = s.capability
+        pt["clarity"][r] = clarity
+        pt["support"][r] = s.support
+        pt["buddy_of"][r] = s.buddy_of
+        pt["truly_failing"][r] = truly
+
+    # ------------------------------------------------------------------------------
+    def run(self, months: int | None = None) -> HealthEconomy:
+        """Run to the end of the scenario (or for ``months`` months)."""
+        n = self.months - self.steps if months is None else months
+        for _ in range(n):
+            self.step()
+        return self
+
+
+def _trust_index_graph(st: Structure):
+    """The flow graph between trusts, on integer indices (for buddy matching)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(range(st.n_trusts))
+    rows, cols = np.nonzero(np.triu(st.flow + st.flow.T))
+    g.add_edges_from(zip(rows.tolist(), cols.tolist(), strict=True))
+    return g

@@ -1,0 +1,98 @@
+"""The numeric state the model owns: one array per variable, one row per trust.
+
+Agents are handles that decide (inspect, escalate, replace a board, plan a year); the
+monthly arithmetic runs on these arrays. Enums name the discrete states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+
+class Rung(IntEnum):
+    """Rungs of the failure ladder (C4)."""
+
+    none = 0
+    advice = 1
+    warning = 2  # warning notice or conditions
+    special_measures = 3
+    administration = 4  # administration or merger
+
+
+class Rating(IntEnum):
+    """Inspection ratings, per service and overall (CQC's four points)."""
+
+    unrated = -1
+    inadequate = 0
+    requires_improvement = 1
+    good = 2
+    outstanding = 3
+
+
+class Support(IntEnum):
+    """Improvement support a trust receives (C6)."""
+
+    none = 0
+    buddy = 1
+    consultancy = 2
+    central = 3
+
+
+@dataclass(slots=True)
+class TrustState:
+    """Per-trust arrays (length T) and per-service arrays (T x S).
+
+    Units: quality etc. in [0, 1]; beds and staff in beds and whole-time equivalents
+    relative to establishment; money in £m; months as counts.
+    """
+
+    quality: np.ndarray  # (T, S) true quality of each service line
+    consult_gain: np.ndarray  # (T, S) quality bought from consultants, not yet embedded
+    capability: np.ndarray  # board capability
+    disruption: np.ndarray  # months of post-replacement disruption left
+    staff: np.ndarray  # staff in post / initial establishment
+    establishment: np.ndarray  # funded establishment / initial establishment
+    morale: np.ndarray
+    fear: np.ndarray
+    openness: np.ndarray
+    reputation: np.ndarray
+    salience: np.ndarray  # media salience
+    beds: np.ndarray
+    base_demand: np.ndarray  # demand in occupied-bed equivalents at the start
+    throughput: np.ndarray  # capacity multiplier from shorter stays
+    unit_cost: np.ndarray  # cost index per unit of activity (1 at the start)
+    wage_bill0: np.ndarray  # £m a month, pay at the start at full establishment
+    nonpay0: np.ndarray  # £m a month per occupied bed at the start
+    cash: np.ndarray  # £m
+    surplus_ring: np.ndarray  # (12, T) last 12 months' surplus, £m
+    income_ring: np.ndarray  # (12, T) last 12 months' income, £m
+    efficiency_target: np.ndarray  # annual cost cut the board attempts
+    efficiency_rate: np.ndarray  # annual cost cut achieved this year
+    cut_excess: np.ndarray  # annual cut beyond the frontier (harms care)
+    reconfig_left: np.ndarray  # months until a reconfiguration saves money (0 = none)
+    reconfig_saving: np.ndarray  # share of costs saved by completed reconfigurations
+    rung: np.ndarray  # Rung
+    rating: np.ndarray  # Rating (latest overall)
+    observed_quality: np.ndarray  # mean observed quality at the latest inspection
+    named: np.ndarray  # publicly named (bool)
+    months_in_sm: np.ndarray
+    sm_entry_month: np.ndarray  # -1 when not in special measures
+    last_exit_month: np.ndarray  # -1 if never exited
+    fail_streak: np.ndarray  # failing inspections in a row
+    last_inspection: np.ndarray  # month of latest inspection (-99 if none)
+    support: np.ndarray  # Support
+    support_left: np.ndarray  # months of support left
+    buddy_of: np.ndarray  # index of the buddy supporting this trust (-1 if none)
+    buddy_load: np.ndarray  # trusts this trust supports as a buddy
+    bodies: np.ndarray  # outside bodies holding powers over the board
+    conditions: np.ndarray  # commissioner conditions in force (bool)
+    failing_since: np.ndarray  # first month of the current true-failure spell (-1)
+    economy: np.ndarray  # economy index of each trust
+    ever_in_sm: np.ndarray = field(default=None)  # bool
+
+    @property
+    def n(self) -> int:
+        return self.capability.shape[0]
