@@ -57,9 +57,7 @@ def _read_graphml(path: Path, scenario_file: Path | str) -> tuple[dict[str, dict
     try:
         g = nx.read_graphml(path)
     except Exception as exc:  # networkx raises several kinds on bad XML
-        raise ScenarioError(
-            scenario_file, KEY, f"{path.name}: malformed GraphML ({exc})"
-        ) from None
+        raise ScenarioError(scenario_file, KEY, f"{path.name}: malformed GraphML ({exc})") from None
     nodes: dict[str, dict] = {}
     for n, attrs in g.nodes(data=True):
         nodes[str(n)] = dict(attrs)
@@ -94,17 +92,23 @@ def _read_csv(path: Path, scenario_file: Path | str) -> tuple[dict[str, dict], l
                     f"{path.name}: a CSV edge list needs columns 'source' and 'target' "
                     f"(and optionally 'weight'); found {', '.join(fields) or 'no header'}",
                 )
-            rows = [{k.strip().lower(): (v or "").strip() for k, v in r.items() if k} for r in reader]
+            rows = [
+                {k.strip().lower(): (v or "").strip() for k, v in r.items() if k} for r in reader
+            ]
     except UnicodeDecodeError:
         raise ScenarioError(scenario_file, KEY, f"{path.name}: not a UTF-8 text file") from None
     except OSError as exc:
-        raise ScenarioError(scenario_file, KEY, f"{path.name}: cannot read ({exc.strerror})") from None
+        raise ScenarioError(
+            scenario_file, KEY, f"{path.name}: cannot read ({exc.strerror})"
+        ) from None
     nodes: dict[str, dict] = {}
     links = []
     for lineno, r in enumerate(rows, start=2):
         u, v = r.get("source", ""), r.get("target", "")
         if not u or not v:
-            raise ScenarioError(scenario_file, KEY, f"{path.name} line {lineno}: empty source or target")
+            raise ScenarioError(
+                scenario_file, KEY, f"{path.name} line {lineno}: empty source or target"
+            )
         w_text = r.get("weight", "") or "1"
         try:
             w = float(w_text)

@@ -227,9 +227,7 @@ class Initial(Section):
         description="Spread of trusts' margins: 5-10% of trusts were in deficit before the "
         "squeeze (T3).",
     )
-    cash_months: float = Field(
-        1.0, ge=-24, le=24, description="Cash reserves in months of income."
-    )
+    cash_months: float = Field(1.0, ge=-24, le=24, description="Cash reserves in months of income.")
     special_measures_share: Share = Field(
         0.0,
         description="Share of trusts (the lowest quality) that start in special measures; "
@@ -239,7 +237,7 @@ class Initial(Section):
         0.10,
         description="Share of social-care need not met at the start; with "
         "delayed_discharge_beds_per_shortfall it sets delayed transfers of care at about "
-        "4% of beds, as in 2013 (NHS England DTOC statistics).",
+        "3% of beds, as in 2013 (NHS England DTOC statistics).",
     )
     reputation: Share = Field(0.7, description="Public reputation at the start.")
 
@@ -385,9 +383,7 @@ class Behaviour(Section):
         0.3,
         description="Share of recruitment lost by a trust in deficit (vacancy freezes).",
     )
-    agency_fill: Share = Field(
-        0.5, description="Share of vacancies covered by agency staff."
-    )
+    agency_fill: Share = Field(0.5, description="Share of vacancies covered by agency staff.")
     agency_premium: float = Field(
         0.5,
         ge=0,
@@ -516,7 +512,8 @@ class Behaviour(Section):
         ge=0,
         le=3,
         description="Share of beds filled by delayed discharges per unit of social-care "
-        "shortfall: with a 10% shortfall, delayed transfers of care fill about 3% of beds, as in 2013, rising to about 6% in 2017 (NHS England DTOC).",
+        "shortfall: with a 10% shortfall, delayed transfers of care fill about 3% of "
+        "beds, as in 2013, rising to about 6% in 2017 (NHS England DTOC).",
     )
     base_occupancy: Share = Field(
         0.86,
@@ -607,9 +604,7 @@ class Behaviour(Section):
         description="Monthly chance that a trust becomes newsworthy (a story, a "
         "campaign), whatever its quality.",
     )
-    salience_decay: Share = Field(
-        0.1, description="Monthly share of media salience that fades."
-    )
+    salience_decay: Share = Field(0.1, description="Monthly share of media salience that fades.")
 
 
 # --------------------------------------------------------------------------------------

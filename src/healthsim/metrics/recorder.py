@@ -86,7 +86,7 @@ PER_TRUST = {
 class Recorder:
     """Arrays for ``months`` rows of model metrics and ``months x trusts`` trajectories."""
 
-    __slots__ = ("months", "monthly", "n_rows", "per_trust")
+    __slots__ = ("monthly", "months", "n_rows", "per_trust")
 
     def __init__(self, months: int, trusts: int) -> None:
         self.months = months
@@ -137,7 +137,7 @@ class ArrayDataCollector:
         n = self._rec.n_rows
         return {k: v[:n].tolist() for k, v in self._rec.monthly.items()}
 
-    def collect(self, model) -> None:  # noqa: ARG002 - the model records every month itself
+    def collect(self, model) -> None:
         """Mesa calls this on some paths; the model has already recorded the month."""
 
     def get_model_vars_dataframe(self):

@@ -87,8 +87,11 @@ class Trust(FixedAgent):
         margin = m.margin_12m[i]
         target = required + b.deficit_push * max(0.0, -margin)
         s.efficiency_target[i] = min(rules.MAX_EFFICIENCY_TARGET, max(0.0, target))
-        achieved = float(rules.efficiency_achieved(
-            s.efficiency_target[i], s.capability[i], b.efficiency_capacity, b.unsafe_cut_share))
+        achieved = float(
+            rules.efficiency_achieved(
+                s.efficiency_target[i], s.capability[i], b.efficiency_capacity, b.unsafe_cut_share
+            )
+        )
         s.efficiency_rate[i] = achieved
         s.cut_excess[i] = max(0.0, achieved - b.efficiency_frontier)
         if s.cut_excess[i] > 0:
@@ -112,14 +115,17 @@ class Trust(FixedAgent):
                 m.central_payment[i] += 0.0
             else:
                 s.cash[i] -= cost
-            m.log(i, f"starts a service reconfiguration{' funded by commissioners' if supported else ''}")
+            funded = " funded by commissioners" if supported else ""
+            m.log(i, f"starts a service reconfiguration{funded}")
 
     def replace_board(self, reason: str) -> None:
         """A new board: capability drawn afresh, a period of disruption (C11)."""
         m, s, b = self.model, self.model.s, self.model.p.behaviour
         i, t = self.index, m.month_index
         z = m.draws.board_z[min(t, m.draws.board_z.shape[0] - 1), i]
-        s.capability[i] = float(np.clip(b.new_board_capability + b.new_board_capability_sd * z, 0.05, 1))
+        s.capability[i] = float(
+            np.clip(b.new_board_capability + b.new_board_capability_sd * z, 0.05, 1)
+        )
         s.disruption[i] = b.disruption_months
         m.month_board_replacements += 1
         m.log(i, f"board replaced ({reason})")
@@ -185,8 +191,11 @@ class Inspectorate(Agent):
         signal = signal + np.maximum(0.0, -m.margin_12m) * 5.0
         pp = ident.political_pressure
         prob = (1 - pp) * ident.risk_trigger_weight * 0.08 * signal + pp * 0.15 * s.salience
-        due = (m.draws.trigger_u[t] < prob) & (t - s.last_inspection >= 6) & (
-            s.rung < Rung.special_measures)
+        due = (
+            (m.draws.trigger_u[t] < prob)
+            & (t - s.last_inspection >= 6)
+            & (s.rung < Rung.special_measures)
+        )
         for i in np.flatnonzero(due):
             self.inspect(m.trusts[i], reason="risk")
 
@@ -200,7 +209,9 @@ class Inspectorate(Agent):
         k = min(ident.services_sampled, n_serv)
         sampled = np.argsort(m.draws.inspection_keys[t, i])[:k]
         true_q = s.quality[i]
-        obs = np.clip(true_q[sampled] + ident.noise_sd * m.draws.inspection_noise[t, i, sampled], 0, 1)
+        obs = np.clip(
+            true_q[sampled] + ident.noise_sd * m.draws.inspection_noise[t, i, sampled], 0, 1
+        )
         n_fail_obs = int((obs < ident.bar).sum())
         n_ri = int(((obs >= ident.bar) & (obs < ident.good_threshold)).sum())
         n_out = int((obs >= ident.outstanding_threshold).sum())
@@ -228,8 +239,11 @@ class Inspectorate(Agent):
         s.last_inspection[i] = m.month_index
         m.month_inspections += 1
         m.month_regime_cost += ident.inspection_cost
-        m.log(i, f"inspected ({reason}): rated {rating.name.replace('_', ' ')}"
-                 + (f", {n_fail_obs} service(s) inadequate" if n_fail_obs else ""))
+        m.log(
+            i,
+            f"inspected ({reason}): rated {rating.name.replace('_', ' ')}"
+            + (f", {n_fail_obs} service(s) inadequate" if n_fail_obs else ""),
+        )
         if reason != "review":
             self.schedule(trust, ident.inspection_interval_months)
         m.oversight.respond(trust, finding, reason)
@@ -291,7 +305,10 @@ class Oversight(Agent):
         s.sm_entry_month[i] = t
         s.fail_streak[i] = 0
         m.month_entries += 1
-        if s.last_exit_month[i] >= 0 and t - s.last_exit_month[i] <= reg.ladder.relapse_window_months:
+        if (
+            s.last_exit_month[i] >= 0
+            and t - s.last_exit_month[i] <= reg.ladder.relapse_window_months
+        ):
             m.month_relapses += 1
         if not f.truly_failing:
             m.month_false_positives += 1
@@ -318,7 +335,8 @@ class Oversight(Agent):
             if reg.scope.reconfiguration_support:
                 trust.consider_reconfiguration(supported=True)
         trust.pending_review = m.schedule_event(
-            trust.special_measures_review, at=float(np.floor(m.time)) + reg.ladder.review_months + 0.5
+            trust.special_measures_review,
+            at=float(np.floor(m.time)) + reg.ladder.review_months + 0.5,
         )
 
     def start_support(self, trust: Trust) -> None:
@@ -391,11 +409,14 @@ class Oversight(Agent):
             m.log(i, "placed in administration (or merged)")
             m.month_regime_cost += 2.0
             trust.pending_review = m.schedule_event(
-                trust.special_measures_review, at=float(np.floor(m.time)) + 12.5)
+                trust.special_measures_review, at=float(np.floor(m.time)) + 12.5
+            )
             return
         m.log(i, "stays in special measures")
         trust.pending_review = m.schedule_event(
-            trust.special_measures_review, at=float(np.floor(m.time)) + lad.reinspection_months + 0.5)
+            trust.special_measures_review,
+            at=float(np.floor(m.time)) + lad.reinspection_months + 0.5,
+        )
 
     def exit_special_measures(self, trust: Trust, to: Rung, text: str) -> None:
         m, s = self.model, self.model.s

@@ -73,8 +73,9 @@ class HealthEconomy(Model):
     "scenario": [...]}, rng=[1, 2], max_steps=24)`` returns the monthly metrics.
     """
 
-    def __init__(self, scenario: Scenario | str | Path = "baseline", rng: Any = None,
-                 **overrides: Any) -> None:
+    def __init__(
+        self, scenario: Scenario | str | Path = "baseline", rng: Any = None, **overrides: Any
+    ) -> None:
         seed = _seed_from(rng)
         super().__init__(rng=seed)
         if not isinstance(scenario, Scenario):
@@ -124,6 +125,7 @@ class HealthEconomy(Model):
         self.good_trusts_tipped = 0
         self.buddy_capability_lost = np.zeros(n)
         self.buddy_months = np.zeros(n)
+        self.ever_unsustainable = np.zeros(n, dtype=bool)
         self._reset_month_counters()
         self.month_index = 0
         self.year_index = -1
@@ -132,7 +134,11 @@ class HealthEconomy(Model):
         ident = scenario.regime.identification
         for tr in self.trusts:
             self.inspectorate.schedule(
-                tr, 1 + np.floor(self.draws.inspection_offset[tr.index] * ident.inspection_interval_months)
+                tr,
+                1
+                + np.floor(
+                    self.draws.inspection_offset[tr.index] * ident.inspection_interval_months
+                ),
             )
         self._start_in_special_measures(scenario.initial.special_measures_share)
         self.schedule_recurring(self.budget_round, Schedule(interval=12, start=0.25))
@@ -148,7 +154,9 @@ class HealthEconomy(Model):
         r = stream(seed, "initial_state")
         trust_level = ini.quality_mean + ini.quality_sd_trust * r.standard_normal(n)
         quality = np.clip(
-            trust_level[:, None] + ini.quality_sd_service * r.standard_normal((n, n_serv)), 0.02, 0.98
+            trust_level[:, None] + ini.quality_sd_service * r.standard_normal((n, n_serv)),
+            0.02,
+            0.98,
         )
         # Better-run trusts give better care: capability shares the trust-level quality
         # draw with correlation CAPABILITY_QUALITY_CORRELATION.
@@ -162,7 +170,8 @@ class HealthEconomy(Model):
         income0 = base_demand * PRICE_PER_BED_MONTH
         admissions0 = base_demand * rules.ADMISSIONS_PER_BED_MONTH / n_serv
         litigation0 = (rules.harm_rate(quality) * admissions0[:, None]).sum(axis=1) * (
-            b.harm_litigation_cost)
+            b.harm_litigation_cost
+        )
         cost0 = income0 * (1 - margin) - litigation0
         staffing = np.full(n, ini.staffing_ratio)
         vac = np.maximum(0.0, 1 - staffing)
@@ -241,8 +250,16 @@ class HealthEconomy(Model):
         for i in order:
             q = self.s.quality[i]
             failing_true = int((q < bar).sum())
-            f = Finding(0, int(i), (), (float(q.mean()),), failing_true, Rating.inadequate,
-                        failing_true, failing_true >= self.p.regime.identification.breadth_rule)
+            f = Finding(
+                0,
+                int(i),
+                (),
+                (float(q.mean()),),
+                failing_true,
+                Rating.inadequate,
+                failing_true,
+                failing_true >= self.p.regime.identification.breadth_rule,
+            )
             self.s.rating[i] = Rating.inadequate
             self.s.observed_quality[i] = float(q.mean())
             self.oversight.enter_special_measures(self.trusts[int(i)], f)
@@ -402,10 +419,16 @@ class HealthEconomy(Model):
         if imp.funding > 0:
             central += in_sm * imp.funding
         consult = (s.support == Support.consultancy) * (b.consultancy_cost * imp.intensity)
-        costs = s.unit_cost * (1 - s.reconfig_saving) * (
-            s.wage_bill0 * (s.staff + b.agency_fill * vac * (1 + b.agency_premium))
-            + s.nonpay0 * treated
-        ) + harm * b.harm_litigation_cost + consult
+        costs = (
+            s.unit_cost
+            * (1 - s.reconfig_saving)
+            * (
+                s.wage_bill0 * (s.staff + b.agency_fill * vac * (1 + b.agency_premium))
+                + s.nonpay0 * treated
+            )
+            + harm * b.harm_litigation_cost
+            + consult
+        )
         surplus = income + central - costs
         cover = reg.financial_support.deficit_cover
         if cover > 0:
@@ -421,18 +444,28 @@ class HealthEconomy(Model):
         self.margin_12m = roll_surplus / roll_income
         in_deficit = roll_surplus < 0
         unsustainable = s.cash < b.unsustainable_cash_months * roll_income / 12.0
+        self.ever_unsustainable |= unsustainable
         # reconfigurations in progress
         going = s.reconfig_left > 0
         if going.any():
             s.reconfig_left[going] -= 1
             done = going & (s.reconfig_left == 0)
-            s.reconfig_saving[done] = 1 - (1 - s.reconfig_saving[done]) * (1 - b.reconfiguration_saving)
+            s.reconfig_saving[done] = 1 - (1 - s.reconfig_saving[done]) * (
+                1 - b.reconfiguration_saving
+            )
 
         # -- workforce (C5, C10) -----------------------------------------------------
-        leave = s.staff * rules.leaving_rate(s.fear, s.morale, b.turnover_base, b.fear_turnover,
-                                             b.morale_turnover)
-        hire = rules.hiring(vac, b.recruitment_rate, s.reputation, b.reputation_recruitment,
-                            in_deficit, b.hiring_restraint)
+        leave = s.staff * rules.leaving_rate(
+            s.fear, s.morale, b.turnover_base, b.fear_turnover, b.morale_turnover
+        )
+        hire = rules.hiring(
+            vac,
+            b.recruitment_rate,
+            s.reputation,
+            b.reputation_recruitment,
+            in_deficit,
+            b.hiring_restraint,
+        )
         s.staff += hire - leave
         turnover = float(leave.sum() / s.staff.sum())
 
@@ -440,15 +473,25 @@ class HealthEconomy(Model):
         comm = reg.communication
         blame = comm.blame_intensity if reg.ladder.enabled else 0.0
         ladder_pressure = np.where(in_sm, 1.0, np.where(s.rung == Rung.warning, 0.4, 0.0))
-        named_share = (np.bincount(e, weights=s.named, minlength=self.econ_counts.shape[0])
-                       / self.econ_counts)[e]
-        target = rules.fear_target(blame, b.fear_culture, b.fear_from_naming, s.named,
-                                   ladder_pressure, b.fear_contagion, named_share)
+        named_share = (
+            np.bincount(e, weights=s.named, minlength=self.econ_counts.shape[0]) / self.econ_counts
+        )[e]
+        target = rules.fear_target(
+            blame,
+            b.fear_culture,
+            b.fear_from_naming,
+            s.named,
+            ladder_pressure,
+            b.fear_contagion,
+            named_share,
+        )
         s.fear = rules.relax(s.fear, target, b.fear_adjustment)
         qmean = s.quality.mean(axis=1)
         s.morale = rules.relax(
-            s.morale, rules.morale_target(s.fear, occupancy, staffing, qmean, b.occupancy_threshold),
-            b.morale_adjustment)
+            s.morale,
+            rules.morale_target(s.fear, occupancy, staffing, qmean, b.occupancy_threshold),
+            b.morale_adjustment,
+        )
         s.openness = rules.openness(s.fear, s.morale, b.openness_base, b.fear_toxicity)
 
         # -- accountability (C7) -----------------------------------------------------
@@ -487,11 +530,15 @@ class HealthEconomy(Model):
         np.clip(q, 0.0, 1.0, out=q)
 
         # -- boards (C11) -------------------------------------------------------------
-        s.capability += b.capability_learning * (1 - s.capability) - b.capability_decay * s.capability
+        s.capability += (
+            b.capability_learning * (1 - s.capability) - b.capability_decay * s.capability
+        )
         s.disruption = np.maximum(0, s.disruption - 1)
         churn = d.churn_u[td] < b.board_churn_base + b.fear_board_churn * s.fear
         for i in np.flatnonzero(churn):
-            self.trusts[i].replace_board("leaders left" if s.fear[i] < 0.3 else "leaders left under pressure")
+            self.trusts[i].replace_board(
+                "leaders left" if s.fear[i] < 0.3 else "leaders left under pressure"
+            )
         np.clip(s.capability, 0.0, 1.0, out=s.capability)
 
         # -- support bookkeeping, ladder clocks --------------------------------------
@@ -505,7 +552,8 @@ class HealthEconomy(Model):
         self.month_regime_cost += float(self._support_cost(central))
         if reg.scope.scope == "whole_economy" and self.sc_uplift.any():
             self.month_regime_cost += float(
-                (self.sc_uplift * self.sc_budget / 12 * reg.scope.system_cost_share).sum())
+                (self.sc_uplift * self.sc_budget / 12 * reg.scope.system_cost_share).sum()
+            )
 
         # -- reputation and media (C2, C5) -------------------------------------------
         rep_target = rules.reputation_target(qmean) * np.where(s.named, 0.6, 1.0)
@@ -521,15 +569,32 @@ class HealthEconomy(Model):
         # -- the inspectorate's monthly risk check (C1, C2) --------------------------
         self.inspectorate.check_risk()
 
-        self._record(t, harm, reported, income, surplus, roll_surplus, roll_income,
-                     in_deficit, unsustainable, occupancy, staffing, turnover, dd_beds,
-                     clarity, truly, paid_total, float(np.abs(moved).sum() + diverted.sum()))
+        self._record(
+            t,
+            harm,
+            reported,
+            income,
+            surplus,
+            roll_surplus,
+            roll_income,
+            in_deficit,
+            unsustainable,
+            occupancy,
+            staffing,
+            turnover,
+            dd_beds,
+            clarity,
+            truly,
+            paid_total,
+            float(np.abs(moved).sum() + diverted.sum()),
+        )
         self._reset_month_counters()
         if self.steps >= self.months:
             self.running = False
 
-    def _support_effect(self, q: np.ndarray, clarity: np.ndarray, good: float,
-                        intensity: float) -> np.ndarray:
+    def _support_effect(
+        self, q: np.ndarray, clarity: np.ndarray, good: float, intensity: float
+    ) -> np.ndarray:
         """Monthly quality gained from improvement support, per service (C6)."""
         s, b = self.s, self.p.behaviour
         gap = np.maximum(0.0, good - q)
@@ -560,9 +625,26 @@ class HealthEconomy(Model):
         cost += float((s.support == Support.central).sum() * b.central_cost)
         return cost
 
-    def _record(self, t, harm, reported, income, surplus, roll_surplus, roll_income, in_deficit,
-                unsustainable, occupancy, staffing, turnover, dd_beds, clarity, truly, paid,
-                moved) -> None:
+    def _record(
+        self,
+        t,
+        harm,
+        reported,
+        income,
+        surplus,
+        roll_surplus,
+        roll_income,
+        in_deficit,
+        unsustainable,
+        occupancy,
+        staffing,
+        turnover,
+        dd_beds,
+        clarity,
+        truly,
+        paid,
+        moved,
+    ) -> None:
         s = self.s
         rec = self.recorder
         r = rec.row()

@@ -111,7 +111,9 @@ def build_structure(spec: Economy, rng: np.random.Generator) -> Structure:
     for i, (tid, label, e, b, _) in enumerate(trusts):
         g.add_node(trust_node(tid), kind="trust", index=i, label=label, economy=e, beds=b)
     for e, label in zip(econ_ids, labels, strict=True):
-        g.add_node(commissioner_node(e), kind="commissioner", economy=e, label=f"{label} commissioner")
+        g.add_node(
+            commissioner_node(e), kind="commissioner", economy=e, label=f"{label} commissioner"
+        )
         g.add_node(social_care_node(e), kind="social_care", economy=e, label=f"{label} social care")
     for a, b, weight in links:
         if a != b:
@@ -120,9 +122,15 @@ def build_structure(spec: Economy, rng: np.random.Generator) -> Structure:
         members = [i for i in range(n) if trusts[i][2] == e]
         total = beds[members].sum()
         for i in members:
-            g.add_edge(commissioner_node(e), trust_node(trusts[i][0]), kind="contract",
-                       weight=float(beds[i] / total))
-            g.add_edge(social_care_node(e), trust_node(trusts[i][0]), kind="social_care", weight=1.0)
+            g.add_edge(
+                commissioner_node(e),
+                trust_node(trusts[i][0]),
+                kind="contract",
+                weight=float(beds[i] / total),
+            )
+            g.add_edge(
+                social_care_node(e), trust_node(trusts[i][0]), kind="social_care", weight=1.0
+            )
     return Structure(
         trust_ids=tuple(t[0] for t in trusts),
         trust_labels=tuple(t[1] for t in trusts),
@@ -152,9 +160,13 @@ def _generate(spec: Economy, rng: np.random.Generator):
         k = spec.trusts_per_economy + (int(rng.integers(-spread, spread + 1)) if spread else 0)
         k = max(1, k)
         for j in range(k):
-            beds = float(np.clip(rng.lognormal(mu, sigma), 60, 3000)) if sigma > 0 else spec.beds_mean
+            beds = (
+                float(np.clip(rng.lognormal(mu, sigma), 60, 3000)) if sigma > 0 else spec.beds_mean
+            )
             tid = f"{eid}-T{j + 1}"
-            trusts.append((tid, f"{eid} Trust {chr(65 + j) if j < 26 else j + 1}", eid, round(beds), region))
+            trusts.append(
+                (tid, f"{eid} Trust {chr(65 + j) if j < 26 else j + 1}", eid, round(beds), region)
+            )
     return trusts, _generate_links_for(trusts, spec, rng)
 
 

@@ -52,8 +52,15 @@ def accountability_clarity(bodies, penalty: float):
     return 1.0 / (1.0 + penalty * bodies)
 
 
-def fear_target(blame: float, culture: float, naming_fear: float, named, ladder_pressure,
-                contagion: float, economy_named_share):
+def fear_target(
+    blame: float,
+    culture: float,
+    naming_fear: float,
+    named,
+    ladder_pressure,
+    contagion: float,
+    economy_named_share,
+):
     """The level fear moves towards (0-1) in a trust, given the regime's blame (C5).
 
     Fear comes from the general blame culture, from being named (or, less, from being
@@ -87,8 +94,9 @@ def leaving_rate(fear, morale, base: float, fear_effect: float, morale_effect: f
     return base * (1.0 + fear_effect * fear + morale_effect * np.maximum(0.0, 0.6 - morale))
 
 
-def hiring(vacancies, rate: float, reputation, reputation_effect: float, in_deficit,
-           restraint: float):
+def hiring(
+    vacancies, rate: float, reputation, reputation_effect: float, in_deficit, restraint: float
+):
     """Staff hired in a month (whole-time equivalents): a share of vacancies, less for
     a trust with a poor reputation or under a deficit hiring freeze (C5, C10)."""
     return (
@@ -117,7 +125,12 @@ def quality_change(
     improve, pressure erodes what there is.
     """
     improve = (
-        improvement_rate * capability_effective * learning * resources * clarity * drive
+        improvement_rate
+        * capability_effective
+        * learning
+        * resources
+        * clarity
+        * drive
         * (1.0 - quality)
     )
     return improve - deterioration * quality
@@ -160,8 +173,15 @@ def commissioner_pay_factor(allocation, contract_value):
     A commissioner whose allocation cannot cover the activity pays pro rata (marginal
     rates, contract caps): what it pays is exactly what its trusts receive.
     """
-    return np.minimum(1.0, np.divide(allocation, contract_value, out=np.ones_like(
-        np.asarray(contract_value, dtype=float)), where=np.asarray(contract_value) > 0))
+    return np.minimum(
+        1.0,
+        np.divide(
+            allocation,
+            contract_value,
+            out=np.ones_like(np.asarray(contract_value, dtype=float)),
+            where=np.asarray(contract_value) > 0,
+        ),
+    )
 
 
 def social_care_shortfall(capacity, need):

@@ -1,0 +1,18 @@
+"""healthsim: agent-based simulation of local health economies under quality-failure
+regimes and a financial squeeze."""
+
+__version__ = "0.1.0"
+
+from healthsim.config import Scenario, ScenarioError, load_scenario
+from healthsim.experiments import RunResult, run
+from healthsim.model import HealthEconomy
+
+__all__ = [
+    "HealthEconomy",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "run",
+]

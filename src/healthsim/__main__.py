@@ -1,0 +1,7 @@
+"""``python -m healthsim``: the same as the ``healthsim`` command."""
+
+import sys
+
+from healthsim.cli import main
+
+sys.exit(main())

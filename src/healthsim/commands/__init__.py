@@ -1,0 +1,1 @@
+"""One module per ``healthsim`` subcommand (see :mod:`healthsim.cli`)."""

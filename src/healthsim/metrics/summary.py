@@ -1,0 +1,225 @@
+"""Per-run metrics (MODEL.md §5) and the tidy frames of a finished run. No I/O."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from healthsim.metrics.recorder import MONTHLY, PER_TRUST
+
+if TYPE_CHECKING:
+    from healthsim.model.economy import HealthEconomy
+
+#: Per-run metrics, with their meaning and unit.
+SUMMARY = {
+    "harm_total": "avoidable harm events over the run",
+    "harm_hidden_total": "avoidable harm events never reported",
+    "harm_reported_total": "avoidable harm events reported",
+    "hidden_harm_share": "share of harm not reported",
+    "quality_mean_final": "mean true quality in the last month",
+    "quality_p10_final": "lower decile of trust quality in the last month",
+    "quality_mean_run": "mean true quality over the run",
+    "sm_entries": "entries to special measures",
+    "sm_exits": "exits from special measures",
+    "sm_relapses": "re-entries within the relapse window after an exit",
+    "relapse_rate": "relapses per exit",
+    "sm_months_mean": "mean length of completed special-measures spells, months",
+    "sm_exit_within_12m_share": "share of completed spells that ended within 12 months",
+    "sm_stock_mean": "mean share of trusts in special measures",
+    "sm_trust_months": "trust-months in special measures",
+    "false_positives": "entries of trusts whose true quality did not fail the breadth rule",
+    "false_positive_share": "false positives per entry",
+    "false_negative_months": "trust-months truly failing but not in special measures",
+    "good_trusts_tipped": "entries of trusts whose true mean quality was good",
+    "detection_lag_mean": "months from true failure to special measures (detected spells)",
+    "political_entries": "entries a pure-quality rule would not have made",
+    "political_share": "political entries per entry",
+    "inspections": "inspections over the run",
+    "deficit_share_peak": "highest share of trusts in deficit",
+    "deficit_share_final": "share of trusts in deficit in the last month",
+    "margin_worst": "worst aggregate 12-month margin (surplus over income)",
+    "financial_failures": "trusts that were ever financially unsustainable",
+    "surplus_total": "aggregate surplus over the run, £m",
+    "efficiency_achieved_mean": "mean annual efficiency delivered",
+    "board_replacements": "boards replaced over the run",
+    "turnover_annual": "mean annual staff leaving rate",
+    "fear_mean": "mean fear over the run",
+    "openness_mean": "mean openness (reporting rate) over the run",
+    "morale_final": "mean morale in the last month",
+    "capability_final": "mean board capability in the last month",
+    "clarity_mean": "mean accountability clarity over the run",
+    "buddy_months": "trust-months spent supporting another trust as its buddy",
+    "buddy_capability_lost": "board capability buddies lost while supporting",
+    "buddy_quality_change": "change in buddies' own quality while buddying, per month",
+    "failure_clustering": "failing pairs on flow links over the number expected by chance",
+    "economy_concentration": "failing trusts' share of failing neighbours in their economy "
+    "over the share expected by chance",
+    "regime_cost_total": "cost of the regime over the run, £m",
+    "delayed_discharge_beds_mean": "mean beds occupied by delayed discharges",
+    "occupancy_mean": "mean bed occupancy",
+}
+
+
+def monthly_frame(model: HealthEconomy) -> pd.DataFrame:
+    """Tidy monthly metrics: one row per month (``month`` 1.., ``year``, ``date``)."""
+    rec = model.recorder
+    n = rec.n_rows
+    df = pd.DataFrame({k: rec.monthly[k][:n] for k in MONTHLY})
+    months = np.arange(1, n + 1)
+    df.insert(0, "month", months)
+    df.insert(1, "year", (months - 1) // 12 + 1)
+    df.insert(2, "calendar_year", model.p.start_year + (months - 1) // 12)
+    return df
+
+
+def trust_frame(model: HealthEconomy) -> pd.DataFrame:
+    """Per-trust monthly trajectories, long: one row per trust per month."""
+    rec = model.recorder
+    n = rec.n_rows
+    st = model.structure
+    t = st.n_trusts
+    months = np.repeat(np.arange(1, n + 1), t)
+    idx = np.tile(np.arange(t), n)
+    df = pd.DataFrame(
+        {
+            "month": months,
+            "trust": np.asarray(st.trust_ids, dtype=object)[idx],
+            "label": np.asarray(st.trust_labels, dtype=object)[idx],
+            "economy": np.asarray(st.economy_ids, dtype=object)[st.economy_of[idx]],
+        }
+    )
+    for k in PER_TRUST:
+        df[k] = rec.per_trust[k][:n].reshape(-1)
+    for k in ("rung", "rating", "support", "buddy_of", "truly_failing"):
+        df[k] = df[k].astype(int)
+    return df
+
+
+def failure_clustering(
+    failing: np.ndarray, flow: np.ndarray, economy: np.ndarray
+) -> tuple[float, float]:
+    """How clustered failure is in the network (C8), averaged over months.
+
+    Args:
+        failing: (months, trusts) 0/1 true failure.
+        flow: (trusts, trusts) flow weights (any nonzero entry is a link).
+        economy: economy index per trust.
+
+    Returns:
+        (join ratio, economy concentration). The join ratio is the share of flow links
+        joining two failing trusts over the share expected if failure were scattered at
+        random (p squared); the concentration is the share of a failing trust's
+        economy-mates that also fail over the overall share failing. 1 means no
+        clustering; above 1, failure clusters. NaN when no month has both failing and
+        non-failing trusts.
+    """
+    links = np.argwhere(np.triu(flow + flow.T) > 0)
+    same = economy[:, None] == economy[None, :]
+    np.fill_diagonal(same, False)
+    mates = same.sum(axis=1)
+    joins, concs = [], []
+    for f in failing.astype(bool):
+        n_f = f.sum()
+        if n_f == 0 or n_f == f.size:
+            continue
+        p = n_f / f.size
+        if len(links):
+            both = (f[links[:, 0]] & f[links[:, 1]]).mean()
+            joins.append(both / (p * p))
+        has = f & (mates > 0)
+        if has.any():
+            share = (same[has] & f[None, :]).sum(axis=1) / mates[has]
+            p_other = (n_f - 1) / max(f.size - 1, 1)
+            if p_other > 0:
+                concs.append(share.mean() / p_other)
+    return (
+        float(np.mean(joins)) if joins else float("nan"),
+        float(np.mean(concs)) if concs else float("nan"),
+    )
+
+
+def summarise(model: HealthEconomy) -> dict[str, float]:
+    """The per-run metrics of a finished (or part-run) model."""
+    rec = model.recorder
+    n = max(rec.n_rows, 1)
+    m = {k: v[:n] for k, v in rec.monthly.items()}
+    pt = {k: v[:n] for k, v in rec.per_trust.items()}
+    trusts = model.structure.n_trusts
+    harm = m["harm"].sum()
+    hidden = m["harm_hidden"].sum()
+    spells = model.completed_sm_spells
+    entries = float(m["entries"].sum())
+    exits = float(m["exits"].sum())
+    relapses = float(m["relapses"].sum())
+    fp = float(m["false_positive_entries"].sum())
+    political = float(m["political_entries"].sum())
+    buddy_q = _buddy_quality_change(pt["quality"], pt["buddy_of"])
+    join, conc = failure_clustering(pt["truly_failing"], model.flow, model.structure.economy_of)
+    return {
+        "harm_total": float(harm),
+        "harm_hidden_total": float(hidden),
+        "harm_reported_total": float(m["harm_reported"].sum()),
+        "hidden_harm_share": float(hidden / harm) if harm > 0 else 0.0,
+        "quality_mean_final": float(m["quality_mean"][-1]),
+        "quality_p10_final": float(m["quality_p10"][-1]),
+        "quality_mean_run": float(m["quality_mean"].mean()),
+        "sm_entries": entries,
+        "sm_exits": exits,
+        "sm_relapses": relapses,
+        "relapse_rate": relapses / exits if exits else 0.0,
+        "sm_months_mean": float(np.mean(spells)) if spells else float("nan"),
+        "sm_exit_within_12m_share": float(np.mean(np.asarray(spells) <= 12))
+        if spells
+        else float("nan"),
+        "sm_stock_mean": float(m["in_special_measures"].mean() / trusts),
+        "sm_trust_months": float(m["in_special_measures"].sum()),
+        "false_positives": fp,
+        "false_positive_share": fp / entries if entries else 0.0,
+        "false_negative_months": float(m["false_negative_trusts"].sum()),
+        "good_trusts_tipped": float(model.good_trusts_tipped),
+        "detection_lag_mean": float(np.mean(model.detection_lags))
+        if model.detection_lags
+        else float("nan"),
+        "political_entries": political,
+        "political_share": political / entries if entries else 0.0,
+        "inspections": float(m["inspections"].sum()),
+        "deficit_share_peak": float(m["in_deficit"].max() / trusts),
+        "deficit_share_final": float(m["in_deficit"][-1] / trusts),
+        "margin_worst": float(m["margin_12m"].min()),
+        "financial_failures": float(model.ever_unsustainable.sum()),
+        "surplus_total": float(m["surplus"].sum()),
+        "efficiency_achieved_mean": float(m["efficiency_achieved"].mean()),
+        "board_replacements": float(m["board_replacements"].sum()),
+        "turnover_annual": float(m["turnover"].mean() * 12),
+        "fear_mean": float(m["fear"].mean()),
+        "openness_mean": float(m["openness"].mean()),
+        "morale_final": float(m["morale"][-1]),
+        "capability_final": float(m["capability"][-1]),
+        "clarity_mean": float(m["clarity"].mean()),
+        "buddy_months": float(model.buddy_months.sum()),
+        "buddy_capability_lost": float(model.buddy_capability_lost.sum()),
+        "buddy_quality_change": buddy_q,
+        "failure_clustering": join,
+        "economy_concentration": conc,
+        "regime_cost_total": float(m["regime_cost"].sum()),
+        "delayed_discharge_beds_mean": float(m["delayed_discharge_beds"].mean()),
+        "occupancy_mean": float(m["occupancy"].mean()),
+    }
+
+
+def _buddy_quality_change(quality: np.ndarray, buddy_of: np.ndarray) -> float:
+    """Mean monthly change in quality of trusts while they act as a buddy, minus the
+    mean monthly change of all trusts in the same months (buddy burden, C6)."""
+    if quality.shape[0] < 2:
+        return 0.0
+    dq = np.diff(quality, axis=0)
+    months, trusts = dq.shape
+    acting = np.zeros((months, trusts), dtype=bool)
+    for r in range(months):
+        helpers = buddy_of[r][buddy_of[r] >= 0].astype(int)
+        acting[r, helpers] = True
+    if not acting.any():
+        return 0.0
+    return float(dq[acting].mean() - dq.mean())
