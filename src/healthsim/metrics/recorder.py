@@ -1,6 +1,8 @@
 """Monthly metrics recorded into arrays allocated once per run.
 
-The model writes one row a month; nothing here allocates on the hot path. A thin
+The model writes one row a month of per-trust values and a few model-level counts;
+the model-level metrics are derived from them in one pass when read, so nothing on the
+hot path allocates or reduces. A thin
 :class:`ArrayDataCollector` presents the same numbers the way Mesa's tools
 (``mesa.batch_run``, SolaraViz) read a ``DataCollector``.
 """
@@ -68,9 +70,16 @@ PER_TRUST = {
     "harm": "avoidable harm events",
     "harm_hidden": "unreported avoidable harm events",
     "surplus": "surplus this month, £m",
+    "income": "income this month (contract and central payments), £m",
+    "surplus_12m": "surplus over the last 12 months, £m",
+    "income_12m": "income over the last 12 months, £m",
     "cash": "cash, £m",
+    "financially_unsustainable": "cash below the unsustainable level (0/1)",
     "staffing": "staff in post over establishment",
+    "leavers": "staff leaving this month, share of establishment",
+    "staff": "staff in post, share of establishment",
     "occupancy": "bed occupancy",
+    "delayed_discharge_beds": "beds occupied by delayed discharges",
     "fear": "fear (0-1)",
     "openness": "openness (0-1)",
     "morale": "morale (0-1)",
@@ -82,17 +91,40 @@ PER_TRUST = {
     "truly_failing": "true quality fails the breadth rule (0/1)",
 }
 
+#: Model-level quantities recorded directly each month (the rest are derived).
+SCALARS = (
+    "entries",
+    "exits",
+    "relapses",
+    "false_positive_entries",
+    "political_entries",
+    "inspections",
+    "board_replacements",
+    "regime_cost",
+    "commissioner_paid",
+    "demand_diverted",
+    "efficiency_achieved",
+    "efficiency_required",
+    "social_care_shortfall",
+)
+
 
 class Recorder:
-    """Arrays for ``months`` rows of model metrics and ``months x trusts`` trajectories."""
+    """Arrays for ``months`` rows of per-trust trajectories and model-level scalars.
 
-    __slots__ = ("monthly", "months", "n_rows", "per_trust")
+    The model writes one row a month (cheap array assignments); the model-level
+    metrics of :data:`MONTHLY` are derived from them in one vectorised pass when asked
+    for (:meth:`monthly`), so nothing on the hot path reduces over trusts.
+    """
+
+    __slots__ = ("_cache", "months", "n_rows", "per_trust", "scalars")
 
     def __init__(self, months: int, trusts: int) -> None:
         self.months = months
         self.n_rows = 0
-        self.monthly = {k: np.zeros(months) for k in MONTHLY}
+        self.scalars = {k: np.zeros(months) for k in SCALARS}
         self.per_trust = {k: np.zeros((months, trusts)) for k in PER_TRUST}
+        self._cache: tuple[int, dict[str, np.ndarray]] | None = None
 
     def row(self) -> int:
         """Index of the row for the month being recorded (and advance)."""
@@ -103,13 +135,90 @@ class Recorder:
         return r
 
     def _grow(self) -> None:
-        """Run past the planned length (e.g. Mesa tools stepping on): double the arrays."""
+        """Run past the planned length (e.g. Mesa tools stepping on): extend the arrays."""
         extra = max(12, self.months)
-        for k, v in self.monthly.items():
-            self.monthly[k] = np.concatenate([v, np.zeros(extra)])
+        for k, v in self.scalars.items():
+            self.scalars[k] = np.concatenate([v, np.zeros(extra)])
         for k, v in self.per_trust.items():
             self.per_trust[k] = np.concatenate([v, np.zeros((extra, v.shape[1]))])
         self.months += extra
+
+    @property
+    def monthly(self) -> dict[str, np.ndarray]:
+        """Model-level monthly metrics (:data:`MONTHLY`) for the months recorded."""
+        n = self.n_rows
+        if self._cache is None or self._cache[0] != n:
+            self._cache = (n, derive_monthly(self, n))
+        return self._cache[1]
+
+
+def derive_monthly(rec: Recorder, n: int) -> dict[str, np.ndarray]:
+    """Compute every :data:`MONTHLY` metric for the first ``n`` months at once."""
+    pt = {k: v[:n] for k, v in rec.per_trust.items()}
+    sc = {k: v[:n] for k, v in rec.scalars.items()}
+    q = pt["quality"]
+    harm = pt["harm"].sum(axis=1)
+    hidden = pt["harm_hidden"].sum(axis=1)
+    rating = pt["rating"]
+    rung = pt["rung"]
+    in_sm = rung >= 3
+    income_12m = pt["income_12m"].sum(axis=1)
+    out = {
+        "quality_mean": q.mean(axis=1),
+        "quality_p10": np.percentile(q, 10, axis=1) if n else np.zeros(0),
+        "harm": harm,
+        "harm_reported": harm - hidden,
+        "harm_hidden": hidden,
+        "reporting_rate": np.divide(harm - hidden, harm, out=np.zeros(n), where=harm > 0),
+        "rated_outstanding": (rating == 3).sum(axis=1),
+        "rated_good": (rating == 2).sum(axis=1),
+        "rated_requires_improvement": (rating == 1).sum(axis=1),
+        "rated_inadequate": (rating == 0).sum(axis=1),
+        "unrated": (rating < 0).sum(axis=1),
+        "rung_none": (rung == 0).sum(axis=1),
+        "rung_advice": (rung == 1).sum(axis=1),
+        "rung_warning": (rung == 2).sum(axis=1),
+        "in_special_measures": in_sm.sum(axis=1),
+        "in_administration": (rung == 4).sum(axis=1),
+        "truly_failing": pt["truly_failing"].sum(axis=1),
+        "entries": sc["entries"],
+        "exits": sc["exits"],
+        "relapses": sc["relapses"],
+        "false_positive_entries": sc["false_positive_entries"],
+        "false_negative_trusts": ((pt["truly_failing"] > 0) & ~in_sm).sum(axis=1),
+        "political_entries": sc["political_entries"],
+        "inspections": sc["inspections"],
+        "in_deficit": (pt["surplus_12m"] < 0).sum(axis=1),
+        "financially_unsustainable": pt["financially_unsustainable"].sum(axis=1),
+        "surplus": pt["surplus"].sum(axis=1),
+        "income": pt["income"].sum(axis=1),
+        "margin_12m": np.divide(
+            pt["surplus_12m"].sum(axis=1), income_12m, out=np.zeros(n), where=income_12m != 0
+        ),
+        "efficiency_achieved": sc["efficiency_achieved"],
+        "efficiency_required": sc["efficiency_required"],
+        "morale": pt["morale"].mean(axis=1),
+        "openness": pt["openness"].mean(axis=1),
+        "fear": pt["fear"].mean(axis=1),
+        "turnover": np.divide(
+            pt["leavers"].sum(axis=1),
+            pt["staff"].sum(axis=1),
+            out=np.zeros(n),
+            where=pt["staff"].sum(axis=1) > 0,
+        ),
+        "staffing": pt["staffing"].mean(axis=1),
+        "occupancy": pt["occupancy"].mean(axis=1),
+        "delayed_discharge_beds": pt["delayed_discharge_beds"].sum(axis=1),
+        "social_care_shortfall": sc["social_care_shortfall"],
+        "demand_diverted": sc["demand_diverted"],
+        "board_replacements": sc["board_replacements"],
+        "capability": pt["capability"].mean(axis=1),
+        "clarity": pt["clarity"].mean(axis=1),
+        "buddy_links": (pt["buddy_of"] >= 0).sum(axis=1),
+        "regime_cost": sc["regime_cost"],
+        "commissioner_paid": sc["commissioner_paid"],
+    }
+    return {k: np.asarray(out[k], dtype=float) for k in MONTHLY}
 
 
 class ArrayDataCollector:

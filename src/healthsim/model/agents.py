@@ -174,7 +174,7 @@ class Inspectorate(Agent):
         m = self.model
         if trust.next_inspection is not None:
             trust.next_inspection.cancel()
-        when = max(m.time, np.floor(m.time)) + max(1.0, float(after)) - 0.5
+        when = np.floor(m.time) + max(1.0, float(after)) + 0.5  # end of the month due
         trust.next_inspection = m.schedule_event(trust.scheduled_inspection, at=float(when))
 
     def check_risk(self) -> None:
@@ -185,14 +185,16 @@ class Inspectorate(Agent):
         if ident.risk_trigger_weight <= 0 and ident.political_pressure <= 0:
             return
         t = m.month_index
+        td = min(t, m.draws.trigger_u.shape[0] - 1)  # past the planned end: last draws
         rate = m.reported_rate
-        national = rate.mean()
-        signal = np.maximum(0.0, rate / national - 1.0) if national > 0 else np.zeros_like(rate)
-        signal = signal + np.maximum(0.0, -m.margin_12m) * 5.0
+        national = rate.sum() / rate.shape[0]
+        signal = np.maximum(0.0, -5.0 * m.margin_12m)
+        if national > 0:
+            signal += np.maximum(0.0, rate / national - 1.0)
         pp = ident.political_pressure
         prob = (1 - pp) * ident.risk_trigger_weight * 0.08 * signal + pp * 0.15 * s.salience
         due = (
-            (m.draws.trigger_u[t] < prob)
+            (m.draws.trigger_u[td] < prob)
             & (t - s.last_inspection >= 6)
             & (s.rung < Rung.special_measures)
         )
@@ -272,7 +274,8 @@ class Oversight(Agent):
             not pure
             and ident.political_pressure > 0
             and f.failing_observed >= 1
-            and m.draws.political_u[m.month_index, i] < ident.political_pressure * s.salience[i]
+            and m.draws.political_u[min(m.month_index, m.draws.political_u.shape[0] - 1), i]
+            < ident.political_pressure * s.salience[i]
         )
         if pure or political:
             self.enter_special_measures(trust, f, political=political)
@@ -326,7 +329,8 @@ class Oversight(Agent):
             s.salience[i] = min(1.0, s.salience[i] + 0.5)
             text += ", named publicly"
         m.log(i, text)
-        if m.draws.replace_u[t, i] < reg.communication.board_replacement_probability:
+        td = min(t, m.draws.replace_u.shape[0] - 1)  # past the planned end: last draws
+        if m.draws.replace_u[td, i] < reg.communication.board_replacement_probability:
             trust.replace_board("regime")
         self.start_support(trust)
         if reg.scope.scope == "whole_economy":

@@ -130,6 +130,8 @@ class HealthEconomy(Model):
         self.month_index = 0
         self.year_index = -1
         self.efficiency_required = scenario.squeeze.tariff_efficiency
+        self.efficiency_achieved = 0.0
+        self._constants(scenario)
 
         ident = scenario.regime.identification
         for tr in self.trusts:
@@ -148,6 +150,31 @@ class HealthEconomy(Model):
     # ------------------------------------------------------------------------------
     # set-up
     # ------------------------------------------------------------------------------
+    def _constants(self, sc: Scenario) -> None:
+        """Per-run constants the monthly step reads (kept off the hot path)."""
+        b, reg = sc.behaviour, sc.regime
+        n = self.s.n
+        self.n_econ = self.structure.n_economies
+        self._admissions_per_service = (
+            rules.ADMISSIONS_PER_BED_MONTH / sc.economy.services_per_trust
+        )
+        self._agency_factor = b.agency_fill * (1 + b.agency_premium)
+        self._has_consultancy = reg.improvement.model == "consultancy"
+        self._blame = reg.communication.blame_intensity if reg.ladder.enabled else 0.0
+        self._deterrence = b.blame_deterrence * self._blame
+        self._general_deterrence = b.general_deterrence
+        self._on_ladder = 1.0 - b.general_deterrence
+        self._directions = reg.ladder.oversight_directions
+        self._whole_economy = reg.scope.scope == "whole_economy"
+        self._good = reg.identification.good_threshold
+        self._bar = reg.identification.bar
+        self._breadth = reg.identification.breadth_rule
+        self._quality_noise_sd = b.quality_noise_sd
+        self._fading = False
+        self._inv_services = 1.0 / sc.economy.services_per_trust
+        self._zeros = np.zeros(n)
+        self._ones = np.ones(n)
+
     def _init_state(self, sc: Scenario, seed: int) -> None:
         st, ini, b = self.structure, sc.initial, sc.behaviour
         n, n_serv, n_econ = st.n_trusts, sc.economy.services_per_trust, st.n_economies
@@ -356,6 +383,7 @@ class HealthEconomy(Model):
         for tr in self.trusts:
             tr.plan_year(eff)
             tr.consider_reconfiguration(supported=False)
+        self.efficiency_achieved = float(s.efficiency_rate.mean())
         if y["cash_injection"] > 0:
             gift = y["cash_injection"] * s.income_ring.sum(axis=0)
             s.cash += gift
@@ -368,72 +396,72 @@ class HealthEconomy(Model):
         """One month of the economy (vectorised over trusts)."""
         t = self.steps - 1
         self.month_index = t
-        td = min(t, self.months - 1)  # past the planned end, reuse the last draws
-        s, p, b, d = self.s, self.p, self.p.behaviour, self.draws
+        td = t if t < self.months else self.months - 1  # past the end, reuse last draws
+        s, p, d = self.s, self.p, self.draws
+        b = p.behaviour
         reg = p.regime
+        imp = reg.improvement
         e = s.economy
         g = self._growth
+        mx, mn = np.maximum, np.minimum
 
         # -- demand: growth, noise, reputation shift to neighbours (C5, C8) ----------
         self.need *= g["demand"]
         s.throughput *= g["throughput"]
-        demand = s.base_demand * self.need[e] * (1 + b.demand_noise_sd * d.demand[td])
-        moved = demand * b.reputation_demand_shift * (1 - s.reputation)
-        demand = demand - moved + self.flow_t @ moved
+        demand = s.base_demand * self.need[e] * (1.0 + b.demand_noise_sd * d.demand[td])
+        moved = demand * (b.reputation_demand_shift * (1.0 - s.reputation))
+        demand += self.flow_t @ moved - moved
 
         # -- social care and delayed discharges (C8) --------------------------------
         self.sc_need *= g["sc_need"]
-        cap = self.sc_capacity * (1 + self.sc_uplift)
-        self.shortfall = rules.social_care_shortfall(cap, self.sc_need)
-        dd_beds = b.delayed_discharge_beds_per_shortfall * self.shortfall[e] * s.beds
+        self.shortfall = rules.social_care_shortfall(
+            self.sc_capacity * (1.0 + self.sc_uplift), self.sc_need
+        )
+        dd_beds = (b.delayed_discharge_beds_per_shortfall * self.shortfall)[e] * s.beds
 
         # -- treatment, overflow diversion, occupancy -------------------------------
-        room = np.maximum(0.0, s.beds * rules.MAX_OCCUPANCY - dd_beds) * s.throughput
-        treated = np.minimum(demand, room)
+        room = mx(0.0, s.beds * rules.MAX_OCCUPANCY - dd_beds) * s.throughput
+        treated = mn(demand, room)
         diverted = b.overflow_diversion * (demand - treated)
-        treated = np.minimum(treated + self.flow_t @ diverted, room)
+        treated = mn(treated + self.flow_t @ diverted, room)
         occupancy = (treated / s.throughput + dd_beds) / s.beds
-        self.occupancy = occupancy
 
         # -- harm and reporting (C5) -------------------------------------------------
-        n_serv = s.quality.shape[1]
-        admissions = treated * (rules.ADMISSIONS_PER_BED_MONTH / n_serv)
-        harm = (rules.harm_rate(s.quality) * admissions[:, None]).sum(axis=1)
+        q = s.quality
+        admissions = treated * self._admissions_per_service
+        harm = rules.harm_rate(q).sum(axis=1) * admissions
         reported = harm * s.openness
-        self.reported_rate = reported / np.maximum(admissions * n_serv, 1e-9)
+        self.reported_rate = reported / (admissions * q.shape[1] + 1e-12)
 
         # -- money: commissioners pay, trusts spend (C10) ----------------------------
         value = treated * self.price
-        econ_value = np.bincount(e, weights=value, minlength=self.allocation.shape[0])
+        econ_value = np.bincount(e, weights=value, minlength=self.n_econ)
         pay = rules.commissioner_pay_factor(self.allocation / 12.0, econ_value)
         income = value * pay[e]
-        paid_total = float(income.sum())
-        activity = treated / self.treated0
-        needed = s.establishment * activity
-        vac = np.maximum(0.0, needed - s.staff)
+        needed = s.establishment * (treated / self.treated0)
+        vac = mx(0.0, needed - s.staff)
         staffing = s.staff / needed
-        in_sm = s.rung >= Rung.special_measures
+        rung = s.rung
+        in_sm = rung >= Rung.special_measures
+        any_sm = in_sm.any()
+        support = s.support
         central = self.central_payment
-        central[:] = 0.0
-        imp = reg.improvement
-        if imp.funding > 0:
+        central.fill(0.0)
+        if imp.funding > 0 and any_sm:
             central += in_sm * imp.funding
-        consult = (s.support == Support.consultancy) * (b.consultancy_cost * imp.intensity)
         costs = (
             s.unit_cost
-            * (1 - s.reconfig_saving)
-            * (
-                s.wage_bill0 * (s.staff + b.agency_fill * vac * (1 + b.agency_premium))
-                + s.nonpay0 * treated
-            )
+            * (1.0 - s.reconfig_saving)
+            * (s.wage_bill0 * (s.staff + self._agency_factor * vac) + s.nonpay0 * treated)
             + harm * b.harm_litigation_cost
-            + consult
         )
+        if self._has_consultancy:
+            costs += (support == Support.consultancy) * (b.consultancy_cost * imp.intensity)
         surplus = income + central - costs
         cover = reg.financial_support.deficit_cover
-        if cover > 0:
-            help_ = in_sm * cover * np.maximum(0.0, -surplus)
-            surplus = surplus + help_
+        if cover > 0 and any_sm:
+            help_ = in_sm * (cover * mx(0.0, -surplus))
+            surplus += help_
             central += help_
         s.cash += surplus
         ring = t % 12
@@ -443,16 +471,10 @@ class HealthEconomy(Model):
         roll_income = s.income_ring.sum(axis=0)
         self.margin_12m = roll_surplus / roll_income
         in_deficit = roll_surplus < 0
-        unsustainable = s.cash < b.unsustainable_cash_months * roll_income / 12.0
+        unsustainable = s.cash < (b.unsustainable_cash_months / 12.0) * roll_income
         self.ever_unsustainable |= unsustainable
-        # reconfigurations in progress
-        going = s.reconfig_left > 0
-        if going.any():
-            s.reconfig_left[going] -= 1
-            done = going & (s.reconfig_left == 0)
-            s.reconfig_saving[done] = 1 - (1 - s.reconfig_saving[done]) * (
-                1 - b.reconfiguration_saving
-            )
+        if s.reconfig_left.any():
+            self._progress_reconfigurations()
 
         # -- workforce (C5, C10) -----------------------------------------------------
         leave = s.staff * rules.leaving_rate(
@@ -467,26 +489,27 @@ class HealthEconomy(Model):
             b.hiring_restraint,
         )
         s.staff += hire - leave
-        turnover = float(leave.sum() / s.staff.sum())
 
         # -- fear, morale, openness (C5) ---------------------------------------------
-        comm = reg.communication
-        blame = comm.blame_intensity if reg.ladder.enabled else 0.0
-        ladder_pressure = np.where(in_sm, 1.0, np.where(s.rung == Rung.warning, 0.4, 0.0))
-        named_share = (
-            np.bincount(e, weights=s.named, minlength=self.econ_counts.shape[0]) / self.econ_counts
-        )[e]
-        target = rules.fear_target(
-            blame,
-            b.fear_culture,
-            b.fear_from_naming,
-            s.named,
-            ladder_pressure,
-            b.fear_contagion,
-            named_share,
-        )
+        blame = self._blame
+        if blame > 0:
+            ladder_pressure = in_sm + 0.4 * (rung == Rung.warning)
+            named_share = (
+                np.bincount(e, weights=s.named, minlength=self.n_econ) / self.econ_counts
+            )[e]
+            target = rules.fear_target(
+                blame,
+                b.fear_culture,
+                b.fear_from_naming,
+                s.named,
+                ladder_pressure,
+                b.fear_contagion,
+                named_share,
+            )
+        else:
+            target = 0.0
         s.fear = rules.relax(s.fear, target, b.fear_adjustment)
-        qmean = s.quality.mean(axis=1)
+        qmean = q.sum(axis=1) * self._inv_services
         s.morale = rules.relax(
             s.morale,
             rules.morale_target(s.fear, occupancy, staffing, qmean, b.occupancy_threshold),
@@ -495,102 +518,151 @@ class HealthEconomy(Model):
         s.openness = rules.openness(s.fear, s.morale, b.openness_base, b.fear_toxicity)
 
         # -- accountability (C7) -----------------------------------------------------
-        lad = reg.ladder
-        bodies = s.conditions * 1.0
-        if lad.oversight_directions:
-            bodies = bodies + in_sm
-        if imp.powers:
-            bodies = bodies + (in_sm & (s.support != Support.none))
-        bodies = bodies + (s.rung == Rung.administration)
-        s.bodies = bodies
-        clarity = rules.accountability_clarity(bodies, b.accountability_penalty)
+        if any_sm or s.conditions.any():
+            bodies = s.conditions + (rung == Rung.administration)
+            if self._directions:
+                bodies = bodies + in_sm
+            if imp.powers:
+                bodies = bodies + (in_sm & (support != Support.none))
+            s.bodies = bodies
+            clarity = rules.accountability_clarity(bodies, b.accountability_penalty)
+        else:
+            s.bodies = self._zeros
+            clarity = self._ones
 
-        # -- quality (C3, C6, C10, C11) ------------------------------------------------
-        cap_eff = s.capability * np.where(s.disruption > 0, 1 - b.disruption_penalty, 1.0)
+        # -- quality (C3, C6, C10, C11) ----------------------------------------------
+        cap_eff = s.capability * (1.0 - b.disruption_penalty * (s.disruption > 0))
         learning = rules.learning_factor(s.openness, s.fear, b.fear_learning_penalty)
-        boost = np.minimum(0.3, 10 * central / np.maximum(income, 1e-9)) if imp.funding > 0 else 0.0
-        resources = np.minimum(staffing, 1.1) * (1 + boost)
-        pressure = np.where(s.rung >= Rung.warning, 1.0, b.general_deterrence) * blame
-        drive = 1 + b.blame_deterrence * pressure
-        worsen = rules.deterioration(occupancy, staffing, s.cut_excess, s.morale, b)
-        cols = (cap_eff * learning * resources * clarity * drive)[:, None]
-        q = s.quality
-        dq = b.improvement_rate * cols * (1 - q) - worsen[:, None] * q
-        good = reg.identification.good_threshold
-        if (s.support != Support.none).any():
-            dq += self._support_effect(q, clarity, good, imp.intensity)
-        fading = s.consult_gain > 0
-        if fading.any():
-            not_consult = (s.support != Support.consultancy)[:, None]
-            loss = b.consultancy_decay * s.consult_gain * not_consult
-            dq -= loss * (1 - s.capability)[:, None]
-            s.consult_gain -= loss
-        shock = (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
-        q += dq - shock + b.quality_noise_sd * d.quality_noise[td]
-        np.clip(q, 0.0, 1.0, out=q)
-
-        # -- boards (C11) -------------------------------------------------------------
-        s.capability += (
-            b.capability_learning * (1 - s.capability) - b.capability_decay * s.capability
+        resources = mn(staffing, 1.1)
+        if imp.funding > 0 and any_sm:
+            resources = resources * (1.0 + mn(0.3, 10.0 * central / (income + 1e-12)))
+        drive = 1.0 + self._deterrence * (
+            self._general_deterrence + self._on_ladder * (rung >= Rung.warning)
         )
-        s.disruption = np.maximum(0, s.disruption - 1)
+        worsen = rules.deterioration(occupancy, staffing, s.cut_excess, s.morale, b)
+        k = (b.improvement_rate * cap_eff * learning * resources * clarity * drive)[:, None]
+        dq = k * (1.0 - q) - worsen[:, None] * q
+        if (support != Support.none).any():
+            dq += self._support_effect(q, clarity, self._good, imp.intensity)
+        if self._fading:
+            self._fade_consultancy(dq)
+        q += dq + self._quality_noise_sd * d.quality_noise[td]
+        q -= (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
+        np.maximum(q, 0.0, out=q)
+        np.minimum(q, 1.0, out=q)
+
+        # -- boards (C11) ------------------------------------------------------------
+        s.capability += b.capability_learning * (1.0 - s.capability) - (
+            b.capability_decay * s.capability
+        )
+        if s.disruption.any():
+            s.disruption = mx(0, s.disruption - 1)
         churn = d.churn_u[td] < b.board_churn_base + b.fear_board_churn * s.fear
-        for i in np.flatnonzero(churn):
-            self.trusts[i].replace_board(
-                "leaders left" if s.fear[i] < 0.3 else "leaders left under pressure"
-            )
-        np.clip(s.capability, 0.0, 1.0, out=s.capability)
+        if churn.any():
+            for i in np.flatnonzero(churn):
+                why = "leaders left" if s.fear[i] < 0.3 else "leaders left under pressure"
+                self.trusts[i].replace_board(why)
+        np.maximum(s.capability, 0.0, out=s.capability)
+        np.minimum(s.capability, 1.0, out=s.capability)
 
         # -- support bookkeeping, ladder clocks --------------------------------------
-        s.months_in_sm += in_sm
+        if any_sm:
+            s.months_in_sm += in_sm
         if s.support_left.any():
-            s.support_left = np.maximum(0, s.support_left - 1)
-            ended = (s.support_left == 0) & (s.support != Support.none)
+            s.support_left = mx(0, s.support_left - 1)
+            ended = (s.support_left == 0) & (support != Support.none)
             for i in np.flatnonzero(ended):
                 self.oversight.end_support(self.trusts[i])
                 self.log(int(i), "improvement support ends")
-        self.month_regime_cost += float(self._support_cost(central))
-        if reg.scope.scope == "whole_economy" and self.sc_uplift.any():
+            self.month_regime_cost += self._support_cost(central)
+        elif any_sm:
+            self.month_regime_cost += float(central.sum())
+        if self._whole_economy and self.sc_uplift.any():
             self.month_regime_cost += float(
-                (self.sc_uplift * self.sc_budget / 12 * reg.scope.system_cost_share).sum()
+                (self.sc_uplift * self.sc_budget).sum() / 12.0 * reg.scope.system_cost_share
             )
 
         # -- reputation and media (C2, C5) -------------------------------------------
-        rep_target = rules.reputation_target(qmean) * np.where(s.named, 0.6, 1.0)
+        rep_target = rules.reputation_target(qmean) * (1.0 - 0.4 * s.named)
         s.reputation = rules.relax(s.reputation, rep_target, b.reputation_recovery)
-        s.salience = s.salience * (1 - b.salience_decay) + 0.5 * (d.scandal_u[td] < b.scandal_rate)
-        np.minimum(s.salience, 1.0, out=s.salience)
+        s.salience = mn(
+            1.0, s.salience * (1.0 - b.salience_decay) + 0.5 * (d.scandal_u[td] < b.scandal_rate)
+        )
 
         # -- true failure (for false negatives and detection lags) -------------------
-        n_fail = (q < reg.identification.bar).sum(axis=1)
-        truly = n_fail >= reg.identification.breadth_rule
-        s.failing_since = np.where(truly, np.where(s.failing_since < 0, t, s.failing_since), -1)
+        truly = (q < self._bar).sum(axis=1) >= self._breadth
+        if truly.any() or (s.failing_since >= 0).any():
+            s.failing_since = np.where(truly, np.where(s.failing_since < 0, t, s.failing_since), -1)
 
         # -- the inspectorate's monthly risk check (C1, C2) --------------------------
         self.inspectorate.check_risk()
 
-        self._record(
-            t,
-            harm,
-            reported,
-            income,
-            surplus,
-            roll_surplus,
-            roll_income,
-            in_deficit,
-            unsustainable,
-            occupancy,
-            staffing,
-            turnover,
-            dd_beds,
-            clarity,
-            truly,
-            paid_total,
-            float(np.abs(moved).sum() + diverted.sum()),
-        )
+        # -- record ------------------------------------------------------------------
+        rec = self.recorder
+        r = rec.row()
+        pt = rec.per_trust
+        pt["quality"][r] = qmean
+        pt["quality_worst_service"][r] = q.min(axis=1)
+        pt["rung"][r] = s.rung
+        pt["rating"][r] = s.rating
+        pt["harm"][r] = harm
+        pt["harm_hidden"][r] = harm - reported
+        pt["surplus"][r] = surplus
+        pt["income"][r] = income + central
+        pt["surplus_12m"][r] = roll_surplus
+        pt["income_12m"][r] = roll_income
+        pt["cash"][r] = s.cash
+        pt["financially_unsustainable"][r] = unsustainable
+        pt["staffing"][r] = staffing
+        pt["leavers"][r] = leave
+        pt["staff"][r] = s.staff
+        pt["occupancy"][r] = occupancy
+        pt["delayed_discharge_beds"][r] = dd_beds
+        pt["fear"][r] = s.fear
+        pt["openness"][r] = s.openness
+        pt["morale"][r] = s.morale
+        pt["reputation"][r] = s.reputation
+        pt["capability"][r] = s.capability
+        pt["clarity"][r] = clarity
+        pt["support"][r] = s.support
+        pt["buddy_of"][r] = s.buddy_of
+        pt["truly_failing"][r] = truly
+        sc = rec.scalars
+        sc["entries"][r] = self.month_entries
+        sc["exits"][r] = self.month_exits
+        sc["relapses"][r] = self.month_relapses
+        sc["false_positive_entries"][r] = self.month_false_positives
+        sc["political_entries"][r] = self.month_political
+        sc["inspections"][r] = self.month_inspections
+        sc["board_replacements"][r] = self.month_board_replacements
+        sc["regime_cost"][r] = self.month_regime_cost
+        sc["commissioner_paid"][r] = income.sum()
+        sc["demand_diverted"][r] = moved.sum() + diverted.sum()
+        sc["efficiency_achieved"][r] = self.efficiency_achieved
+        sc["efficiency_required"][r] = self.efficiency_required
+        sc["social_care_shortfall"][r] = self.shortfall.sum() / self.n_econ
         self._reset_month_counters()
         if self.steps >= self.months:
             self.running = False
+
+    def _progress_reconfigurations(self) -> None:
+        """Count down reconfigurations; completed ones cut costs for good (C10)."""
+        s = self.s
+        going = s.reconfig_left > 0
+        s.reconfig_left[going] -= 1
+        done = going & (s.reconfig_left == 0)
+        if done.any():
+            saving = self.p.behaviour.reconfiguration_saving
+            s.reconfig_saving[done] = 1 - (1 - s.reconfig_saving[done]) * (1 - saving)
+
+    def _fade_consultancy(self, dq: np.ndarray) -> None:
+        """Consultancy gains fade after the contract unless the board can hold them (C6)."""
+        s, b = self.s, self.p.behaviour
+        not_consult = (s.support != Support.consultancy)[:, None]
+        loss = b.consultancy_decay * s.consult_gain * not_consult
+        dq -= loss * (1 - s.capability)[:, None]
+        s.consult_gain -= loss
+        self._fading = bool((s.consult_gain > 1e-9).any())
 
     def _support_effect(
         self, q: np.ndarray, clarity: np.ndarray, good: float, intensity: float
@@ -616,6 +688,7 @@ class HealthEconomy(Model):
         gain = (rate * intensity * clarity)[:, None] * gap
         if consult.any():
             s.consult_gain[consult] += gain[consult]
+            self._fading = True
         return gain
 
     def _support_cost(self, central: np.ndarray) -> float:
@@ -624,105 +697,6 @@ class HealthEconomy(Model):
         cost += float((s.support == Support.buddy).sum() * b.buddy_cost)
         cost += float((s.support == Support.central).sum() * b.central_cost)
         return cost
-
-    def _record(
-        self,
-        t,
-        harm,
-        reported,
-        income,
-        surplus,
-        roll_surplus,
-        roll_income,
-        in_deficit,
-        unsustainable,
-        occupancy,
-        staffing,
-        turnover,
-        dd_beds,
-        clarity,
-        truly,
-        paid,
-        moved,
-    ) -> None:
-        s = self.s
-        rec = self.recorder
-        r = rec.row()
-        m = rec.monthly
-        qmean = s.quality.mean(axis=1)
-        rung = s.rung
-        rating = s.rating
-        harm_t = float(harm.sum())
-        rep_t = float(reported.sum())
-        m["quality_mean"][r] = qmean.mean()
-        m["quality_p10"][r] = np.percentile(qmean, 10)
-        m["harm"][r] = harm_t
-        m["harm_reported"][r] = rep_t
-        m["harm_hidden"][r] = harm_t - rep_t
-        m["reporting_rate"][r] = rep_t / harm_t if harm_t > 0 else 0.0
-        counts = np.bincount(rating + 1, minlength=5)
-        m["unrated"][r] = counts[0]
-        m["rated_inadequate"][r] = counts[1]
-        m["rated_requires_improvement"][r] = counts[2]
-        m["rated_good"][r] = counts[3]
-        m["rated_outstanding"][r] = counts[4]
-        rc = np.bincount(rung, minlength=5)
-        m["rung_none"][r] = rc[0]
-        m["rung_advice"][r] = rc[1]
-        m["rung_warning"][r] = rc[2]
-        m["in_special_measures"][r] = rc[3] + rc[4]
-        m["in_administration"][r] = rc[4]
-        n_truly = int(truly.sum())
-        m["truly_failing"][r] = n_truly
-        m["entries"][r] = self.month_entries
-        m["exits"][r] = self.month_exits
-        m["relapses"][r] = self.month_relapses
-        m["false_positive_entries"][r] = self.month_false_positives
-        m["false_negative_trusts"][r] = int((truly & (rung < Rung.special_measures)).sum())
-        m["political_entries"][r] = self.month_political
-        m["inspections"][r] = self.month_inspections
-        m["in_deficit"][r] = int(in_deficit.sum())
-        m["financially_unsustainable"][r] = int(unsustainable.sum())
-        m["surplus"][r] = surplus.sum()
-        m["income"][r] = income.sum() + self.central_payment.sum()
-        m["margin_12m"][r] = roll_surplus.sum() / roll_income.sum()
-        m["efficiency_achieved"][r] = s.efficiency_rate.mean()
-        m["efficiency_required"][r] = self.efficiency_required
-        m["morale"][r] = s.morale.mean()
-        m["openness"][r] = s.openness.mean()
-        m["fear"][r] = s.fear.mean()
-        m["turnover"][r] = turnover
-        m["staffing"][r] = staffing.mean()
-        m["occupancy"][r] = occupancy.mean()
-        m["delayed_discharge_beds"][r] = dd_beds.sum()
-        m["social_care_shortfall"][r] = self.shortfall.mean()
-        m["demand_diverted"][r] = moved
-        m["board_replacements"][r] = self.month_board_replacements
-        m["capability"][r] = s.capability.mean()
-        m["clarity"][r] = clarity.mean()
-        m["buddy_links"][r] = int((s.buddy_of >= 0).sum())
-        m["regime_cost"][r] = self.month_regime_cost
-        m["commissioner_paid"][r] = paid
-        pt = rec.per_trust
-        pt["quality"][r] = qmean
-        pt["quality_worst_service"][r] = s.quality.min(axis=1)
-        pt["rung"][r] = rung
-        pt["rating"][r] = rating
-        pt["harm"][r] = harm
-        pt["harm_hidden"][r] = harm - reported
-        pt["surplus"][r] = surplus
-        pt["cash"][r] = s.cash
-        pt["staffing"][r] = staffing
-        pt["occupancy"][r] = occupancy
-        pt["fear"][r] = s.fear
-        pt["openness"][r] = s.openness
-        pt["morale"][r] = s.morale
-        pt["reputation"][r] = s.reputation
-        pt["capability"][r] = s.capability
-        pt["clarity"][r] = clarity
-        pt["support"][r] = s.support
-        pt["buddy_of"][r] = s.buddy_of
-        pt["truly_failing"][r] = truly
 
     # ------------------------------------------------------------------------------
     def run(self, months: int | None = None) -> HealthEconomy:

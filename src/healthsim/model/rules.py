@@ -41,7 +41,7 @@ def openness(fear, morale, base: float, toxicity: float):
 
     openness = base * (1 - toxicity * fear) * (0.7 + 0.5 * morale), capped to [0.02, 1].
     """
-    return np.clip(base * (1.0 - toxicity * fear) * (0.7 + 0.5 * morale), 0.02, 1.0)
+    return np.minimum(np.maximum(base * (1.0 - toxicity * fear) * (0.7 + 0.5 * morale), 0.02), 1.0)
 
 
 def accountability_clarity(bodies, penalty: float):
@@ -86,7 +86,7 @@ def morale_target(fear, occupancy, staffing, quality_mean, occupancy_threshold: 
         - 0.8 * np.maximum(0.0, 1.0 - staffing)
         + 0.3 * (quality_mean - QUALITY_REFERENCE)
     )
-    return np.clip(t, 0.0, 1.0)
+    return np.minimum(np.maximum(t, 0.0), 1.0)
 
 
 def leaving_rate(fear, morale, base: float, fear_effect: float, morale_effect: float):
@@ -186,9 +186,9 @@ def commissioner_pay_factor(allocation, contract_value):
 
 def social_care_shortfall(capacity, need):
     """Share of social-care need not met (0-1) (C8)."""
-    return np.clip(1.0 - np.divide(capacity, need), 0.0, 1.0)
+    return np.minimum(np.maximum(1.0 - np.divide(capacity, need), 0.0), 1.0)
 
 
 def reputation_target(quality_mean):
     """Reputation (0-1) a trust drifts to from its care alone: 0.2 + quality."""
-    return np.clip(0.2 + quality_mean, 0.0, 1.0)
+    return np.minimum(0.2 + quality_mean, 1.0)

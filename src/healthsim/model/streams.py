@@ -20,6 +20,7 @@ STREAMS = (
     "initial_state",
     "demand",
     "local_shocks",
+    "local_shock_size",
     "quality_noise",
     "inspection_schedule",
     "inspection_sampling",
@@ -76,7 +77,9 @@ class Draws:
         return cls(
             demand=stream(seed, "demand").standard_normal((m, t)),
             shock_u=shocks.random((m, t, s)),
-            shock_size=shocks.standard_exponential((m, t, s)),
+            # its own stream: drawn after shock_u on one stream, the sizes would
+            # depend on the run's length and a longer run would not start the same
+            shock_size=stream(seed, "local_shock_size").standard_exponential((m, t, s)),
             quality_noise=stream(seed, "quality_noise").standard_normal((m, t, s)),
             inspection_offset=stream(seed, "inspection_schedule").random(t),
             inspection_keys=stream(seed, "inspection_sampling").random((m, t, s)),
