@@ -110,10 +110,11 @@ def failure_clustering(
     Returns:
         (join ratio, economy concentration). The join ratio is the share of flow links
         joining two failing trusts over the share expected if failure were scattered at
-        random (p squared); the concentration is the share of a failing trust's
-        economy-mates that also fail over the overall share failing. 1 means no
-        clustering; above 1, failure clusters. NaN when no month has both failing and
-        non-failing trusts.
+        random (n_f (n_f - 1) / (n (n - 1)), over months with two or more failing);
+        the concentration is the share of a failing trust's economy-mates that also
+        fail over the overall share failing. 1 means no clustering; above 1, failure
+        clusters. NaN when no month has both failing and non-failing trusts (the join
+        ratio also when no month has two failing).
     """
     links = np.argwhere(np.triu(flow + flow.T) > 0)
     same = economy[:, None] == economy[None, :]
@@ -124,10 +125,12 @@ def failure_clustering(
         n_f = f.sum()
         if n_f == 0 or n_f == f.size:
             continue
-        p = n_f / f.size
-        if len(links):
+        # chance that both ends of a link fail if n_f failures were scattered at
+        # random over the trusts (drawn without replacement: not p squared)
+        p_pair = n_f * (n_f - 1) / (f.size * (f.size - 1))
+        if len(links) and p_pair > 0:
             both = (f[links[:, 0]] & f[links[:, 1]]).mean()
-            joins.append(both / (p * p))
+            joins.append(both / p_pair)
         has = f & (mates > 0)
         if has.any():
             share = (same[has] & f[None, :]).sum(axis=1) / mates[has]
