@@ -201,6 +201,21 @@ class Initial(Section):
         description="Spread of service quality around its trust's level: pockets of poor "
         "care exist in all trusts at times (C3).",
     )
+    struggling_share: Share = Field(
+        0.12,
+        description="Share of trusts that start out consistently struggling: 'a small "
+        "number of trusts that have consistently struggled to meet a range of national "
+        "quality standards' (the article); the Keogh review looked at 14 of about 160 "
+        "acute trusts (about 9%).",
+    )
+    struggling_gap: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="How far below the others a struggling trust's quality starts "
+        "(calibrated so about 10% of acute trusts are rated inadequate in the first "
+        "round, T5).",
+    )
     capability_mean: Share = Field(
         0.55, description="Mean board capability (0 = no grip, 1 = the best boards)."
     )
@@ -214,7 +229,7 @@ class Initial(Section):
         "in 2013-14 (NHS Improvement workforce data).",
     )
     surplus_margin: float = Field(
-        0.012,
+        0.015,
         ge=-0.2,
         le=0.2,
         description="Mean surplus as a share of income: aggregate +£0.6bn on about £76bn "
@@ -257,7 +272,7 @@ class Behaviour(Section):
         "terms so quality is steady without a squeeze.",
     )
     baseline_deterioration: float = Field(
-        0.030,
+        0.025,
         ge=0,
         le=0.2,
         description="Share of quality lost a month from ordinary entropy (staff churn, ageing "
@@ -269,13 +284,13 @@ class Behaviour(Section):
         "safe range (Bagust et al. 1999; NHS England).",
     )
     occupancy_harm: float = Field(
-        0.08,
+        0.05,
         ge=0,
         le=5,
         description="Share of quality lost a month per unit of occupancy above the threshold (C8).",
     )
     understaffing_harm: float = Field(
-        0.06,
+        0.04,
         ge=0,
         le=5,
         description="Share of quality lost a month per unit of staffing shortfall below "
@@ -437,7 +452,7 @@ class Behaviour(Section):
     )
     # C6, improvement support
     buddy_effectiveness: float = Field(
-        0.04,
+        0.18,
         ge=0,
         le=0.5,
         description="Monthly share of the gap to good quality closed by full buddy "
@@ -461,7 +476,7 @@ class Behaviour(Section):
         0.05, ge=0, le=10, description="£m a month paid to the buddy by the regime."
     )
     buddy_min_rating_quality: Share = Field(
-        0.66,
+        0.68,
         description="Observed quality a trust needs to be a buddy (a good rating); it "
         "must also have a capable board and no deficit.",
     )
@@ -469,7 +484,7 @@ class Behaviour(Section):
         1, ge=1, le=10, description="Trusts one buddy can support at a time."
     )
     consultancy_effectiveness: float = Field(
-        0.04,
+        0.12,
         ge=0,
         le=0.5,
         description="Monthly share of the gap to good quality closed by full consultancy "
@@ -488,7 +503,7 @@ class Behaviour(Section):
         "unless the board has the capability to hold them (C6).",
     )
     central_effectiveness: float = Field(
-        0.025,
+        0.08,
         ge=0,
         le=0.5,
         description="Monthly share of the gap closed by a central prescription "
@@ -646,17 +661,20 @@ class Identification(Section):
         "(C1): the old regime was noisy, the new one calibrated.",
     )
     services_sampled: int = Field(
-        4,
+        5,
         ge=1,
         le=12,
-        description="Service lines looked at per inspection (capped at the trust's).",
+        description="Service lines looked at per inspection (capped at the trust's): the "
+        "new CQC approach covered most core services; calibrated with T5.",
     )
     bar: Share = Field(
-        0.45,
-        description="Observed quality below which a service is rated inadequate.",
+        0.5,
+        description="Observed quality below which a service is rated inadequate. Quality "
+        "is on an abstract 0-1 scale; the bar is calibrated with the inspection noise and "
+        "sampling so the first round of ratings matches CQC 2014-16 (T5).",
     )
     good_threshold: Share = Field(
-        0.66, description="Observed quality at or above which a service is rated good."
+        0.68, description="Observed quality at or above which a service is rated good."
     )
     outstanding_threshold: Share = Field(
         0.82, description="Observed quality at or above which a service is outstanding."
@@ -675,7 +693,7 @@ class Identification(Section):
         description="Failing inspections in a row needed before special measures (C3).",
     )
     risk_trigger_weight: float = Field(
-        0.5,
+        0.25,
         ge=0,
         le=5,
         description="Strength of risk-triggered inspections: reported harm above the "
@@ -720,7 +738,7 @@ class Ladder(Section):
         description="Inadequate services a trust may still show to leave special measures.",
     )
     exit_min_quality: Share = Field(
-        0.52,
+        0.56,
         description="Mean observed quality of the sampled services needed to exit.",
     )
     administration_after_months: int = Field(

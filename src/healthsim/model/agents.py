@@ -237,6 +237,8 @@ class Inspectorate(Agent):
             truly_failing=failing_true >= ident.breadth_rule,
         )
         s.rating[i] = rating
+        if s.first_rating[i] < 0 and reason != "keogh":
+            s.first_rating[i] = rating
         s.observed_quality[i] = finding.observed_mean
         s.last_inspection[i] = m.month_index
         m.month_inspections += 1
@@ -335,23 +337,31 @@ class Oversight(Agent):
         self.start_support(trust)
         if reg.scope.scope == "whole_economy":
             e = int(s.economy[i])
-            m.sc_uplift[e] += reg.scope.social_care_uplift
+            # a structural fix for the economy: capacity rises once, not per entry
+            m.sc_uplift[e] = max(m.sc_uplift[e], reg.scope.social_care_uplift)
             if reg.scope.reconfiguration_support:
                 trust.consider_reconfiguration(supported=True)
+        # The inspectorate returns after review_months plus a scheduling delay of up to
+        # reinspection_months (CQC re-inspections came 12-18 months after entry).
+        delay = np.floor(m.draws.review_u[td, i] * (reg.ladder.reinspection_months + 1))
         trust.pending_review = m.schedule_event(
             trust.special_measures_review,
-            at=float(np.floor(m.time)) + reg.ladder.review_months + 0.5,
+            at=float(np.floor(m.time)) + reg.ladder.review_months + delay + 0.5,
         )
 
-    def start_support(self, trust: Trust) -> None:
-        """Provide the regime's kind of improvement support (C6)."""
+    def start_support(self, trust: Trust, retry: bool = False) -> None:
+        """Provide the regime's kind of improvement support (C6). When no buddy is free,
+        the trust waits and the oversight body looks again each month."""
         m, s, imp = self.model, self.model.s, self.model.p.regime.improvement
         i = trust.index
         kind = Support[imp.model.value]
+        s.awaiting_support[i] = False
         if kind == Support.buddy:
             buddy = self.match_buddy(trust)
             if buddy is None:
-                m.log(i, "no buddy available; no peer support")
+                if not retry:
+                    m.log(i, "no buddy available yet")
+                s.awaiting_support[i] = True
                 kind = Support.none
             else:
                 s.buddy_of[i] = buddy
@@ -366,8 +376,11 @@ class Oversight(Agent):
         no deficit, not itself failing; nearest by patient-flow hops, then capability."""
         m, s, b = self.model, self.model.s, self.model.p.behaviour
         i = trust.index
+        # Rated trusts qualify on their rating; unrated ones (before the first round of
+        # inspections) on their reputation.
+        known = np.where(np.isnan(s.observed_quality), s.reputation, s.observed_quality)
         ok = (
-            (s.observed_quality >= b.buddy_min_rating_quality)
+            (known >= b.buddy_min_rating_quality)
             & (s.capability >= 0.5)
             & (m.margin_12m >= 0)
             & (s.rung < Rung.warning)
@@ -393,6 +406,7 @@ class Oversight(Agent):
             s.buddy_of[i] = -1
         s.support[i] = Support.none
         s.support_left[i] = 0
+        s.awaiting_support[i] = False
 
     def review_exit(self, trust: Trust, f: Finding) -> None:
         """Decide whether a trust leaves special measures, stays, or goes to the top rung."""

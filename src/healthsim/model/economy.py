@@ -180,8 +180,13 @@ class HealthEconomy(Model):
         n, n_serv, n_econ = st.n_trusts, sc.economy.services_per_trust, st.n_economies
         r = stream(seed, "initial_state")
         trust_level = ini.quality_mean + ini.quality_sd_trust * r.standard_normal(n)
+        service_z = r.standard_normal((n, n_serv))
+        # A small number of trusts have consistently struggled (the article): a share
+        # starts with its quality shifted down.
+        struggling = r.random(n) < ini.struggling_share
+        trust_level -= struggling * ini.struggling_gap
         quality = np.clip(
-            trust_level[:, None] + ini.quality_sd_service * r.standard_normal((n, n_serv)),
+            trust_level[:, None] + ini.quality_sd_service * service_z,
             0.02,
             0.98,
         )
@@ -233,6 +238,7 @@ class HealthEconomy(Model):
             reconfig_saving=np.zeros(n),
             rung=np.zeros(n, dtype=np.int64),
             rating=np.full(n, -1, dtype=np.int64),
+            first_rating=np.full(n, -1, dtype=np.int64),
             observed_quality=np.full(n, np.nan),
             named=np.zeros(n, dtype=bool),
             months_in_sm=np.zeros(n, dtype=np.int64),
@@ -242,6 +248,7 @@ class HealthEconomy(Model):
             last_inspection=np.full(n, -99, dtype=np.int64),
             support=np.zeros(n, dtype=np.int64),
             support_left=np.zeros(n, dtype=np.int64),
+            awaiting_support=np.zeros(n, dtype=bool),
             buddy_of=np.full(n, -1, dtype=np.int64),
             buddy_load=np.zeros(n, dtype=np.int64),
             bodies=np.zeros(n),
@@ -568,6 +575,9 @@ class HealthEconomy(Model):
         # -- support bookkeeping, ladder clocks --------------------------------------
         if any_sm:
             s.months_in_sm += in_sm
+            if s.awaiting_support.any():
+                for i in np.flatnonzero(s.awaiting_support):
+                    self.oversight.start_support(self.trusts[i], retry=True)
         if s.support_left.any():
             s.support_left = mx(0, s.support_left - 1)
             ended = (s.support_left == 0) & (support != Support.none)

@@ -76,6 +76,7 @@ class TrustState:
     reconfig_saving: np.ndarray  # share of costs saved by completed reconfigurations
     rung: np.ndarray  # Rung
     rating: np.ndarray  # Rating (latest overall)
+    first_rating: np.ndarray  # Rating at the trust's first inspection of the run
     observed_quality: np.ndarray  # mean observed quality at the latest inspection
     named: np.ndarray  # publicly named (bool)
     months_in_sm: np.ndarray
@@ -85,6 +86,7 @@ class TrustState:
     last_inspection: np.ndarray  # month of latest inspection (-99 if none)
     support: np.ndarray  # Support
     support_left: np.ndarray  # months of support left
+    awaiting_support: np.ndarray  # in special measures, waiting for a free buddy (bool)
     buddy_of: np.ndarray  # index of the buddy supporting this trust (-1 if none)
     buddy_load: np.ndarray  # trusts this trust supports as a buddy
     bodies: np.ndarray  # outside bodies holding powers over the board

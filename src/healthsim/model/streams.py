@@ -31,6 +31,7 @@ STREAMS = (
     "board_churn",
     "board_replacement",
     "new_board",
+    "review_delay",
 )
 
 
@@ -67,6 +68,7 @@ class Draws:
     churn_u: np.ndarray  # (M, T) uniform: ordinary board replacement
     replace_u: np.ndarray  # (M, T) uniform: the regime replaces the board
     board_z: np.ndarray  # (M, T) normal: a new board's capability
+    review_u: np.ndarray  # (M, T) uniform: scheduling delay of an exit re-inspection
 
     @classmethod
     def make(cls, seed: int, months: int, trusts: int, services: int) -> Draws:
@@ -90,4 +92,5 @@ class Draws:
             churn_u=boards.random((m, t)),
             replace_u=stream(seed, "board_replacement").random((m, t)),
             board_z=stream(seed, "new_board").standard_normal((m, t)),
+            review_u=stream(seed, "review_delay").random((m, t)),
         )
