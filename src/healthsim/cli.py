@@ -22,6 +22,7 @@ COMMANDS = (
     "run",
     "check",
     "scenarios",
+    "schema",
 )
 
 
