@@ -6,13 +6,25 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scenarios", help="list the shipped scenarios")
+    p = sub.add_parser(
+        "scenarios",
+        help="list the shipped scenarios",
+        description="List the scenarios shipped with healthsim, with a line on each. "
+        "Run one by name from any folder: healthsim run NAME.",
+    )
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from healthsim.config import load_scenario, shipped_scenarios
 
-    for name in shipped_scenarios():
-        print(f"{name:18s} {load_scenario(name).description}")
+    shipped = shipped_scenarios()
+    width = max((len(name) for name in shipped), default=0)
+    for name in shipped:
+        print(f"{name:<{width}}  {load_scenario(name).description}")
+    folder = next(iter(shipped.values())).parent if shipped else None
+    print(
+        f"\nRun one with 'healthsim run NAME'; copy one from {folder} and change it with "
+        "'extends' to make your own."
+    )
     return 0

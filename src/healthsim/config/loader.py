@@ -8,6 +8,7 @@ print one clear line.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -81,9 +82,36 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, None, f"malformed TOML: {exc}") from None
+        key, message = _toml_error(path, exc)
+        raise ScenarioError(path, key, message) from None
     except OSError as exc:
         raise ScenarioError(path, None, f"cannot read file: {exc.strerror}") from None
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> tuple[str | None, str]:
+    """(key path, message) for malformed TOML: the key on the faulty line, if any."""
+    text = str(exc)
+    where = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    if where is None:
+        return None, f"malformed TOML: {text}"
+    line_no, col = int(where.group(1)), int(where.group(2))
+    reason = text[: where.start()].strip().rstrip(".") or "syntax error"
+    message = f"malformed TOML at line {line_no}, column {col}: {reason[0].lower()}{reason[1:]}"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None, message
+    table = ""
+    for raw in lines[: line_no - 1]:
+        header = re.match(r"\s*\[\[?\s*([A-Za-z0-9_.\-\s\"]+?)\s*\]\]?\s*(#.*)?$", raw)
+        if header:
+            table = header.group(1).replace('"', "").replace(" ", "")
+    current = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    assigned = re.match(r"\s*([A-Za-z0-9_.\-\"]+)\s*=", current)
+    if assigned is None:
+        return (table or None), message
+    key = assigned.group(1).replace('"', "")
+    return (f"{table}.{key}" if table else key), message
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,13 +204,54 @@ def _format_validation_error(exc: ValidationError, file: Path | str | None) -> S
         if allowed:
             msg += f" Allowed here: {', '.join(allowed)}"
         return ScenarioError(file, key, msg)
-    msg = err.get("msg", "invalid value")
+    msg = _plain_message(err)
     if "input" in err and etype not in ("missing",) and not isinstance(err["input"], dict):
         msg += f" (got {err['input']!r})"
     more = len(exc.errors()) - 1
     if more:
         msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
     return ScenarioError(file, key, msg)
+
+
+#: Pydantic error types -> plain words (with the limit from the error's context).
+_PLAIN = {
+    "less_than_equal": "must be at most {le}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "greater_than": "must be more than {gt}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text (in quotes)",
+    "model_type": "must be a table of keys ([section]), not a single value",
+    "dict_type": "must be a table of keys ([section]), not a single value",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+    "enum": "must be one of {expected}",
+    "literal_error": "must be one of {expected}",
+    "missing": "is required here",
+    "too_short": "must have at least {min_length} item(s) or character(s)",
+    "too_long": "must have at most {max_length} item(s) or character(s)",
+}
+
+
+def _plain_message(err: Mapping[str, Any]) -> str:
+    """A validation error in plain words ("must be at most 1"), else pydantic's own."""
+    etype = err.get("type", "")
+    ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
+    if etype == "value_error":
+        return str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    template = _PLAIN.get(etype)
+    if template is None:
+        return str(err.get("msg", "invalid value"))
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return str(err.get("msg", "invalid value"))
 
 
 def validate(data: Mapping[str, Any], file: Path | str | None = None) -> Scenario:

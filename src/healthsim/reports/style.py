@@ -1,0 +1,117 @@
+"""Shared look of healthsim's figures: colours, calendar-year axes, footers.
+
+Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never
+through ``pyplot``: no GUI backend is touched, nothing global changes, and a notebook's
+own backend is left alone.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.ticker import MaxNLocator
+
+from healthsim import __version__
+from healthsim.model.state import Rating, Rung
+
+#: Ladder rungs, mildest first: light to dark, red for special measures.
+RUNG_COLOURS = {
+    Rung.none: "#e5e5e5",
+    Rung.advice: "#fdd49e",
+    Rung.warning: "#fc8d59",
+    Rung.special_measures: "#c0282d",
+    Rung.administration: "#3f1a5c",
+}
+#: Ratings, in the spirit of the CQC's own colours (red, amber, green, blue-green).
+RATING_COLOURS = {
+    Rating.unrated: "#d4d4d4",
+    Rating.inadequate: "#c0282d",
+    Rating.requires_improvement: "#f0a202",
+    Rating.good: "#4c9f38",
+    Rating.outstanding: "#1f6f8b",
+}
+REPORTED = "#4a7db3"
+HIDDEN = "#b8412c"
+MEAN_LINE = "#1f3a5f"
+LOW_LINE = "#c0282d"
+DPI = 150
+FOOTER_INCHES = 0.32
+LINE_INCHES = 0.17
+
+
+def new_figure(width: float, height: float, footer: list[str]) -> tuple[Figure, SubFigure]:
+    """A figure with a footer strip; returns the figure and the body to draw in.
+
+    Args:
+        width, height: size of the body in inches (the footer's strip is added below).
+        footer: footer lines (see :func:`footer_text`): the first in grey, the rest (a
+            scenario's disclaimer) in dark red italics.
+    """
+    foot = FOOTER_INCHES + LINE_INCHES * max(len(footer) - 1, 0)
+    fig = Figure(figsize=(width, height + foot), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    body, strip = fig.subfigures(2, 1, height_ratios=(height, foot))
+    for i, line in enumerate(footer):
+        disclaimer = i > 0
+        strip.text(
+            0.01,
+            (0.08 + (len(footer) - 1 - i) * LINE_INCHES) / foot,
+            line,
+            fontsize=7.5,
+            color="#8a1c1c" if disclaimer else "#555555",
+            style="italic" if disclaimer else "normal",
+            ha="left",
+            va="bottom",
+        )
+    return fig, body
+
+
+def footer_text(scenario_name: str, seed: int, disclaimer: str = "") -> list[str]:
+    """Footer lines: what was run, and the scenario's disclaimer when it has one."""
+    lines = [f"Scenario '{scenario_name}', seed {seed} · simulated by healthsim {__version__}"]
+    if disclaimer:
+        lines += textwrap.wrap(disclaimer, 150)
+    return lines
+
+
+def decimal_years(month: np.ndarray, start_year: int) -> np.ndarray:
+    """x positions of run months in calendar years (month 1 spans ``start_year``)."""
+    return start_year + (np.asarray(month, dtype=float) - 1) / 12
+
+
+def year_axis(ax: Axes, start_year: int, months: int, *, label: bool = True) -> None:
+    """Calendar years on the x axis, whole years only, spanning the run."""
+    ax.set_xlim(start_year, start_year + months / 12)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    if label:
+        ax.set_xlabel("Year")
+
+
+def tidy(ax: Axes) -> None:
+    """Light grid and no top/right frame."""
+    ax.grid(True, color="#e6e6e6", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def outside_legend(ax: Axes, **kwargs) -> None:
+    """A legend to the right of the axes, so it never covers data."""
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=9,
+        borderaxespad=0.0,
+        **kwargs,
+    )
+
+
+def save(fig: Figure, path: Path) -> None:
+    """Write the figure as PNG."""
+    fig.savefig(path, format="png", dpi=DPI, facecolor="white")
