@@ -272,7 +272,7 @@ class Behaviour(Section):
         "terms so quality is steady without a squeeze.",
     )
     baseline_deterioration: float = Field(
-        0.025,
+        0.024,
         ge=0,
         le=0.2,
         description="Share of quality lost a month from ordinary entropy (staff churn, ageing "

@@ -116,31 +116,31 @@ def failure_clustering(
         clusters. NaN when no month has both failing and non-failing trusts (the join
         ratio also when no month has two failing).
     """
+    f = np.asarray(failing, dtype=bool)
+    n = f.shape[1]
+    n_f = f.sum(axis=1)
+    usable = (n_f > 0) & (n_f < n)
     links = np.argwhere(np.triu(flow + flow.T) > 0)
+    join = float("nan")
+    # chance that both ends of a link fail if n_f failures were scattered at random
+    # over the trusts (drawn without replacement: not p squared)
+    p_pair = n_f * (n_f - 1) / max(n * (n - 1), 1)
+    months = usable & (p_pair > 0)
+    if len(links) and months.any():
+        both = (f[:, links[:, 0]] & f[:, links[:, 1]]).mean(axis=1)
+        join = float(np.mean(both[months] / p_pair[months]))
     same = economy[:, None] == economy[None, :]
     np.fill_diagonal(same, False)
     mates = same.sum(axis=1)
-    joins, concs = [], []
-    for f in failing.astype(bool):
-        n_f = f.sum()
-        if n_f == 0 or n_f == f.size:
-            continue
-        # chance that both ends of a link fail if n_f failures were scattered at
-        # random over the trusts (drawn without replacement: not p squared)
-        p_pair = n_f * (n_f - 1) / (f.size * (f.size - 1))
-        if len(links) and p_pair > 0:
-            both = (f[links[:, 0]] & f[links[:, 1]]).mean()
-            joins.append(both / p_pair)
-        has = f & (mates > 0)
-        if has.any():
-            share = (same[has] & f[None, :]).sum(axis=1) / mates[has]
-            p_other = (n_f - 1) / max(f.size - 1, 1)
-            if p_other > 0:
-                concs.append(share.mean() / p_other)
-    return (
-        float(np.mean(joins)) if joins else float("nan"),
-        float(np.mean(concs)) if concs else float("nan"),
-    )
+    conc = float("nan")
+    has = f & (mates > 0)[None, :]
+    p_other = (n_f - 1) / max(n - 1, 1)
+    months = usable & has.any(axis=1) & (p_other > 0)
+    if months.any():
+        share = (f.astype(float) @ same.T.astype(float)) / np.maximum(mates, 1)[None, :]
+        mean_share = (share * has).sum(axis=1) / np.maximum(has.sum(axis=1), 1)
+        conc = float(np.mean(mean_share[months] / p_other[months]))
+    return join, conc
 
 
 def summarise(model: HealthEconomy) -> dict[str, float]:
@@ -218,11 +218,9 @@ def _buddy_quality_change(quality: np.ndarray, buddy_of: np.ndarray) -> float:
     if quality.shape[0] < 2:
         return 0.0
     dq = np.diff(quality, axis=0)
-    months, trusts = dq.shape
-    acting = np.zeros((months, trusts), dtype=bool)
-    for r in range(months):
-        helpers = buddy_of[r][buddy_of[r] >= 0].astype(int)
-        acting[r, helpers] = True
-    if not acting.any():
+    rows, cols = np.nonzero(buddy_of[:-1] >= 0)
+    if rows.size == 0:
         return 0.0
+    acting = np.zeros(dq.shape, dtype=bool)
+    acting[rows, buddy_of[:-1][rows, cols].astype(int)] = True
     return float(dq[acting].mean() - dq.mean())

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
@@ -391,10 +390,10 @@ class Oversight(Agent):
         cands = np.flatnonzero(ok)
         if cands.size == 0:
             return None
-        dist = nx.single_source_shortest_path_length(m.flow_graph, i)
-        far = 10**6
-        best = min(cands, key=lambda j: (dist.get(int(j), far), -s.capability[j], j))
-        return int(best)
+        hops = m.hops_from(i)[cands]
+        # nearest first, then the most capable board, then the lowest index
+        order = np.lexsort((cands, -s.capability[cands], hops))
+        return int(cands[order[0]])
 
     def end_support(self, trust: Trust) -> None:
         m, s = self.model, self.model.s

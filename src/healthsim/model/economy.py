@@ -171,6 +171,7 @@ class HealthEconomy(Model):
         self._breadth = reg.identification.breadth_rule
         self._quality_noise_sd = b.quality_noise_sd
         self._fading = False
+        self._hops: dict[int, np.ndarray] = {}
         self._inv_services = 1.0 / sc.economy.services_per_trust
         self._zeros = np.zeros(n)
         self._ones = np.ones(n)
@@ -308,6 +309,21 @@ class HealthEconomy(Model):
     def log(self, trust: int, text: str) -> None:
         """Add a plain-language event for the feed: (month, trust, text)."""
         self.events.append((self.month_index + 1 if self.steps else 0, trust, text))
+
+    def hops_from(self, i: int) -> np.ndarray:
+        """Patient-flow hops from trust ``i`` to every trust (large if unreachable).
+
+        The flow network does not change during a run, so each trust's row is
+        computed once, on first use (buddy matching)."""
+        row = self._hops.get(i)
+        if row is None:
+            import networkx as nx
+
+            row = np.full(self.s.n, 10**6, dtype=np.int64)
+            for j, h in nx.single_source_shortest_path_length(self.flow_graph, i).items():
+                row[j] = h
+            self._hops[i] = row
+        return row
 
     def annual_income(self, i: int) -> float:
         return float(self.s.income_ring[:, i].sum())

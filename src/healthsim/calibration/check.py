@@ -1,0 +1,183 @@
+"""``calibrate --check``: simulate the calibration scenario over many seeds and compare
+every target statistic with its observed band.
+
+Runs go through the experiments' executors (serial, local processes, Dask), so a check
+uses every core and can use a cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from healthsim.calibration.targets import TARGETS, Target, calibration_stats
+from healthsim.config import Scenario, load_scenario, scenario_to_toml, with_overrides
+from healthsim.experiments.executors import Executor, make_executor
+from healthsim.experiments.tasks import Record, Task, describe_error, replicate_seed
+from healthsim.model.economy import HealthEconomy
+
+#: The shipped calibration scenario (CALIBRATION.md: 2013-like regime, 2010s squeeze).
+CALIBRATION_SCENARIO = "england_2013_2019"
+#: Master seed of calibration runs (recorded in every output).
+MASTER_SEED = 2013
+
+
+class CalibrationJob:
+    """Run the calibration scenario (with a task's overrides) and return the target
+    statistics. Picklable; sent to each worker once."""
+
+    def __init__(self, scenarios: Sequence[Scenario]) -> None:
+        self.scenarios = tuple(scenarios)
+        self._cache: dict[tuple, Scenario] = {}
+        self._digest: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"scenarios": self.scenarios, "_digest": self._digest}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.scenarios = state["scenarios"]
+        self._digest = state["_digest"]
+        self._cache = {}
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            h = hashlib.sha256(b"calibration\0")
+            for sc in self.scenarios:
+                h.update(scenario_to_toml(sc).encode())
+            self._digest = h.hexdigest()[:16]
+        return self._digest
+
+    def scenario_for(self, task: Task) -> Scenario:
+        base = self.scenarios[task.scenario]
+        if not task.overrides:
+            return base
+        key = (task.scenario, task.overrides)
+        if key not in self._cache:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = with_overrides(base, dict(task.overrides))
+        return self._cache[key]
+
+    def evaluate(self, task: Task) -> Record:
+        t0 = time.perf_counter()
+        fields = (task.point, task.scenario, task.replicate, task.seed, task.overrides)
+        try:
+            model = HealthEconomy(self.scenario_for(task), rng=task.seed).run()
+            values = calibration_stats(model)
+        except Exception as exc:  # reported, not raised: one bad corner must not stop a fit
+            return Record(
+                *fields,
+                status="failed",
+                error=describe_error(exc),
+                seconds=time.perf_counter() - t0,
+            )
+        return Record(*fields, status="ok", values=values, seconds=time.perf_counter() - t0)
+
+
+@dataclass
+class CheckResult:
+    """The outcome of a calibration check.
+
+    Attributes:
+        scenario: the scenario checked.
+        runs: one row per seed, one column per statistic.
+        table: one row per target statistic: observed, band, simulated mean, spread
+            (sd, 5th and 95th percentiles over seeds) and whether the mean is in band.
+        failed: runs that raised, with their seed and error.
+    """
+
+    scenario: Scenario
+    runs: pd.DataFrame
+    table: pd.DataFrame
+    failed: pd.DataFrame
+    master_seed: int
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.table["pass"].all()) and self.failed.empty
+
+
+def summarise_runs(runs: pd.DataFrame, targets: Sequence[Target] = TARGETS) -> pd.DataFrame:
+    """The check table: per target statistic, the simulated mean and spread vs band."""
+    rows = []
+    for t in targets:
+        v = runs[t.key].to_numpy(dtype=float) if t.key in runs else np.array([np.nan])
+        v = v[np.isfinite(v)]
+        mean = float(v.mean()) if v.size else float("nan")
+        rows.append(
+            {
+                "target": t.target,
+                "statistic": t.key,
+                "label": t.label,
+                "observed": t.observed,
+                "band_low": t.low,
+                "band_high": t.high,
+                "band": t.band,
+                "unit": t.unit,
+                "mean": mean,
+                "sd": float(v.std(ddof=1)) if v.size > 1 else float("nan"),
+                "p05": float(np.percentile(v, 5)) if v.size else float("nan"),
+                "p95": float(np.percentile(v, 95)) if v.size else float("nan"),
+                "seeds": int(v.size),
+                "pass": t.passes(mean),
+                "source": t.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run_check(
+    scenario: Scenario | str = CALIBRATION_SCENARIO,
+    seeds: int = 50,
+    *,
+    executor: Any = None,
+    master_seed: int = MASTER_SEED,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckResult:
+    """Simulate ``scenario`` on ``seeds`` seeds and compare with every target.
+
+    Args:
+        scenario: the calibration scenario (default: the shipped one).
+        seeds: number of seeds (at least 50 for the published check).
+        executor: anything :func:`~healthsim.experiments.executors.make_executor`
+            accepts (None = all local cores).
+        master_seed: seeds are derived from it with SeedSequence (recorded).
+        progress: called with (runs done, runs in all) as runs finish.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if seeds < 2:
+        raise ValueError("a calibration check needs at least 2 seeds")
+    tasks = [Task(0, 0, r, replicate_seed(master_seed, r)) for r in range(seeds)]
+    job = CalibrationJob([scenario])
+    records = _run_all(job, tasks, executor, progress)
+    ok = [r for r in records if r.ok]
+    runs = pd.DataFrame([{"replicate": r.replicate, "seed": r.seed, **r.values} for r in ok])
+    failed = pd.DataFrame(
+        [{"replicate": r.replicate, "seed": r.seed, "error": r.error} for r in records if not r.ok],
+        columns=["replicate", "seed", "error"],
+    )
+    if runs.empty:
+        runs = pd.DataFrame(columns=["replicate", "seed", *(t.key for t in TARGETS)])
+    return CheckResult(scenario, runs, summarise_runs(runs), failed, master_seed)
+
+
+def _run_all(
+    job, tasks: list[Task], executor: Any, progress: Callable[[int, int], None] | None
+) -> list[Record]:
+    ex: Executor = make_executor(executor)
+    out: list[Record] = []
+    with ex:
+        for batch in ex.imap(job, tasks):
+            out.extend(batch)
+            if progress is not None:
+                progress(len(out), len(tasks))
+    out.sort(key=lambda r: r.key)
+    return out
