@@ -124,7 +124,7 @@ def ref_morale_target(
 
 
 def ref_leaving(fear: float, morale: float, *, base: float, fe: float, me: float) -> float:
-    return base * (1.0 + fe * fear + me * max(0.0, 0.6 - morale))
+    return min(1.0, base * (1.0 + fe * fear + me * max(0.0, 0.6 - morale)))
 
 
 def ref_hiring(

@@ -90,8 +90,11 @@ def morale_target(fear, occupancy, staffing, quality_mean, occupancy_threshold: 
 
 
 def leaving_rate(fear, morale, base: float, fear_effect: float, morale_effect: float):
-    """Share of staff who leave in a month: base * (1 + f*fear + m*(0.6 - morale)+)."""
-    return base * (1.0 + fear_effect * fear + morale_effect * np.maximum(0.0, 0.6 - morale))
+    """Share of staff who leave in a month: base * (1 + f*fear + m*(0.6 - morale)+),
+    at most 1 (no more staff can leave than are in post)."""
+    return np.minimum(
+        1.0, base * (1.0 + fear_effect * fear + morale_effect * np.maximum(0.0, 0.6 - morale))
+    )
 
 
 def hiring(
