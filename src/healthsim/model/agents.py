@@ -178,25 +178,33 @@ class Inspectorate(Agent):
 
     def check_risk(self) -> None:
         """Monthly: bring inspections forward where reported harm, money or media
-        salience signal risk (C1), biased by political pressure (C2)."""
-        m, s = self.model, self.model.s
+        salience signal risk (C1), biased by political pressure (C2).
+
+        The monthly chance for a trust is (1 - p) * w * 0.08 * signal + p * 0.15 *
+        salience, where w is the risk-trigger weight, p the political pressure and the
+        signal is reported harm per admission above the national rate (relative) plus
+        five times any deficit margin. A trust inspected in the last six months, or in
+        special measures (which has its own reviews), is not triggered."""
+        m = self.model
         ident = m.p.regime.identification
-        if ident.risk_trigger_weight <= 0 and ident.political_pressure <= 0:
+        w, pp = ident.risk_trigger_weight, ident.political_pressure
+        if w <= 0 and pp <= 0:
             return
+        s = m.s
         t = m.month_index
         td = min(t, m.draws.trigger_u.shape[0] - 1)  # past the planned end: last draws
         rate = m.reported_rate
         national = rate.sum() / rate.shape[0]
         signal = np.maximum(0.0, -5.0 * m.margin_12m)
         if national > 0:
-            signal += np.maximum(0.0, rate / national - 1.0)
-        pp = ident.political_pressure
-        prob = (1 - pp) * ident.risk_trigger_weight * 0.08 * signal + pp * 0.15 * s.salience
-        due = (
-            (m.draws.trigger_u[td] < prob)
-            & (t - s.last_inspection >= 6)
-            & (s.rung < Rung.special_measures)
-        )
+            signal += np.maximum(0.0, rate * (1.0 / national) - 1.0)
+        prob = ((1 - pp) * w * 0.08) * signal
+        if pp > 0:
+            prob += (pp * 0.15) * s.salience
+        due = m.draws.trigger_u[td] < prob
+        if not due.any():
+            return
+        due &= (t - s.last_inspection >= 6) & (s.rung < Rung.special_measures)
         for i in np.flatnonzero(due):
             self.inspect(m.trusts[i], reason="risk")
 

@@ -174,17 +174,10 @@ def commissioner_pay_factor(allocation, contract_value):
     """Share of the contract value a commissioner can pay from its allocation (0-1].
 
     A commissioner whose allocation cannot cover the activity pays pro rata (marginal
-    rates, contract caps): what it pays is exactly what its trusts receive.
+    rates, contract caps): what it pays is exactly what its trusts receive. Both in £m
+    for the same period; a commissioner with no activity pays nothing (factor 1).
     """
-    return np.minimum(
-        1.0,
-        np.divide(
-            allocation,
-            contract_value,
-            out=np.ones_like(np.asarray(contract_value, dtype=float)),
-            where=np.asarray(contract_value) > 0,
-        ),
-    )
+    return np.minimum(1.0, allocation / np.maximum(contract_value, 1e-12))
 
 
 def social_care_shortfall(capacity, need):
