@@ -177,7 +177,8 @@ def commissioner_pay_factor(allocation, contract_value):
     rates, contract caps): what it pays is exactly what its trusts receive. Both in £m
     for the same period; a commissioner with no activity pays nothing (factor 1).
     """
-    return np.minimum(1.0, allocation / np.maximum(contract_value, 1e-12))
+    value = np.asarray(contract_value, dtype=float)
+    return np.where(value > 0, np.minimum(1.0, allocation / np.maximum(value, 1e-300)), 1.0)
 
 
 def social_care_shortfall(capacity, need):
