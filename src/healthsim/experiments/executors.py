@@ -1,0 +1,447 @@
+"""Executors: run many tasks of a job, serially, on local processes or on Dask.
+
+One interface for every back end: :meth:`Executor.imap` takes a job and its tasks and
+yields lists of :class:`~healthsim.experiments.tasks.Record` as chunks of tasks finish,
+in whatever order they finish. Tasks carry their own seeds, so the records are the same
+whichever back end or how many workers run them; callers sort by task key.
+
+- :class:`SerialExecutor`: in this process, one task at a time (``--workers 1``).
+- :class:`ProcessExecutor`: a local process pool, all cores by default. Each worker is
+  started once (from a forkserver that has already imported healthsim, on Linux), gets
+  the job once, and then receives chunks of tasks: nothing is re-imported or re-sent
+  per run.
+- :class:`DaskExecutor`: a ``distributed`` cluster: an existing scheduler by address, a
+  ``LocalCluster`` on 127.0.0.1 (``"local"``), or a ``Client`` you already have. The job
+  is scattered to every worker once.
+
+:func:`make_executor` turns what a user typed (``None``, a worker count, ``"serial"``,
+``"local"``, ``"tcp://host:8786"``, a ``Client``) into one of these.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing as mp
+import os
+import signal
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk
+
+#: Modules a forkserver imports once, so workers start with healthsim already loaded.
+PRELOAD = ["healthsim.experiments.tasks"]
+
+
+class ExperimentError(ValueError):
+    """An experiment cannot go on (a bad executor address, a lost worker); one line."""
+
+
+def cpu_count() -> int:
+    """Cores this process may use (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def chunk_size(n_tasks: int, workers: int) -> int:
+    """Tasks per chunk: about a dozen chunks per worker (balance at the end, and
+    progress and resume granularity), at most 16 tasks, at least one."""
+    return max(1, min(16, math.ceil(n_tasks / max(1, workers * 12))))
+
+
+def chunked(tasks: Sequence[Task], size: int) -> list[list[Task]]:
+    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+
+
+class Executor(ABC):
+    """Runs a job's tasks and yields their records in batches as they finish.
+
+    Use as a context manager (``with ProcessExecutor() as ex: ...``) or call
+    :meth:`close` when done; executors that hold resources (a Dask client, a local
+    cluster) release them there.
+    """
+
+    #: short name of the back end ("serial", "processes", "dask")
+    kind = "executor"
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """How many tasks run at once."""
+
+    @abstractmethod
+    def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
+        """Yield lists of records as chunks of ``tasks`` finish (any order).
+
+        Closing the iterator early (an interrupt, an error in the caller) cancels the
+        tasks not yet finished and stops the workers running them.
+        """
+
+    def start(self) -> None:  # noqa: B027 - optional hook
+        """Acquire resources (connect, start a cluster); called before the first run."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources."""
+
+    def describe(self) -> str:
+        """Where tasks run, in words (for messages and reports)."""
+        return f"{self.workers} {self.kind} worker(s)"
+
+    def __enter__(self) -> Executor:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Run tasks one after another in this process."""
+
+    kind = "serial"
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
+        for task in tasks:
+            yield [job.evaluate(task)]
+
+    def describe(self) -> str:
+        return "1 process (serial)"
+
+
+# --------------------------------------------------------------------------------------
+# local processes
+# --------------------------------------------------------------------------------------
+
+_WORKER_JOB: Any = None
+
+
+def _init_worker(job: Job) -> None:
+    """Process-pool initializer: keep the job; leave Ctrl-C to the parent."""
+    global _WORKER_JOB
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_JOB = job
+
+
+def _run_chunk(tasks: list[Task]) -> list[Record]:
+    return evaluate_chunk(_WORKER_JOB, tasks)
+
+
+def default_start_method() -> str:
+    """``forkserver`` where there is one (Linux, macOS): workers fork from a server
+    that has imported healthsim, which is as quick as ``fork`` without forking a
+    parent that may run threads (a notebook, a progress bar, a Dask client)."""
+    methods = mp.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+class ProcessExecutor(Executor):
+    """A pool of local worker processes.
+
+    Args:
+        workers: processes to run (default: every core this process may use).
+        start_method: ``forkserver`` (default where available), ``fork`` or ``spawn``.
+        chunksize: tasks sent to a worker at a time (default: :func:`chunk_size`).
+    """
+
+    kind = "processes"
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        start_method: str | None = None,
+        chunksize: int | None = None,
+    ) -> None:
+        if workers is not None and workers < 1:
+            raise ExperimentError("workers must be at least 1")
+        self._workers = workers or cpu_count()
+        self.start_method = start_method or default_start_method()
+        if self.start_method not in mp.get_all_start_methods():
+            raise ExperimentError(
+                f"start method '{self.start_method}' is not available here; "
+                f"use one of {', '.join(mp.get_all_start_methods())}"
+            )
+        self.chunksize = chunksize
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def describe(self) -> str:
+        return f"{self.workers} local process{'es' if self.workers > 1 else ''}"
+
+    def _context(self) -> mp.context.BaseContext:
+        ctx = mp.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+
+    def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
+        if not tasks:
+            return
+        size = self.chunksize or chunk_size(len(tasks), self.workers)
+        chunks = chunked(tasks, size)
+        workers = min(self.workers, len(chunks))
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=self._context(),
+            initializer=_init_worker,
+            initargs=(job,),
+        )
+        pending: set[Future] = set()
+        todo = iter(chunks)
+        finished = False
+        try:
+            for chunk in _take(todo, workers * 3):
+                pending.add(pool.submit(_run_chunk, chunk))
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    records = fut.result()
+                    for chunk in _take(todo, 1):
+                        pending.add(pool.submit(_run_chunk, chunk))
+                    yield records
+            finished = True
+        except BrokenProcessPool:
+            raise ExperimentError(
+                "a worker process died while running (out of memory, or killed); the "
+                "runs that finished are kept: run the same command again to carry on"
+            ) from None
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                _stop_pool(pool)
+
+
+def _take(it: Iterator, n: int) -> list:
+    out = []
+    for _ in range(n):
+        try:
+            out.append(next(it))
+        except StopIteration:
+            break
+    return out
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what has not started, terminate what is running."""
+    procs = list(getattr(pool, "_processes", {}).values())  # no public API before 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+
+
+# --------------------------------------------------------------------------------------
+# Dask
+# --------------------------------------------------------------------------------------
+
+
+def _dask_chunk(job: Job, tasks: list[Task]) -> list[Record]:
+    return evaluate_chunk(job, tasks)
+
+
+def _worker_identity() -> tuple[str, str]:
+    """(healthsim version, model code digest) as a Dask worker sees it."""
+    import healthsim
+    from healthsim.experiments.store import code_version
+
+    return healthsim.__version__, code_version()
+
+
+class DaskExecutor(Executor):
+    """Run tasks on a Dask ``distributed`` cluster.
+
+    Args:
+        address: a scheduler address (``tcp://host:8786``) or ``"local"`` for a
+            ``LocalCluster`` of worker processes on 127.0.0.1 (one thread each).
+        workers: processes of the local cluster (default: every core); ignored for an
+            existing cluster.
+        client: an existing ``distributed.Client`` to use instead (not closed here).
+
+    Workers of a remote cluster must have the same healthsim installed; this is
+    checked when the executor starts.
+    """
+
+    kind = "dask"
+
+    def __init__(
+        self, address: str = "local", workers: int | None = None, *, client: Any = None
+    ) -> None:
+        self.address = address
+        self._n_local = workers
+        self._client = client
+        self._own_client = client is None
+        self._cluster: Any = None
+
+    @property
+    def client(self) -> Any:
+        self.start()
+        return self._client
+
+    @property
+    def workers(self) -> int:
+        info = self.client.scheduler_info(n_workers=-1)
+        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def describe(self) -> str:
+        where = "a local Dask cluster" if self.address == "local" else f"Dask at {self.address}"
+        if not self._own_client:
+            where = "the given Dask client"
+        return f"{where} ({self.workers} worker threads)"
+
+    def start(self) -> None:
+        if self._client is not None:
+            return
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - a declared dependency
+            raise ExperimentError(
+                "Dask is not installed: pip install 'dask[distributed]'"
+            ) from None
+        if self.address == "local":
+            n = self._n_local or cpu_count()
+            self._cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self._client = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(self.address, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise ExperimentError(
+                    f"cannot connect to the Dask scheduler at {self.address}: {exc}"
+                ) from None
+            self._check_workers()
+
+    def _check_workers(self) -> None:
+        ours = _worker_identity()
+        try:
+            seen = self._client.run(_worker_identity)
+        except Exception as exc:
+            raise ExperimentError(
+                f"Dask workers at {self.address} cannot import healthsim ({exc}); install "
+                "the same healthsim on every worker"
+            ) from None
+        if not seen:
+            raise ExperimentError(f"the Dask cluster at {self.address} has no workers")
+        bad = {w: v for w, v in seen.items() if tuple(v) != ours}
+        if bad:
+            w, v = next(iter(bad.items()))
+            raise ExperimentError(
+                f"Dask worker {w} runs healthsim {v[0]} (model code {v[1]}), this is "
+                f"{ours[0]} (model code {ours[1]}); install the same version on every worker"
+            )
+
+    def close(self) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
+        if not tasks:
+            return
+        from distributed import as_completed
+
+        client = self.client
+        workers = self.workers
+        chunks = chunked(tasks, chunk_size(len(tasks), workers))
+        job_future = client.scatter(job, broadcast=True, hash=False)
+        todo = iter(chunks)
+        futures = [
+            client.submit(_dask_chunk, job_future, c, pure=False) for c in _take(todo, workers * 3)
+        ]
+        ac = as_completed(futures, with_results=True)
+        finished = False
+        try:
+            for _fut, records in ac:
+                for chunk in _take(todo, 1):
+                    ac.add(client.submit(_dask_chunk, job_future, chunk, pure=False))
+                yield records
+            finished = True
+        finally:
+            if not finished:
+                ac.clear()
+                client.cancel(futures, force=True)
+            client.cancel([job_future])
+
+
+# --------------------------------------------------------------------------------------
+# from what a user typed
+# --------------------------------------------------------------------------------------
+
+
+def make_executor(spec: Any = None, *, workers: int | None = None) -> Executor:
+    """An executor from a user's choice.
+
+    Args:
+        spec: ``None`` or ``"processes"`` (a local pool), ``"serial"``, an int (that many
+            local processes; 1 means serial), ``"local"`` or ``"dask"`` (a Dask
+            ``LocalCluster``), a scheduler address (``"tcp://host:8786"``), a
+            ``distributed.Client``, or an :class:`Executor` (returned as is).
+        workers: worker count for the local kinds (default: all cores).
+    """
+    if isinstance(spec, Executor):
+        return spec
+    if spec is not None and type(spec).__name__ == "Client" and hasattr(spec, "scheduler_info"):
+        return DaskExecutor(client=spec)
+    if isinstance(spec, bool):
+        raise ExperimentError(f"not an executor: {spec!r}")
+    if isinstance(spec, int):
+        workers, spec = spec, None
+    if workers is not None and workers < 1:
+        raise ExperimentError("workers must be at least 1")
+    if spec is None or spec == "processes":
+        n = workers or cpu_count()
+        return SerialExecutor() if n == 1 else ProcessExecutor(n)
+    if not isinstance(spec, str):
+        raise ExperimentError(f"not an executor: {spec!r}")
+    text = spec.strip()
+    if text == "serial":
+        return SerialExecutor()
+    if text.startswith("dask:"):
+        text = text.removeprefix("dask:").lstrip("/") or "local"
+    if text in ("local", "dask"):
+        return DaskExecutor("local", workers)
+    if "://" in text or _looks_like_host_port(text):
+        return DaskExecutor(text if "://" in text else f"tcp://{text}")
+    raise ExperimentError(
+        f"unknown executor '{spec}': use 'serial', 'processes', a worker count, 'local' "
+        "(a Dask cluster on this machine) or a Dask scheduler address such as "
+        "tcp://host:8786"
+    )
+
+
+def _looks_like_host_port(text: str) -> bool:
+    host, sep, port = text.rpartition(":")
+    return bool(sep and host and port.isdigit())
+
+
+def is_interactive_terminal() -> bool:
+    """Whether stderr is a terminal (progress bars are drawn only there)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,101 @@
+"""Executors: serial, local processes and Dask give the same results, bit for bit."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from healthsim.config import load_scenario
+from healthsim.experiments.ensemble import run_tasks
+from healthsim.experiments.executors import (
+    DaskExecutor,
+    ExperimentError,
+    ProcessExecutor,
+    SerialExecutor,
+    chunk_size,
+    make_executor,
+)
+from healthsim.experiments.store import ResultStore
+from healthsim.experiments.tasks import ScenarioJob, Task, replicate_seed
+
+
+@pytest.fixture(scope="module")
+def job():
+    return ScenarioJob(
+        [load_scenario(n, {"years": 2}) for n in ("blame_focused", "board_supported")]
+    )
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    return [Task(0, s, r, replicate_seed(7, r)) for r in range(5) for s in range(2)]
+
+
+def stored_rows(path):
+    """Every stored result column except the run time, sorted by task key."""
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            'SELECT point, scenario, replicate, seed, overrides, status, error, "values", '
+            "months, series FROM runs ORDER BY point, scenario, replicate"
+        ).fetchall()
+
+
+def run_into(tmp_path, name, job, tasks, executor):
+    path = tmp_path / name / "runs.sqlite"
+    store = ResultStore.open(path, {"test": 1}, [("a", ""), ("b", "")], job.series)
+    try:
+        with executor:
+            progress = run_tasks(job, tasks, store, executor, progress=False)
+    finally:
+        store.close()
+    assert progress.computed == len(tasks), "every task should have been run once"
+    return stored_rows(path)
+
+
+@pytest.mark.slow
+def test_serial_processes_and_dask_store_identical_results(tmp_path, job, tasks):
+    serial = run_into(tmp_path, "serial", job, tasks, SerialExecutor())
+    pool = run_into(tmp_path, "pool", job, tasks, ProcessExecutor(2))
+    dask = run_into(tmp_path, "dask", job, tasks, DaskExecutor("local", workers=2))
+    assert len(serial) == len(tasks)
+    assert all(row[5] == "ok" for row in serial), "every run should succeed"
+    assert pool == serial, "a 2-process pool must store exactly what a serial run stores"
+    assert dask == serial, "a Dask LocalCluster must store exactly what a serial run stores"
+
+
+def test_chunk_size_balances_work():
+    assert chunk_size(1, 2) == 1
+    assert chunk_size(600, 2) == 16, "large ensembles are sent 16 tasks at a time"
+    assert chunk_size(100, 2) == 5, "about a dozen chunks per worker"
+
+
+def test_make_executor_understands_what_users_type():
+    assert isinstance(make_executor(1), SerialExecutor)
+    assert isinstance(make_executor("serial"), SerialExecutor)
+    ex = make_executor(None, workers=2)
+    assert isinstance(ex, ProcessExecutor) and ex.workers == 2
+    assert isinstance(make_executor("local"), DaskExecutor)
+    d = make_executor("tcp://10.0.0.1:8786")
+    assert isinstance(d, DaskExecutor) and d.address == "tcp://10.0.0.1:8786"
+    d = make_executor("scheduler:8786")
+    assert isinstance(d, DaskExecutor) and d.address == "tcp://scheduler:8786"
+    with pytest.raises(ExperimentError, match="unknown executor"):
+        make_executor("threads please")
+    with pytest.raises(ExperimentError, match="at least 1"):
+        make_executor(None, workers=0)
+
+
+def test_unreachable_dask_scheduler_is_one_clear_error():
+    ex = DaskExecutor("tcp://127.0.0.1:9")  # discard port: nothing listens
+    with pytest.raises(ExperimentError, match="cannot connect to the Dask scheduler"):
+        ex.start()
+
+
+def test_a_model_error_becomes_a_failed_record_not_a_crash(job):
+    bad = ScenarioJob(job.scenarios, job.series)
+    task = Task(0, 0, 0, 1, overrides=(("behaviour.improvement_rate", "not a number"),))
+    record = bad.evaluate(task)
+    assert record.status == "failed", "an invalid override should fail the run"
+    assert "improvement_rate" in record.error, record.error
+    assert record.seed == 1
