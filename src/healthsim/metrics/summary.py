@@ -57,6 +57,17 @@ SUMMARY = {
     "economy_concentration": "failing trusts' share of failing neighbours in their economy "
     "over the share expected by chance",
     "regime_cost_total": "cost of the regime over the run, £m",
+    "months_on_advice": "trust-months on the advice rung",
+    "months_on_warning": "trust-months under a warning or conditions",
+    "months_in_administration": "trust-months in administration or merger",
+    "escalations": "moves up the ladder (any rung to a higher one)",
+    "de_escalations": "moves down the ladder",
+    "support_months": "trust-months of improvement support received",
+    "support_quality_gain": "mean monthly change in quality while supported (quality points)",
+    "post_support_change": "mean change in quality in the 12 months after support ended "
+    "(negative: gains fade)",
+    "improvement_per_million": "quality points gained by supported trusts per £m of "
+    "regime spending",
     "delayed_discharge_beds_mean": "mean beds occupied by delayed discharges",
     "occupancy_mean": "mean bed occupancy",
 }
@@ -207,6 +218,8 @@ def summarise(model: HealthEconomy) -> dict[str, float]:
         "failure_clustering": join,
         "economy_concentration": conc,
         "regime_cost_total": float(m["regime_cost"].sum()),
+        **_ladder_moves(pt["rung"]),
+        **_support_effects(pt["quality"], pt["support"], float(m["regime_cost"].sum())),
         "delayed_discharge_beds_mean": float(m["delayed_discharge_beds"].mean()),
         "occupancy_mean": float(m["occupancy"].mean()),
     }
@@ -224,3 +237,39 @@ def _buddy_quality_change(quality: np.ndarray, buddy_of: np.ndarray) -> float:
     acting = np.zeros(dq.shape, dtype=bool)
     acting[rows, buddy_of[:-1][rows, cols].astype(int)] = True
     return float(dq[acting].mean() - dq.mean())
+
+
+def _ladder_moves(rung: np.ndarray) -> dict[str, float]:
+    """Time at each rung and moves up and down the ladder (C4)."""
+    steps = np.diff(rung, axis=0)
+    return {
+        "months_on_advice": float((rung == 1).sum()),
+        "months_on_warning": float((rung == 2).sum()),
+        "months_in_administration": float((rung == 4).sum()),
+        "escalations": float((steps > 0).sum()),
+        "de_escalations": float((steps < 0).sum()),
+    }
+
+
+def _support_effects(quality: np.ndarray, support: np.ndarray, cost: float) -> dict[str, float]:
+    """What support bought and whether it lasted (C6).
+
+    Quality change while supported (month to month, supported in the earlier month),
+    the change over the 12 months after each support episode ended, and quality points
+    gained while supported per £m of regime spending.
+    """
+    on = support[:-1] > 0
+    dq = np.diff(quality, axis=0)
+    gain = float(dq[on].sum()) if on.any() else 0.0
+    ends = np.argwhere((support[:-1] > 0) & (support[1:] == 0))
+    after = [
+        quality[min(r + 13, quality.shape[0] - 1), c] - quality[r + 1, c]
+        for r, c in ends
+        if r + 13 < quality.shape[0]
+    ]
+    return {
+        "support_months": float((support > 0).sum()),
+        "support_quality_gain": float(dq[on].mean()) if on.any() else 0.0,
+        "post_support_change": float(np.mean(after)) if after else float("nan"),
+        "improvement_per_million": gain / cost if cost > 0 else 0.0,
+    }
