@@ -23,6 +23,7 @@ COMMANDS = (
     "check",
     "scenarios",
     "schema",
+    "economy",
 )
 
 
