@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import tomllib
 from collections.abc import Sequence
+from typing import Any
 
 from healthsim import __version__
 from healthsim.config import ScenarioError
@@ -31,8 +33,60 @@ class UsageError(Exception):
     """Bad input found by a command (a missing file, a bad option value)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (via :class:`UsageError`), exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = message.removeprefix("argument ")
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# --------------------------------------------------------------------------------------
+# Option values shared by commands (argparse ``type=`` functions)
+# --------------------------------------------------------------------------------------
+
+
+def seed_value(text: str) -> int:
+    """A run's seed: a whole number, 0 or more."""
+    try:
+        seed = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (got {seed})")
+    return seed
+
+
+def years_value(text: str) -> int:
+    """A run length in years: a whole number, 1 or more."""
+    try:
+        years = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if years < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {years})")
+    return years
+
+
+def assignment(text: str) -> tuple[str, Any]:
+    """``key.path=value`` from ``--set``; the value is read as TOML (``0.9``, ``true``,
+    ``"text"``, ``[1, 2]``), and a bare word that is not TOML is taken as text."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected key.path=value (got {text!r})")
+    if not all(part.isidentifier() for part in key.split(".")):
+        raise argparse.ArgumentTypeError(f"{key!r} is not a dotted key path like regime.name")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="healthsim",
         description="Simulate local health economies under quality-failure regimes and a "
         "financial squeeze.",
@@ -46,19 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        # No subcommand: run the default scenario, as the README's first command does.
-        args = parser.parse_args(["run", *(argv or [])])
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            # No subcommand: run the default scenario, as the README's first command does.
+            args = parser.parse_args(["run", *(argv or [])])
         return int(args.handler(args) or 0)
     except (ScenarioError, UsageError) as exc:
-        print(f"healthsim: error: {exc}", file=sys.stderr)
+        print(f"healthsim: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("healthsim: interrupted", file=sys.stderr)
         return 130
+
+
+def one_line(exc: BaseException) -> str:
+    """An error message on one line (line breaks and runs of spaces collapsed)."""
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

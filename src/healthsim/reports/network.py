@@ -103,7 +103,7 @@ def _figure_size(pos: dict[str, tuple[float, float]]) -> tuple[float, float, flo
     ys = np.array([p[1] for p in pos.values()])
     aspect = (float(np.ptp(ys)) + 2.5) / (float(np.ptp(xs)) + 2.5)
     panel = 5.2 if len(pos) < 60 else 7.8
-    return panel, 2 * panel + 0.6, panel * min(max(aspect, 0.6), 1.3) + 1.9
+    return panel, 2 * panel + 0.6, panel * min(max(aspect, 0.6), 1.3) + 1.6
 
 
 def _drawing(st: Structure, panel_in: float) -> _Drawing:
@@ -187,13 +187,13 @@ def _economy_disc(ax: Axes, pos, nodes: list[str], label: str) -> None:
     cx, cy = pts.mean(axis=0)
     r = float(np.max(np.hypot(pts[:, 0] - cx, pts[:, 1] - cy))) + 0.3
     ax.add_patch(Circle((cx, cy), r, facecolor=ECONOMY_FILL, edgecolor=ECONOMY_EDGE, lw=0.8))
-    if label:
+    if label:  # below the disc: labels of trusts at the top stay clear of it
         ax.text(
             cx,
-            cy + r + 0.05,
+            cy - r - 0.05,
             _economy_name(label),
             ha="center",
-            va="bottom",
+            va="top",
             fontsize=7,
             color="#4d5b6a",
         )

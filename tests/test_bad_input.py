@@ -1,0 +1,228 @@
+"""Bad input: one line naming the file and the key, exit status 2, no traceback, no output.
+
+Every case runs ``healthsim run`` in an empty working folder through
+``healthsim.cli.main`` and checks that stderr is exactly one ``healthsim: error:`` line
+naming what is wrong, and that nothing was written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from healthsim.cli import main
+
+NETWORKS = Path(__file__).parent / "data" / "networks"
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch) -> Path:
+    """An empty working folder, like a user's."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def one_error(args: list[str], capsys, folder: Path) -> str:
+    """Run the CLI, check exit 2 with one error line and no output; return the line."""
+    before = sorted(p.name for p in folder.iterdir())
+    code = main(args)
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2, f"bad input should exit with status 2, got {code}; stderr: {captured.err}"
+    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {captured.err}"
+    assert lines[0].startswith("healthsim: error: "), f"unexpected error line: {lines[0]}"
+    assert "Traceback" not in captured.err, "no traceback for bad input"
+    assert captured.out == "", f"nothing on stdout for bad input, got: {captured.out}"
+    after = sorted(p.name for p in folder.iterdir())
+    assert after == before, f"bad input must write nothing; new: {set(after) - set(before)}"
+    return lines[0]
+
+
+def assert_names(line: str, *parts: str) -> None:
+    for part in parts:
+        assert part in line, f"the error should name {part!r}: {line}"
+
+
+# --------------------------------------------------------------------------------------
+# Scenario files
+# --------------------------------------------------------------------------------------
+
+SCENARIO_CASES = {
+    "wrong type": ('extends = "baseline"\nyears = "ten"\n', "years", "whole number"),
+    "unknown key": (
+        'extends = "baseline"\n[regime.communication]\nblame_intensty = 0.5\n',
+        "regime.communication.blame_intensty",
+        "did you mean 'blame_intensity'",
+    ),
+    "unknown section": (
+        'extends = "baseline"\n[regim]\nname = "x"\n',
+        "regim",
+        "did you mean 'regime'",
+    ),
+    "out of range": (
+        'extends = "baseline"\n[regime.communication]\nblame_intensity = 1.5\n',
+        "regime.communication.blame_intensity",
+        "at most 1",
+    ),
+    "value for a table": (
+        'extends = "baseline"\n[regime]\nimprovement = 3\n',
+        "regime.improvement",
+        "table",
+    ),
+    "not one of the choices": (
+        'extends = "baseline"\n[regime.improvement]\nmodel = "magic"\n',
+        "regime.improvement.model",
+        "'buddy'",
+    ),
+    "missing extends target": ('extends = "nothere.toml"\n', "extends", "nothere.toml"),
+    "malformed TOML": ('extends = "baseline"\nyears = \n', "years", "line 2"),
+}
+
+
+@pytest.mark.parametrize("case", list(SCENARIO_CASES))
+def test_bad_scenario_file(case, workdir, capsys):
+    text, key, problem = SCENARIO_CASES[case]
+    path = write(workdir, "variant.toml", text)
+    line = one_error(["run", str(path), "--years", "1"], capsys, workdir)
+    assert_names(line, "variant.toml", key, problem)
+
+
+def test_extends_cycle(workdir, capsys):
+    write(workdir, "a.toml", 'extends = "b.toml"\n')
+    write(workdir, "b.toml", 'extends = "a.toml"\n')
+    line = one_error(["run", "a.toml"], capsys, workdir)
+    assert_names(line, "extends", "cycle", "a.toml -> b.toml")
+
+
+def test_error_in_the_file_extended_names_that_file(workdir, capsys):
+    write(workdir, "parent.toml", 'extends = "baseline"\nyears = -1\n')
+    write(workdir, "child.toml", 'extends = "parent.toml"\n')
+    line = one_error(["check", "child.toml"], capsys, workdir)
+    assert_names(line, "years", "at least 1")
+
+
+def test_missing_scenario_file(workdir, capsys):
+    line = one_error(["run", "no_such_scenario.toml"], capsys, workdir)
+    assert_names(line, "no_such_scenario.toml", "no such scenario")
+
+
+def test_misspelt_shipped_scenario_suggests_the_right_one(workdir, capsys):
+    line = one_error(["run", "blame_focussed"], capsys, workdir)
+    assert_names(line, "blame_focussed", "did you mean", "blame_focused")
+
+
+# --------------------------------------------------------------------------------------
+# Network files
+# --------------------------------------------------------------------------------------
+
+NETWORK_CASES = {
+    "missing file": ("no_such_network.csv", "not found"),
+    "wrong CSV columns": ("wrong_columns.csv", "'source' and 'target'"),
+    "non-numeric CSV weight": ("bad_weight.csv", "line 3"),
+    "negative CSV weight": ("negative_weight.csv", "> 0"),
+    "empty CSV target": ("empty_target.csv", "empty source or target"),
+    "CSV not UTF-8": ("not_utf8.csv", "UTF-8"),
+    "malformed GraphML": ("malformed.graphml", "malformed GraphML"),
+    "non-numeric GraphML weight": ("bad_weight.graphml", "non-numeric weight"),
+    "GraphML without links": ("no_links.graphml", "no links"),
+    "unsupported file type": ("wrong_type.xlsx", "unsupported network file type"),
+}
+
+
+@pytest.mark.parametrize("case", list(NETWORK_CASES))
+def test_bad_network_file(case, workdir, capsys):
+    name, problem = NETWORK_CASES[case]
+    path = write(
+        workdir,
+        "with_network.toml",
+        f'extends = "baseline"\n[economy]\nnetwork_file = "{(NETWORKS / name).as_posix()}"\n',
+    )
+    line = one_error(["run", str(path), "--years", "1"], capsys, workdir)
+    assert_names(line, "with_network.toml", "economy.network_file", problem)
+
+
+def test_network_file_that_is_a_folder(workdir, capsys):
+    (workdir / "net.csv").mkdir()
+    write(workdir, "s.toml", 'extends = "baseline"\n[economy]\nnetwork_file = "net.csv"\n')
+    line = one_error(["run", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "economy.network_file", "net.csv")
+
+
+# --------------------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------------------
+
+OPTION_CASES = {
+    "--set unknown key": (
+        ["--set", "regime.communication.blame_intnsity=0.5"],
+        ["--set", "regime.communication.blame_intnsity", "did you mean 'blame_intensity'"],
+    ),
+    "--set value out of range": (
+        ["--set", "regime.communication.blame_intensity=2"],
+        ["--set", "regime.communication.blame_intensity", "at most 1", "got 2"],
+    ),
+    "--set wrong type": (["--set", "years=lots"], ["--set", "years", "whole number"]),
+    "--set without =": (["--set", "years"], ["--set", "key.path=value"]),
+    "--set into a value": (["--set", "years.total=3"], ["--set", "years", "not a table"]),
+    "--set bad key path": (["--set", "regime..name=x"], ["--set", "dotted key path"]),
+    "--seed not a number": (["--seed", "abc"], ["--seed", "whole number", "'abc'"]),
+    "--seed negative": (["--seed", "-3"], ["--seed", "0 or more"]),
+    "--years zero": (["--years", "0"], ["--years", "1 or more"]),
+    "--years too long": (["--years", "500"], ["--years", "at most 100"]),
+    "unknown option": (["--sed", "3"], ["unrecognized arguments", "--sed"]),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_CASES))
+def test_bad_option(case, workdir, capsys):
+    args, parts = OPTION_CASES[case]
+    line = one_error(["run", "baseline", *args], capsys, workdir)
+    assert_names(line, *parts)
+
+
+def test_out_that_is_a_file(workdir, capsys):
+    write(workdir, "taken", "a file")
+    line = one_error(["run", "--years", "1", "--out", "taken"], capsys, workdir)
+    assert_names(line, "--out", "taken", "not a folder")
+    assert (workdir / "taken").read_text() == "a file", "the file must be left alone"
+
+
+def test_out_that_holds_other_files(workdir, capsys):
+    (workdir / "notes").mkdir()
+    write(workdir / "notes", "todo.txt", "mine")
+    line = one_error(["run", "--years", "1", "--out", "notes"], capsys, workdir)
+    assert_names(line, "--out", "notes", "not healthsim results")
+    assert (workdir / "notes" / "todo.txt").read_text() == "mine", "other files are kept"
+
+
+def test_out_that_is_the_working_folder(workdir, capsys):
+    write(workdir, "data.csv", "x")
+    line = one_error(["run", "--years", "1", "--out", "."], capsys, workdir)
+    assert_names(line, "--out", "working folder")
+
+
+# --------------------------------------------------------------------------------------
+# check
+# --------------------------------------------------------------------------------------
+
+
+def test_check_stops_at_the_first_bad_file(workdir, capsys):
+    write(workdir, "good.toml", 'extends = "baseline"\nyears = 3\n')
+    write(workdir, "bad.toml", 'extends = "baseline"\nyaers = 3\n')
+    write(workdir, "never.toml", "this is not toml at all = = =\n")
+    code = main(["check", "good.toml", "bad.toml", "never.toml"])
+    captured = capsys.readouterr()
+    assert code == 2, f"check should exit 2 at a bad file, got {code}"
+    assert captured.out.splitlines()[0].startswith("good.toml: ok"), captured.out
+    assert "never.toml" not in captured.out + captured.err, "check stops at the first bad file"
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1, f"one error line, got: {captured.err}"
+    assert_names(err[0], "bad.toml", "yaers", "did you mean 'years'")
+    assert sorted(p.name for p in workdir.iterdir()) == ["bad.toml", "good.toml", "never.toml"]

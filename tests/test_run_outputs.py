@@ -1,0 +1,240 @@
+"""What ``healthsim run`` writes: every file, CSV shapes, an exactly reproducible
+resolved scenario, and an all-or-nothing output folder."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from healthsim import run
+from healthsim.cli import main
+from healthsim.config import load_scenario
+from healthsim.metrics.recorder import MONTHLY, PER_TRUST
+from healthsim.metrics.summary import SUMMARY
+from healthsim.reports import run_report, write_run
+from healthsim.reports.atomic import MARKER, OutputFolderError
+
+YEARS = 2
+SEED = 5
+FIGURES = ("quality_and_harm.png", "ladder_and_ratings.png", "finances.png", "network.png")
+TABLES = ("timeseries.csv", "trusts.csv", "summary.csv", "events.csv")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run("baseline", seed=SEED, years=YEARS)
+
+
+@pytest.fixture(scope="module")
+def folder(result, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "baseline-5"
+    return write_run(result, out, command="healthsim run baseline --seed 5 --years 2")
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Hidden work folders left beside an output folder."""
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+
+
+# --------------------------------------------------------------------------------------
+# Files and shapes
+# --------------------------------------------------------------------------------------
+
+
+def test_every_output_file_is_written(folder):
+    names = {p.name for p in folder.iterdir()}
+    expected = {"report.md", "scenario.resolved.toml", *TABLES, *FIGURES}
+    assert names == expected, f"expected exactly {sorted(expected)}, got {sorted(names)}"
+
+
+def test_figures_are_png_images(folder):
+    for name in FIGURES:
+        head = (folder / name).read_bytes()[:8]
+        assert head == PNG_MAGIC, f"{name} should be a PNG file, starts with {head!r}"
+
+
+def test_timeseries_has_one_row_per_month_and_every_metric(folder):
+    ts = pd.read_csv(folder / "timeseries.csv")
+    assert len(ts) == 12 * YEARS, f"expected {12 * YEARS} monthly rows, got {len(ts)}"
+    missing = set(MONTHLY) - set(ts.columns)
+    assert not missing, f"timeseries.csv lacks metrics {sorted(missing)}"
+    assert ts["month"].tolist() == list(range(1, 12 * YEARS + 1)), "months should run 1..24"
+    assert ts["calendar_year"].iloc[0] == 2013, "month 1 of baseline falls in 2013"
+
+
+def test_trusts_has_one_row_per_trust_per_month(folder, result):
+    df = pd.read_csv(folder / "trusts.csv")
+    n = result.model.structure.n_trusts
+    assert len(df) == 12 * YEARS * n, f"expected {12 * YEARS * n} rows, got {len(df)}"
+    missing = set(PER_TRUST) - set(df.columns)
+    assert not missing, f"trusts.csv lacks per-trust columns {sorted(missing)}"
+    per_month = df.groupby("month")["trust"].nunique()
+    assert (per_month == n).all(), "every month should list every trust once"
+    assert df["rung_name"].notna().all(), "every rung should have its name in words"
+
+
+def test_summary_lists_every_metric_with_its_description(folder, result):
+    df = pd.read_csv(folder / "summary.csv")
+    assert list(df.columns) == ["metric", "value", "description"], f"columns were {list(df)}"
+    assert list(df["metric"]) == list(result.summary), "one row per per-run metric, in order"
+    for metric, text in zip(df["metric"], df["description"], strict=True):
+        assert text == SUMMARY[metric], f"{metric} should carry its SUMMARY description"
+
+
+def test_events_match_the_run(folder, result):
+    df = pd.read_csv(folder / "events.csv")
+    assert len(df) == len(result.events), f"expected {len(result.events)} events, got {len(df)}"
+    assert {"month", "calendar_year", "trust", "event"} <= set(df.columns), list(df.columns)
+
+
+def test_report_explains_every_file_and_shows_every_figure(folder):
+    text = (folder / "report.md").read_text(encoding="utf-8")
+    for name in (*TABLES, *FIGURES, "scenario.resolved.toml"):
+        assert f"`{name}`" in text, f"report.md should explain {name}"
+    for name in FIGURES:
+        assert f"]({name})" in text, f"report.md should show {name}"
+    for column in MONTHLY:
+        assert f"`{column}`" in text, f"report.md should explain timeseries column {column}"
+
+
+# --------------------------------------------------------------------------------------
+# The resolved scenario reproduces the run
+# --------------------------------------------------------------------------------------
+
+
+def test_resolved_scenario_header_gives_seed_version_and_command(folder):
+    text = (folder / "scenario.resolved.toml").read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    joined = "\n".join(header)
+    assert f"Seed: {SEED}" in joined, f"header should give the seed: {joined}"
+    assert "healthsim 0." in joined, f"header should give the package version: {joined}"
+    expected = f"healthsim run {folder / 'scenario.resolved.toml'} --seed {SEED}"
+    assert expected in joined, f"header should give the command {expected!r}: {joined}"
+    tomllib.loads(text)  # the header is comments: still valid TOML
+
+
+def test_resolved_scenario_loads_as_the_scenario_that_ran(folder, result):
+    again = load_scenario(folder / "scenario.resolved.toml")
+    assert again == result.scenario, "the resolved file should load as the same scenario"
+
+
+@pytest.mark.e2e
+def test_rerunning_the_resolved_scenario_reproduces_every_table(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    first = tmp_path / "first"
+    args = ["run", "blame_focused", "--seed", "11", "--years", "2"]
+    code = main([*args, "--set", "regime.communication.blame_intensity=0.8", "--out", "first"])
+    assert code == 0, capsys.readouterr().err
+    code = main(["run", str(first / "scenario.resolved.toml"), "--seed", "11", "--out", "again"])
+    assert code == 0, capsys.readouterr().err
+    for name in TABLES:
+        a = (first / name).read_bytes()
+        b = (tmp_path / "again" / name).read_bytes()
+        assert a == b, f"{name} differs when the resolved scenario is re-run on the same seed"
+    body = [
+        (tmp_path / d / "scenario.resolved.toml").read_text().split("\n\n", 1)[1]
+        for d in ("first", "again")
+    ]
+    assert body[0] == body[1], "the resolved scenario should resolve to itself"
+
+
+# --------------------------------------------------------------------------------------
+# All or nothing
+# --------------------------------------------------------------------------------------
+
+
+def _broken_figure(result):
+    raise RuntimeError("figure failed")
+
+
+def test_a_failing_figure_leaves_no_output_folder(result, tmp_path, monkeypatch):
+    monkeypatch.setattr(run_report.figures, "finances_figure", _broken_figure)
+    out = tmp_path / "results" / "baseline-5"
+    with pytest.raises(RuntimeError, match="figure failed"):
+        write_run(result, out)
+    assert not out.exists(), "a failed run must not leave its output folder"
+    assert not (tmp_path / "results").exists(), "nor the parent folder it created"
+    assert leftovers(tmp_path) == [], f"no hidden work folders either: {leftovers(tmp_path)}"
+
+
+def test_an_interrupted_run_leaves_no_output_folder(tmp_path, monkeypatch, capsys):
+    def interrupt(result):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(run_report.network, "network_figure", interrupt)
+    code = main(["run", "--years", "1", "--out", "out"])
+    assert code == 130, f"Ctrl-C should exit with status 130, got {code}"
+    assert "interrupted" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists(), "an interrupted run must leave no output folder"
+    assert leftovers(tmp_path) == [], f"no hidden work folders either: {leftovers(tmp_path)}"
+
+
+def test_a_failed_rerun_keeps_the_earlier_results(result, folder, tmp_path, monkeypatch):
+    out = tmp_path / "kept"
+    write_run(result, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(run_report.figures, "ladder_figure", _broken_figure)
+    with pytest.raises(RuntimeError):
+        write_run(result, out)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before, "the earlier results must stay untouched when a re-run fails"
+    assert leftovers(tmp_path) == [], f"no hidden work folders: {leftovers(tmp_path)}"
+
+
+def test_a_completed_rerun_replaces_the_earlier_folder(result, tmp_path):
+    out = tmp_path / "replaced"
+    write_run(result, out)
+    (out / "stale.txt").write_text("from an earlier run")
+    write_run(result, out)
+    assert not (out / "stale.txt").exists(), "the new folder should replace the old one whole"
+    assert (out / MARKER).is_file(), "and hold the new results"
+    assert leftovers(tmp_path) == [], f"no hidden folders left: {leftovers(tmp_path)}"
+
+
+def test_a_folder_of_other_files_is_never_replaced(result, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(OutputFolderError, match="not healthsim results"):
+        write_run(result, out)
+    assert (out / "thesis.docx").read_text() == "precious", "other files must be left alone"
+
+
+# --------------------------------------------------------------------------------------
+# Disclaimer and figures as objects
+# --------------------------------------------------------------------------------------
+
+
+def test_a_disclaimer_reaches_every_written_output(tmp_path):
+    note = "Simulated organisations: not a judgement of any real trust."
+    r = run("baseline", seed=2, years=1, overrides={"economy.disclaimer": note})
+    out = write_run(r, tmp_path / "disclaimed")
+    assert note in (out / "report.md").read_text(), "report.md should carry the disclaimer"
+    header = (out / "scenario.resolved.toml").read_text().split("\n\n", 1)[0]
+    assert note in header, "the resolved scenario's header should carry it"
+    for spec in run_report._figure_specs():
+        fig = spec.build(r)
+        texts = [t.get_text() for sub in fig.subfigs for t in sub.texts]
+        assert any(note in t for t in texts), f"{spec.file} should carry it in its footer"
+
+
+def test_figure_functions_return_figures_for_notebooks(result):
+    for spec in run_report._figure_specs():
+        fig = spec.build(result)
+        assert isinstance(fig, Figure), f"{spec.file}: expected a matplotlib Figure"
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        assert titles, f"{spec.file} should title its panels in plain language"
+
+
+def test_without_the_model_the_network_figure_is_left_out(tmp_path):
+    r = run("baseline", seed=1, years=1, keep_model=False)
+    out = write_run(r, tmp_path / "nomodel")
+    assert not (out / "network.png").exists(), "no model, no network figure"
+    assert "network.png" not in (out / "report.md").read_text(), "and the report says nothing of it"
+    assert (out / "finances.png").is_file(), "the other figures are still drawn"
