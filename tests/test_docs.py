@@ -213,3 +213,31 @@ def test_cli_schema_to_a_missing_folder_is_one_line_and_status_2(tmp_path: Path,
     assert cli.main(["schema", "--out", str(tmp_path / "nope" / "s.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope" in err, f"expected one line naming the folder: {err}"
+
+
+# -- docs/ODD.md (hand-written) names only what exists -----------------------------------
+
+ODD = DOCS / "ODD.md"
+_SECTIONS = ("economy", "initial", "behaviour", "regime", "squeeze")
+
+
+def test_odd_names_only_existing_scenario_keys() -> None:
+    import fnmatch
+    import re
+
+    text = ODD.read_text(encoding="utf-8")
+    known = {k.path for k in gen.all_keys()} | {t.path for t in gen.tables()}
+    sections = "|".join(_SECTIONS)
+    pattern = re.compile(rf"`((?:{sections})\.[a-z_.\[\]*]+)`")
+    named = {p for p in pattern.findall(text) if not p.endswith(".py")}  # not file names
+    assert len(named) > 40, "expected the ODD to name scenario keys by their dotted paths"
+    unknown = sorted(p for p in named if not fnmatch.filter(known, p.replace("[]", "[[]]")))
+    assert not unknown, f"docs/ODD.md names scenario keys that do not exist: {unknown}"
+
+
+def test_odd_lists_every_random_stream() -> None:
+    from healthsim.model.streams import STREAMS
+
+    text = ODD.read_text(encoding="utf-8")
+    missing = [name for name in STREAMS if f"| `{name}` |" not in text]
+    assert not missing, f"docs/ODD.md §4.9 does not list the streams {missing}"
