@@ -663,9 +663,12 @@ def _intro() -> list[str]:
         'result = run("baseline", seed=7, overrides={"squeeze.tariff_efficiency": 0.05})',
         "```",
         "",
-        "`HealthEconomy(scenario, rng=seed, regime__communication__blame_intensity=0.9)` "
-        "takes the same paths with `__` between the parts (so Mesa's `batch_run` can "
-        "sweep them). Overridden values are validated like values in a file.",
+        "On the command line, `healthsim run baseline --set "
+        "regime.communication.blame_intensity=0.9` does the same (repeatable; values are "
+        "read as TOML). `HealthEconomy(scenario, rng=seed, "
+        "regime__communication__blame_intensity=0.9)` takes the same paths with `__` "
+        "between the parts (so Mesa's `batch_run` can sweep them). Overridden values are "
+        "validated like values in a file.",
         "",
         "## Checking a file, and editor support",
         "",
