@@ -627,7 +627,7 @@ class HealthEconomy(Model):
         rec = self.recorder
         r = rec.row()
         pt = rec.per_trust
-        pt["quality"][r] = qmean
+        pt["quality"][r] = q.sum(axis=1) * self._inv_services  # end of month, as the rest
         pt["quality_worst_service"][r] = q.min(axis=1)
         pt["rung"][r] = s.rung
         pt["rating"][r] = s.rating
