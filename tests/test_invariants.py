@@ -31,21 +31,13 @@ from pydantic.fields import FieldInfo
 
 from healthsim import run
 from healthsim.config import schema, with_overrides
-from healthsim.metrics.summary import monthly_frame, summarise, trust_frame
-from healthsim.model.economy import HealthEconomy
-
-#: Summary metrics that are NaN by definition when there was nothing to measure:
-#: no completed special-measures spell, no detected failure, no month with two (or
-#: any) failing trusts. Everything else must always be a finite number.
-UNDEFINED_WHEN_EMPTY = frozenset(
-    {
-        "sm_months_mean",
-        "sm_exit_within_12m_share",
-        "detection_lag_mean",
-        "failure_clustering",
-        "economy_concentration",
-    }
+from healthsim.metrics.summary import (
+    UNDEFINED_WHEN_EMPTY,
+    monthly_frame,
+    summarise,
+    trust_frame,
 )
+from healthsim.model.economy import HealthEconomy
 
 #: Per-trust frame columns that are shares in [0, 1].
 SHARES_PER_TRUST = (
@@ -142,18 +134,10 @@ LISTED = {
 
 #: Parameter edges where the model is known to break. Each is a real bug, reported;
 #: strict xfail so the test turns red (and the mark must go) once it is fixed.
-KNOWN_BROKEN = {
-    ("behaviour.base_occupancy", 0.0): "zero demand: nonpay0 = cost0 / base_demand and "
-    "treated / treated0 are 0/0 in HealthEconomy._init_state and step -> NaN everywhere",
-    ("economy.trusts[].beds", math.nextafter(0.0, 1.0)): "a trust with (underflowing) zero "
-    "beds has zero demand: the same 0/0 as base_occupancy = 0",
-    ("behaviour.demand_noise_sd", 0.5): "demand = base * need * (1 + sd * z) with normal z "
-    "goes negative when z < -1/sd (2% of trust-months at sd 0.5): negative activity, harm, "
-    "occupancy and staffing (staffing = staff / needed, needed < 0)",
-}
+KNOWN_BROKEN: dict[tuple[str, float], str] = {}
 
 #: Values drawn in combinations are kept off the known-broken regions above.
-SAFE_RANGE = {"behaviour.base_occupancy": (0.01, 1.0), "behaviour.demand_noise_sd": (0.0, 0.2)}
+SAFE_RANGE: dict[str, tuple[float, float]] = {}
 
 
 def explicit_economy(

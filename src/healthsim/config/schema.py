@@ -38,7 +38,7 @@ class TrustSpec(Section):
     id: str = Field(description="Unique trust identifier (e.g. an ODS code).", min_length=1)
     economy: str = Field(description="Local economy (ICB) the trust belongs to.", min_length=1)
     label: str = Field("", description="Label shown in outputs; defaults to the id.")
-    beds: float = Field(450.0, gt=0, le=5000, description="General and acute beds.")
+    beds: float = Field(450.0, ge=1, le=5000, description="General and acute beds (at least one).")
     region: str = Field("", description="Region the economy sits in (for inter-economy links).")
 
 
@@ -530,10 +530,13 @@ class Behaviour(Section):
         "shortfall: with a 10% shortfall, delayed transfers of care fill about 3% of "
         "beds, as in 2013, rising to about 6% in 2017 (NHS England DTOC).",
     )
-    base_occupancy: Share = Field(
+    base_occupancy: float = Field(
         0.86,
+        ge=0.3,
+        le=1.0,
         description="Bed occupancy from demand alone at the start (G&A occupancy was "
-        "about 88-90% in 2013, including delayed discharges; KH03).",
+        "about 88-90% in 2013, including delayed discharges; KH03). Below 0.3 a trust "
+        "would hardly be a hospital.",
     )
     throughput_growth: float = Field(
         0.03,
@@ -543,7 +546,11 @@ class Behaviour(Section):
         "of stay fell about 2-3% a year in the 2010s (HES).",
     )
     demand_noise_sd: float = Field(
-        0.02, ge=0, le=0.5, description="Month-to-month noise in each trust's demand."
+        0.02,
+        ge=0,
+        le=0.5,
+        description="Month-to-month noise in each trust's demand (the standard deviation "
+        "of a lognormal factor with mean 1, so demand stays positive).",
     )
     overflow_diversion: Share = Field(
         0.5,

@@ -73,6 +73,22 @@ SUMMARY = {
 }
 
 
+#: Per-run metrics that are NaN by definition when there was nothing to measure: no
+#: completed special-measures spell, no detected failure, no month with two (or any)
+#: failing trusts, no support episode that ended 12 months before the end. Every other
+#: metric is always a finite number.
+UNDEFINED_WHEN_EMPTY = frozenset(
+    {
+        "sm_months_mean",
+        "sm_exit_within_12m_share",
+        "detection_lag_mean",
+        "failure_clustering",
+        "economy_concentration",
+        "post_support_change",
+    }
+)
+
+
 def monthly_frame(model: HealthEconomy) -> pd.DataFrame:
     """Tidy monthly metrics: one row per month (``month`` 1.., ``year``, ``date``)."""
     rec = model.recorder

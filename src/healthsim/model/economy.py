@@ -170,6 +170,9 @@ class HealthEconomy(Model):
         self._bar = reg.identification.bar
         self._breadth = reg.identification.breadth_rule
         self._quality_noise_sd = b.quality_noise_sd
+        # lognormal demand noise with mean 1: exp(sd z - sd^2 / 2)
+        self._demand_sd = b.demand_noise_sd
+        self._demand_var_half = b.demand_noise_sd**2 / 2
         self._fading = False
         self._hops: dict[int, np.ndarray] = {}
         self._inv_services = 1.0 / sc.economy.services_per_trust
@@ -431,7 +434,11 @@ class HealthEconomy(Model):
         # -- demand: growth, noise, reputation shift to neighbours (C5, C8) ----------
         self.need *= g["demand"]
         s.throughput *= g["throughput"]
-        demand = s.base_demand * self.need[e] * (1.0 + b.demand_noise_sd * d.demand[td])
+        demand = (
+            s.base_demand
+            * self.need[e]
+            * np.exp(self._demand_sd * d.demand[td] - self._demand_var_half)
+        )
         moved = demand * (b.reputation_demand_shift * (1.0 - s.reputation))
         demand += self.flow_t @ moved - moved
 
