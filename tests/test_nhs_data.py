@@ -347,6 +347,8 @@ def test_build_one_icb_anonymous_then_run(capsys, tmp_path, shared):
         capsys, *build_args(trusts, icbs, out, "--icb", "QOP", "--extends", "board_supported")
     )
     assert code == 0, err
+    code, _, err = cli(capsys, *build_args(trusts, icbs, tmp_path / "x.toml", "--icb", "QPO"))
+    assert code == 2 and "did you mean QOP (Greater Manchester)?" in err, err
     sc = healthsim.load_scenario(out)
     expected = modelled_rows(trows, "QOP")
     assert len(sc.economy.trusts) == len(expected), "every acute and specialist trust of QOP"

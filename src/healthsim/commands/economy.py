@@ -97,7 +97,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "separate with commas for several",
     )
     which.add_argument("--all", action="store_true", help="include every ICB of the files")
-    bp.add_argument("--out", required=True, type=Path, help="scenario file to write (.toml)")
+    bp.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="scenario file to write (.toml)"
+    )
     bp.add_argument(
         "--extends",
         default="baseline",
@@ -148,8 +150,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _data_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--trusts", required=True, type=Path, help="trusts CSV file")
-    p.add_argument("--icbs", required=True, type=Path, help="ICBs CSV file")
+    p.add_argument("--trusts", required=True, type=Path, metavar="FILE", help="trusts CSV file")
+    p.add_argument("--icbs", required=True, type=Path, metavar="FILE", help="ICBs CSV file")
 
 
 # --------------------------------------------------------------------------------------
@@ -332,8 +334,8 @@ def _extends_ref(ref: str, out: Path) -> tuple[str, Path]:
         path = resolve_path(ref)
     except ScenarioError as exc:
         raise _usage_error(f"--extends {ref}: {exc.message}") from None
-    if path.parent == shipped_dir().resolve() and ref.removesuffix(".toml") == path.stem:
-        return path.stem, path
+    if path.parent == shipped_dir().resolve():
+        return path.stem, path  # a shipped preset is named, so the file works anywhere
     folder = out.parent.resolve() if out.parent != Path("") else Path.cwd()
     return Path(os.path.relpath(path, folder)).as_posix(), path
 

@@ -58,6 +58,8 @@ MODELLED_TYPES: tuple[str, ...] = ("acute", "specialist")
 #: Size classes by G&A beds, for anonymous labels: (upper bound, word).
 SIZE_CLASSES: tuple[tuple[float, str], ...] = ((500.0, "small"), (1000.0, "medium"))
 SIZE_LARGE = "large"
+#: Shorter region names for anonymous labels (figures have little room).
+SHORT_REGIONS = {"North East and Yorkshire": "NE and Yorkshire"}
 #: Fewer trusts of a type with both beds and floor area than this: pool the types.
 MIN_FIT = 5
 #: Largest G&A beds a trust may have (the schema's limit).
@@ -433,10 +435,12 @@ def _find_icb(data: NHSData, ref: str) -> IcbRecord:
     path = data.icbs_file.path
     if len(by_name) > 1:
         names = ", ".join(f"{i.code} ({i.short_name})" for i in by_name[:6])
+        names += f" and {len(by_name) - 6} more" if len(by_name) > 6 else ""
         raise NHSDataError(path, "icb_code", f"--icb {ref!r} matches several ICBs: {names}")
     codes = {i.code: i for i in data.icbs}
     names = {i.short_name.lower(): i for i in data.icbs}
-    by_code = difflib.get_close_matches(up, list(codes), n=1, cutoff=0.5)
+    by_code = [c for c in codes if sorted(c) == sorted(up)]  # transposed letters first
+    by_code = by_code or difflib.get_close_matches(up, list(codes), n=1, cutoff=0.5)
     by_name = difflib.get_close_matches(ref.lower(), list(names), n=1, cutoff=0.5)
     looks_like_code = (
         len(ref) <= 5 and ref.isalnum() and any(c.isdigit() or c.isupper() for c in ref)
@@ -710,7 +714,8 @@ def _economies(data, kept, rules, options: BuildOptions) -> list[BuiltEconomy]:
             eid, elabel = icb.code, icb.short_name
         else:
             eid = f"E{e:0{width}d}"
-            elabel = f"{region} ICB {in_region[region]}" if region else f"ICB {e}"
+            short = SHORT_REGIONS.get(region, region)
+            elabel = f"{short} ICB {in_region[region]}" if region else f"ICB {e}"
         sized = [(t, *_beds(data, t, rules)) for t in modelled]
         sized.sort(key=lambda x: (order[x[0].type], -x[1], x[0].code))
         trusts = []
