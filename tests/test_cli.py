@@ -202,3 +202,28 @@ def test_python_dash_m_bad_input_is_one_line(tmp_path):
     assert proc.returncode == 2, f"bad --seed should exit 2, got {proc.returncode}"
     assert lines == [lines[0]] and lines[0].startswith("healthsim: error: --seed"), proc.stderr
     assert list(tmp_path.iterdir()) == [], "and write nothing"
+
+
+# --------------------------------------------------------------------------------------
+# The README's commands and walk-through stay true
+# --------------------------------------------------------------------------------------
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def test_readme_gives_the_two_setup_commands():
+    text = README.read_text(encoding="utf-8")
+    for command in (
+        "./install.sh && .venv/bin/healthsim run",
+        "./install.sh --dev && .venv/bin/python -m pytest",
+    ):
+        assert f"\n{command}\n" in text, f"README should give the command {command!r}"
+
+
+def test_readme_walkthrough_variant_is_valid(workdir, capsys):
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```toml\n# my_variant.toml") + len("```toml\n")
+    (workdir / "my_variant.toml").write_text(text[start : text.index("```", start)])
+    out = ok(["check", "my_variant.toml"], capsys)
+    expected = next(line for line in text.splitlines() if line.startswith("# my_variant.toml: ok"))
+    assert out.strip() == expected.removeprefix("# "), "README shows what check prints"

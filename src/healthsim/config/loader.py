@@ -201,8 +201,10 @@ def _format_validation_error(exc: ValidationError, file: Path | str | None) -> S
         msg = "unknown key"
         if hint:
             msg += f"; did you mean '{hint[0]}'?"
-        if allowed:
-            msg += f" Allowed here: {', '.join(allowed)}"
+        if hint and len(allowed) > 10:
+            msg += " (every key: healthsim schema --reference)"
+        elif allowed:
+            msg += f"{'' if hint else '.'} Allowed here: {_some_keys(bad, allowed)}"
         return ScenarioError(file, key, msg)
     msg = _plain_message(err)
     if "input" in err and etype not in ("missing",) and not isinstance(err["input"], dict):
@@ -211,6 +213,14 @@ def _format_validation_error(exc: ValidationError, file: Path | str | None) -> S
     if more:
         msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
     return ScenarioError(file, key, msg)
+
+
+def _some_keys(bad: str, allowed: list[str], most: int = 10) -> str:
+    """The allowed keys, or the ``most`` nearest to ``bad`` when there are many."""
+    if len(allowed) <= most:
+        return ", ".join(allowed)
+    near = difflib.get_close_matches(bad, allowed, n=most, cutoff=0.0)
+    return f"{', '.join(near)} and {len(allowed) - len(near)} more (healthsim schema --reference)"
 
 
 #: Pydantic error types -> plain words (with the limit from the error's context).

@@ -26,7 +26,8 @@ def headline(result: RunResult) -> str:
     months = len(result.timeseries)
     end = sc.start_year + (months - 1) // 12
     years = months / 12
-    span = f"{years:g} {'year' if years == 1 else 'years'} ({sc.start_year}–{end})"
+    when = f"{sc.start_year}" if end == sc.start_year else f"{sc.start_year}–{end}"
+    span = f"{years:g} {'year' if years == 1 else 'years'} ({when})"
     return (
         f"'{sc.name}', seed {result.seed}: {span}, {plural(n_trusts, 'trust')} in "
         f"{plural(n_econ, 'local economy', 'local economies')}; regime '{sc.regime.name}', "
