@@ -87,6 +87,8 @@ ERRORS = [
      "icb_code", "ICB QCX of trust XC1 is not in icbs.csv; did you mean QCC"),
     ("trusts_bad_beds.csv", "icbs.csv", ["--all"], "trusts_bad_beds.csv",
      "ga_beds", "'lots' is not a number"),
+    ("trusts_too_many_beds.csv", "icbs.csv", ["--all"], "trusts_too_many_beds.csv",
+     "ga_beds", "11000.0 beds is outside 1 to 5000"),
     ("trusts_no_acute.csv", "icbs.csv", ["--all"], "trusts_no_acute.csv",
      "trust_type", "nothing to build"),
     ("trusts.csv", "icbs.csv", ["--icb", "QDD"], "trusts.csv",

@@ -62,10 +62,19 @@ SIZE_LARGE = "large"
 SHORT_REGIONS = {"North East and Yorkshire": "NE and Yorkshire"}
 #: Fewer trusts of a type with both beds and floor area than this: pool the types.
 MIN_FIT = 5
-#: Largest G&A beds a trust may have (the schema's limit).
-MAX_BEDS = float(
-    next(m.le for m in TrustSpec.model_fields["beds"].metadata if getattr(m, "le", None))
-)
+
+
+def _beds_bound(kind: str) -> float:
+    """A bound of the schema's TrustSpec.beds ('ge'/'gt' or 'le'/'lt'), so they agree."""
+    for m in TrustSpec.model_fields["beds"].metadata:
+        for attr in ("ge", "gt") if kind == "min" else ("le", "lt"):
+            if getattr(m, attr, None) is not None:
+                return float(getattr(m, attr))
+    return 0.0 if kind == "min" else math.inf
+
+
+#: Fewest and most G&A beds a trust may have (the schema's limits).
+MIN_BEDS, MAX_BEDS = _beds_bound("min"), _beds_bound("max")
 
 #: Columns of the trusts file: required ones, optional ones the build uses.
 TRUST_REQUIRED = ("trust_code", "trust_type", "icb_code", "ga_beds")
@@ -347,14 +356,15 @@ def read_nhs_data(trusts_path: str | Path, icbs_path: str | Path) -> NHSData:
         beds_text = row.get("ga_beds", "")
         beds = _number(trusts_path, "ga_beds", line, who, beds_text)
         if ttype in MODELLED_TYPES:
-            if beds is not None and beds > MAX_BEDS:
+            if beds == 0:
+                beds = None  # a KH03 zero for an acute provider is a non-submission
+            if beds is not None and not MIN_BEDS <= beds <= MAX_BEDS:
                 raise NHSDataError(
                     trusts_path,
                     "ga_beds",
-                    f"line {line} ({who}): {beds_text} beds is more than {MAX_BEDS:g}",
+                    f"line {line} ({who}): {beds_text} beds is outside {MIN_BEDS:g} to "
+                    f"{MAX_BEDS:g} (leave it empty to have it filled)",
                 )
-            if beds == 0:
-                beds = None  # a KH03 zero for an acute provider is a non-submission
         area = _number(trusts_path, "floor_area_m2", line, who, row.get("floor_area_m2", ""))
         trusts.append(
             TrustRecord(
@@ -483,7 +493,7 @@ class FillRule:
     def fill(self, trust: TrustRecord) -> tuple[float, str]:
         """Beds for a trust without them, and a sentence saying how they were found."""
         if trust.floor_area and self.ratio:
-            beds = max(1.0, round(trust.floor_area * self.ratio))
+            beds = max(MIN_BEDS, 1.0, round(trust.floor_area * self.ratio))
             among = " and ".join(TRUST_TYPES[t].lower() for t in self.pooled)
             return beds, (
                 f"floor area {trust.floor_area:,.0f} m² x {self.ratio:.5f} beds per m² "
