@@ -2,6 +2,7 @@
 # Install healthsim into ./.venv with a Python >= 3.12 found on this machine.
 #   ./install.sh          the tool
 #   ./install.sh --dev    the tool and what its tests need (pytest, hypothesis, ruff)
+#   ./install.sh --app    the tool and the workshop app (`healthsim app`)
 # Set HEALTHSIM_PYTHON to choose the interpreter yourself.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -9,8 +10,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 extras=""
 for arg in "$@"; do
   case "$arg" in
-    --dev) extras="[dev]" ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    # --dev includes the workshop app and its browser tests (tests/browser).
+    --dev) extras="[dev,app,browser]" ;;
+    --app) [ -n "$extras" ] || extras="[app]" ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done

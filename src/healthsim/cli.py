@@ -27,6 +27,8 @@ COMMANDS = (
     "scenarios",
     "schema",
     "economy",
+    "app",
+    "animate",
 )
 
 

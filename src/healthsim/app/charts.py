@@ -1,0 +1,173 @@
+"""The live charts: six small panels of monthly metrics, one or two runs overlaid.
+
+Drawn with matplotlib on the server (it works with no internet, unlike the browser
+chart libraries that load from a CDN). The figure is built once per pair of runs and
+only its lines' data change each month, so a redraw costs one PNG encoding.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
+
+from healthsim.app.view import month_axis, nice_ceiling
+from healthsim.model.economy import HealthEconomy
+
+#: One colour per run (first = A, second = B): blue and orange stay apart for the
+#: common kinds of colour blindness.
+RUN_COLOURS = ("#1f5fbf", "#e07b00")
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    series: tuple[tuple[str, str, Callable[[dict, int], np.ndarray]], ...]  # label, style, get
+    unit: str = ""
+    floor: float = 0.0  # lowest top of the y axis
+    count: bool = False  # whole numbers on the y axis
+
+
+def _m(name: str, factor: float = 1.0) -> Callable[[dict, int], np.ndarray]:
+    return lambda m, n: m[name][:n] * factor
+
+
+PANELS: tuple[Panel, ...] = (
+    Panel(
+        "Avoidable harm a month (dotted: never reported)",
+        (("reported", "-", _m("harm_reported")), ("never reported", ":", _m("harm_hidden"))),
+        floor=10,
+    ),
+    Panel(
+        "Trusts in special measures",
+        (("in special measures", "-", _m("in_special_measures")),),
+        floor=3,
+        count=True,
+    ),
+    Panel(
+        "Surplus or deficit, % of income (12 months)",
+        (("surplus or deficit", "-", _m("margin_12m", 100)),),
+        unit="%",
+        floor=2,
+    ),
+    Panel(
+        "Share of harm reported by staff",
+        (("reporting rate", "-", _m("reporting_rate", 100)),),
+        unit="%",
+        floor=100,
+    ),
+    Panel(
+        "Staff leaving, % a year",
+        (("turnover", "-", _m("turnover", 1200)),),
+        unit="%",
+        floor=15,
+    ),
+    Panel(
+        "True quality of care (average, 0 to 1)",
+        (("quality", "-", _m("quality_mean")),),
+        floor=1,
+    ),
+)
+
+
+class Charts:
+    """A figure of :data:`PANELS` for one or two runs that share a length."""
+
+    def __init__(
+        self,
+        models: Sequence[HealthEconomy],
+        names: Sequence[str],
+        *,
+        width: float = 11.0,
+        height: float = 5.2,
+        dpi: int = 90,
+        cols: int = 3,
+    ) -> None:
+        self.models = list(models)
+        self.dpi = dpi
+        self.fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+        self.canvas = FigureCanvasAgg(self.fig)
+        rows = -(-len(PANELS) // cols)
+        axes = self.fig.subplots(rows, cols, squeeze=False).ravel()
+        sc = self.models[0].p
+        months = max(m.months for m in self.models)
+        self.x_all = month_axis(sc, np.arange(1, months + 1))
+        self.lines: list[list[tuple[object, Callable]]] = []
+        self.axes = axes[: len(PANELS)]
+        for ax in axes[len(PANELS) :]:
+            ax.set_visible(False)
+        for ax, panel in zip(self.axes, PANELS, strict=True):
+            ax.set_title(panel.title, fontsize=9.5, loc="left")
+            ax.set_xlim(self.x_all[0], self.x_all[-1] + 1 / 12)
+            ax.tick_params(labelsize=8)
+            ax.grid(alpha=0.25)
+            ax.spines[["top", "right"]].set_visible(False)
+            if panel.unit == "%":
+                ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+            if "deficit" in panel.title:
+                ax.axhline(0, color="#444", lw=0.8)
+            ax.set_ylim(0, panel.floor)
+            if panel.count:
+                ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+            ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}")
+            row = []
+            for k, name in enumerate(names):
+                for label, style, get in panel.series:
+                    (line,) = ax.plot(
+                        [],
+                        [],
+                        style,
+                        color=RUN_COLOURS[k % 2],
+                        lw=1.8,
+                        label=f"{name}: {label}" if len(panel.series) > 1 else name,
+                    )
+                    row.append((line, get, k, panel))
+            self.lines.append(row)
+        if len(names) > 1:
+            handles = [
+                self.axes[1].lines[k] for k in range(len(names))
+            ]  # one line per run in the single-series panel
+            self.fig.legend(
+                handles,
+                list(names),
+                loc="outside upper center",
+                ncols=len(names),
+                fontsize=10,
+                frameon=False,
+            )
+
+    def update(self) -> None:
+        """Set every line to the runs' months so far and widen axes that need it."""
+        for ax, row in zip(self.axes, self.lines, strict=True):
+            lo, hi = 0.0, 0.0
+            for line, get, k, panel in row:
+                model = self.models[k]
+                n = model.recorder.n_rows
+                y = get(model.recorder.monthly, n)
+                line.set_data(self.x_all[:n], y)
+                if n:
+                    hi = max(hi, float(np.nanmax(y)))
+                    lo = min(lo, float(np.nanmin(y)))
+                top = max(panel.floor, nice_ceiling(hi * 1.05))
+            bottom = -nice_ceiling(-lo * 1.1) if lo < 0 else 0.0
+            if ax.get_ylim() != (bottom, top):
+                ax.set_ylim(bottom, top)
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes (about 0.1 s: the layout is fixed after the first
+        draw and the PNG is written with light compression)."""
+        self.canvas.draw()
+        if self.fig.get_layout_engine() is not None:
+            self.fig.set_layout_engine("none")  # keep the first layout: saves ~60%
+        w, h = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba())
+        buf = io.BytesIO()
+        image.save(buf, "PNG", compress_level=1)
+        return buf.getvalue()
