@@ -22,9 +22,10 @@ def handle(args: argparse.Namespace) -> int:
     width = max((len(name) for name in shipped), default=0)
     for name in shipped:
         print(f"{name:<{width}}  {load_scenario(name).description}")
-    folder = next(iter(shipped.values())).parent if shipped else None
+    folder = next(iter(shipped.values())).parent if shipped else "the package"
     print(
-        f"\nRun one with 'healthsim run NAME'; copy one from {folder} and change it with "
-        "'extends' to make your own."
+        "\nRun one from any folder with 'healthsim run NAME'. To make a variant, write a file\n"
+        'that starts with extends = "NAME" and changes only what differs (see README.md).\n'
+        f"The shipped files are in {folder}"
     )
     return 0

@@ -38,6 +38,9 @@ LABEL_ECONOMIES_UP_TO = 60
 #: Diameter of a trust of average size, in layout units (trusts of an economy sit on a
 #: circle of radius 1, economies 3 units apart).
 TRUST_DIAMETER = 0.36
+#: Inches for the title, and for the rows of colour keys and of the shared key.
+TITLE_IN = 0.75
+LEGEND_ROWS_IN = (0.5, 0.45)
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,9 @@ def network_figure(result: RunResult) -> Figure:
     rung = [int(by_id.at[t, "rung"]) for t in st.trust_ids]
     rating = [int(by_id.at[t, "rating"]) for t in st.trust_ids]
 
-    panel, width, height = _figure_size(st.positions)
+    panel, width, plot_height = _figure_size(st.positions)
     lines = style.footer_text(result.scenario.name, result.seed, result.scenario.economy.disclaimer)
-    fig, body = style.new_figure(width, height, lines)
+    fig, body = style.new_figure(width, plot_height + TITLE_IN + sum(LEGEND_ROWS_IN), lines)
     year = result.scenario.start_year + (len(result.timeseries) - 1) // 12
     body.suptitle(
         f"The health economy at the end of the run ({year}): {st.n_trusts} trusts in "
@@ -75,35 +78,43 @@ def network_figure(result: RunResult) -> Figure:
         fontweight="bold",
     )
     drawing = _drawing(st, panel)
-    axes = body.subplots(1, 2)
-    panels = (
-        (rung, style.RUNG_COLOURS, RUNG_NAMES, "Where each trust stood on the failure ladder"),
-        (rating, style.RATING_COLOURS, RATING_NAMES, "Each trust's latest inspection rating"),
+    # Rows: the two network panels, their colour keys, the shared key. Keys live in
+    # axes of their own so the layout keeps them apart.
+    axes = body.subplot_mosaic(
+        [["rung", "rating"], ["rung key", "rating key"], ["key", "key"]],
+        height_ratios=(plot_height, *LEGEND_ROWS_IN),
     )
-    for ax, (values, colours, names, title) in zip(axes, panels, strict=True):
-        _draw(ax, drawing, [colours[v] for v in values])
-        ax.set_title(title, fontsize=12)
-        _colour_legend(ax, values, colours, names)
+    panels = (
+        ("rung", rung, style.RUNG_COLOURS, RUNG_NAMES, "Where each trust stood on the ladder"),
+        ("rating", rating, style.RATING_COLOURS, RATING_NAMES, "Each trust's latest rating"),
+    )
+    for name, values, colours, names, title in panels:
+        _draw(axes[name], drawing, [colours[v] for v in values])
+        axes[name].set_title(title, fontsize=12)
+        _colour_legend(axes[f"{name} key"], values, colours, names)
     key = _structure_handles(st.graph) + _size_handles(drawing)
-    body.legend(
+    axes["key"].legend(
         handles=key,
-        loc="outside lower center",
+        loc="center",
         ncol=len(key),
         frameon=False,
         fontsize=8.5,
         columnspacing=1.8,
         handletextpad=0.6,
     )
+    for name in ("rung key", "rating key", "key"):
+        axes[name].axis("off")
     return fig
 
 
 def _figure_size(pos: dict[str, tuple[float, float]]) -> tuple[float, float, float]:
-    """(panel width, figure width, figure height) in inches: larger for large systems."""
+    """(panel width, figure width, height of the network panels) in inches: larger for
+    large systems."""
     xs = np.array([p[0] for p in pos.values()])
     ys = np.array([p[1] for p in pos.values()])
     aspect = (float(np.ptp(ys)) + 2.5) / (float(np.ptp(xs)) + 2.5)
     panel = 5.2 if len(pos) < 60 else 7.8
-    return panel, 2 * panel + 0.6, panel * min(max(aspect, 0.6), 1.3) + 1.6
+    return panel, 2 * panel + 0.6, panel * min(max(aspect, 0.6), 1.3)
 
 
 def _drawing(st: Structure, panel_in: float) -> _Drawing:
@@ -251,7 +262,6 @@ def _colour_legend(ax: Axes, values: list[int], colours: dict, names: dict) -> N
     ax.legend(
         handles=[h for j in range(ncol) for h in handles[j::ncol]],  # read across rows
         loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
         ncol=ncol,
         frameon=False,
         fontsize=9,

@@ -54,6 +54,7 @@ def new_figure(width: float, height: float, footer: list[str]) -> tuple[Figure, 
     """
     foot = FOOTER_INCHES + LINE_INCHES * max(len(footer) - 1, 0)
     fig = Figure(figsize=(width, height + foot), dpi=DPI, layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.08, w_pad=0.06)  # inches: room between titles
     FigureCanvasAgg(fig)
     body, strip = fig.subfigures(2, 1, height_ratios=(height, foot))
     for i, line in enumerate(footer):

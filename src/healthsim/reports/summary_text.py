@@ -77,7 +77,7 @@ def _special_measures(result: RunResult) -> str:
     fp = s.get("false_positives", 0.0)
     parts = [plural(entries, "entry", "entries")]
     if fp:
-        parts[0] += f" ({plural(fp, 'trust')} not truly failing)"
+        parts[0] += f" ({round(fp):,} of them false alarms: the trust was not truly failing)"
     parts += [plural(s.get("sm_exits", 0.0), "exit"), plural(s.get("sm_relapses", 0.0), "relapse")]
     text = ", ".join(parts)
     months = s.get("sm_months_mean", math.nan)
@@ -103,7 +103,8 @@ def _finances(result: RunResult) -> str:
     )
     failures = s.get("financial_failures", 0.0)
     if failures:
-        text += f"; {plural(failures, 'trust')} ran their cash down (financially unsustainable)"
+        verb = "its" if round(failures) == 1 else "their"
+        text += f"; {plural(failures, 'trust')} ran {verb} cash down (financially unsustainable)"
     return text + "."
 
 
