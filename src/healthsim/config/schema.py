@@ -124,8 +124,9 @@ class Economy(Section):
         1,
         ge=0,
         le=10,
-        description="Patient-flow links from each economy to the next ones (a sparse "
-        "regional ring): economies are linked sparsely (MODEL.md §3).",
+        description="Patient-flow links from each economy to the next ones of its region "
+        "(a sparse ring within each region; consecutive regions joined by one link): "
+        "economies are linked sparsely (MODEL.md §3).",
     )
     inter_economy_flow: Share = Field(
         0.2,
@@ -551,6 +552,15 @@ class Behaviour(Section):
         le=0.5,
         description="Month-to-month noise in each trust's demand (the standard deviation "
         "of a lognormal factor with mean 1, so demand stays positive).",
+    )
+    population_demand_elasticity: float = Field(
+        0.5,
+        ge=0,
+        le=2,
+        description="How much an economy's demand per bed rises with its population per "
+        "bed relative to population_per_bed (assumption: demand ~ (population/beds)^e, "
+        "capped to +/-25%). No effect on generated economies, whose population follows "
+        "their beds; it matters for economies built from NHS data.",
     )
     overflow_diversion: Share = Field(
         0.5,

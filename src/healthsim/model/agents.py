@@ -110,10 +110,9 @@ class Trust(FixedAgent):
             s.reconfig_left[i] = max(1, months)
             cost = b.reconfiguration_cost * m.annual_income(i)
             if supported:
-                m.month_regime_cost += cost
-                m.central_payment[i] += 0.0
+                m.month_regime_cost += cost  # commissioners fund it from regime money
             else:
-                s.cash[i] -= cost
+                m.charge_one_off(i, cost)
             funded = " funded by commissioners" if supported else ""
             m.log(i, f"starts a service reconfiguration{funded}")
 
@@ -244,7 +243,7 @@ class Inspectorate(Agent):
             truly_failing=failing_true >= ident.breadth_rule,
         )
         s.rating[i] = rating
-        if s.first_rating[i] < 0 and reason != "keogh":
+        if s.first_rating[i] < 0:
             s.first_rating[i] = rating
         s.observed_quality[i] = finding.observed_mean
         s.last_inspection[i] = m.month_index

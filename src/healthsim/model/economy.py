@@ -175,6 +175,7 @@ class HealthEconomy(Model):
         self._demand_var_half = b.demand_noise_sd**2 / 2
         self._fading = False
         self._hops: dict[int, np.ndarray] = {}
+        self._one_off = False
         self._inv_services = 1.0 / sc.economy.services_per_trust
         self._zeros = np.zeros(n)
         self._ones = np.ones(n)
@@ -202,7 +203,13 @@ class HealthEconomy(Model):
         capability = np.clip(ini.capability_mean + ini.capability_sd * z_c, 0.05, 1)
         margin = ini.surplus_margin + ini.surplus_margin_sd * r.standard_normal(n)
         beds = st.beds.astype(float)
-        base_demand = beds * b.base_occupancy
+        # Economies with more people per bed than usual see more demand per bed.
+        econ_beds = np.bincount(st.economy_of, weights=beds, minlength=n_econ)
+        pressure = (st.population / (econ_beds * sc.economy.population_per_bed)) ** (
+            b.population_demand_elasticity
+        )
+        pressure = np.clip(pressure, 0.8, 1.25)[st.economy_of]
+        base_demand = beds * b.base_occupancy * pressure
         income0 = base_demand * PRICE_PER_BED_MONTH
         admissions0 = base_demand * rules.ADMISSIONS_PER_BED_MONTH / n_serv
         litigation0 = (rules.harm_rate(quality) * admissions0[:, None]).sum(axis=1) * (
@@ -233,6 +240,8 @@ class HealthEconomy(Model):
             wage_bill0=PAY_SHARE * cost0 / paid_units,
             nonpay0=(1 - PAY_SHARE) * cost0 / base_demand,
             cash=ini.cash_months * income0,
+            one_off_cost=np.zeros(n),
+            injection=np.zeros(n),
             surplus_ring=np.tile(income0 * margin, (12, 1)),
             income_ring=np.tile(income0, (12, 1)),
             efficiency_target=np.zeros(n),
@@ -328,6 +337,11 @@ class HealthEconomy(Model):
             self._hops[i] = row
         return row
 
+    def charge_one_off(self, i: int, cost: float) -> None:
+        """Charge trust ``i`` a one-off cost (£m) in the coming month's accounts."""
+        self.s.one_off_cost[i] += cost
+        self._one_off = True
+
     def annual_income(self, i: int) -> float:
         return float(self.s.income_ring[:, i].sum())
 
@@ -404,16 +418,16 @@ class HealthEconomy(Model):
             "sc_need": (1 + y["social_care_need_growth"]) ** (1 / 12),
         }
         s = self.s
-        if self.year_index > 0:
-            s.unit_cost *= (1 + infl) * (1 - s.efficiency_rate)
         for tr in self.trusts:
             tr.plan_year(eff)
             tr.consider_reconfiguration(supported=False)
+        # Costs rise with inflation and fall with the efficiency delivered this year,
+        # at the same time as the tariff changes.
+        s.unit_cost *= (1 + infl) * (1 - s.efficiency_rate)
         self.efficiency_achieved = float(s.efficiency_rate.mean())
-        if y["cash_injection"] > 0:
-            gift = y["cash_injection"] * s.income_ring.sum(axis=0)
-            s.cash += gift
-            s.surplus_ring += gift / 12.0
+        # One-off national cash (e.g. the 2016/17 Sustainability and Transformation
+        # Fund), paid in twelve monthly parts as a share of last year's income.
+        s.injection = y["cash_injection"] * s.income_ring.sum(axis=0) / 12.0
 
     # ------------------------------------------------------------------------------
     # the month
@@ -452,7 +466,8 @@ class HealthEconomy(Model):
         # -- treatment, overflow diversion, occupancy -------------------------------
         room = mx(0.0, s.beds * rules.MAX_OCCUPANCY - dd_beds) * s.throughput
         treated = mn(demand, room)
-        diverted = b.overflow_diversion * (demand - treated)
+        over = demand - treated  # demand beyond the trust's own capacity
+        diverted = b.overflow_diversion * over
         treated = mn(treated + self.flow_t @ diverted, room)
         occupancy = (treated / s.throughput + dd_beds) / s.beds
 
@@ -479,6 +494,10 @@ class HealthEconomy(Model):
         central.fill(0.0)
         if imp.funding > 0 and any_sm:
             central += in_sm * imp.funding
+        funding_boost = None
+        if imp.funding > 0 and any_sm:
+            funding_boost = mn(0.3, 10.0 * central / (income + 1e-12))
+        central += s.injection
         costs = (
             s.unit_cost
             * (1.0 - s.reconfig_saving)
@@ -487,6 +506,10 @@ class HealthEconomy(Model):
         )
         if self._has_consultancy:
             costs += (support == Support.consultancy) * (b.consultancy_cost * imp.intensity)
+        if self._one_off:
+            costs += s.one_off_cost
+            s.one_off_cost.fill(0.0)
+            self._one_off = False
         surplus = income + central - costs
         cover = reg.financial_support.deficit_cover
         if cover > 0 and any_sm:
@@ -564,8 +587,8 @@ class HealthEconomy(Model):
         cap_eff = s.capability * (1.0 - b.disruption_penalty * (s.disruption > 0))
         learning = rules.learning_factor(s.openness, s.fear, b.fear_learning_penalty)
         resources = mn(staffing, 1.1)
-        if imp.funding > 0 and any_sm:
-            resources = resources * (1.0 + mn(0.3, 10.0 * central / (income + 1e-12)))
+        if funding_boost is not None:
+            resources = resources * (1.0 + funding_boost)
         drive = 1.0 + self._deterrence * (
             self._general_deterrence + self._on_ladder * (rung >= Rung.warning)
         )
@@ -650,6 +673,7 @@ class HealthEconomy(Model):
         pt["leavers"][r] = leave
         pt["staff"][r] = s.staff
         pt["occupancy"][r] = occupancy
+        pt["over_capacity"][r] = over
         pt["delayed_discharge_beds"][r] = dd_beds
         pt["fear"][r] = s.fear
         pt["openness"][r] = s.openness
@@ -671,6 +695,7 @@ class HealthEconomy(Model):
         sc["regime_cost"][r] = self.month_regime_cost
         sc["commissioner_paid"][r] = income.sum()
         sc["demand_diverted"][r] = moved.sum() + diverted.sum()
+        sc["unmet_demand"][r] = demand.sum() - treated.sum()
         sc["efficiency_achieved"][r] = self.efficiency_achieved
         sc["efficiency_required"][r] = self.efficiency_required
         sc["social_care_shortfall"][r] = self.shortfall.sum() / self.n_econ

@@ -183,19 +183,36 @@ def _generate_links_for(trusts, spec: Economy, rng: np.random.Generator):
                 u = rng.random()
                 if ring or u < spec.flow_density:
                     links.append((members[a], members[b], float(0.5 + rng.random())))
-    econs = list(by_econ)
-    ne = len(econs)
-    if ne > 1 and spec.inter_economy_links > 0:
-        seen = set()
-        for i in range(ne):
-            for step in range(1, spec.inter_economy_links + 1):
-                j = (i + step) % ne
-                if i == j or (min(i, j), max(i, j)) in seen:
-                    continue
-                seen.add((min(i, j), max(i, j)))
-                a = by_econ[econs[i]][int(rng.integers(len(by_econ[econs[i]])))]
-                b = by_econ[econs[j]][int(rng.integers(len(by_econ[econs[j]])))]
-                links.append((a, b, float(spec.inter_economy_flow * (0.5 + rng.random()))))
+    # Between economies: within each region, each economy is linked to the next
+    # `inter_economy_links` economies of the region (a ring); consecutive regions are
+    # joined by one link, so a region is a cluster and the country is connected.
+    region_of = {}
+    for _, _, e, _, region in trusts:
+        region_of.setdefault(e, region or "")
+    regions: dict[str, list[str]] = {}
+    for e in by_econ:
+        regions.setdefault(region_of[e], []).append(e)
+    pairs: list[tuple[str, str, float]] = []
+    if spec.inter_economy_links > 0:
+        for members in regions.values():
+            ne = len(members)
+            seen = set()
+            for i in range(ne):
+                for step in range(1, spec.inter_economy_links + 1):
+                    j = (i + step) % ne
+                    key = (min(i, j), max(i, j))
+                    if i == j or key in seen:
+                        continue
+                    seen.add(key)
+                    pairs.append((members[i], members[j], spec.inter_economy_flow))
+        heads = [m[0] for m in regions.values()]
+        tails = [m[-1] for m in regions.values()]
+        for r in range(len(heads) - 1):
+            pairs.append((tails[r], heads[r + 1], spec.inter_economy_flow / 2))
+    for ea, eb, w in pairs:
+        a = by_econ[ea][int(rng.integers(len(by_econ[ea])))]
+        b = by_econ[eb][int(rng.integers(len(by_econ[eb])))]
+        links.append((a, b, float(w * (0.5 + rng.random()))))
     return links
 
 

@@ -164,7 +164,8 @@ def efficiency_achieved(target, capability, capacity: float, unsafe_share: float
     """Annual efficiency (cost cut, share) a board delivers against its ``target`` (C10).
 
     Safe capacity grows with capability (capacity at capability 0.55); a board pushed
-    beyond it gets a quarter of the rest by cutting deeper (which then hurts care).
+    beyond it delivers a share ``unsafe_share`` of the rest by cutting deeper (which then
+    hurts care).
     """
     safe = capacity * (0.4 + capability) / 0.95
     return np.where(target <= safe, target, safe + unsafe_share * (target - safe))

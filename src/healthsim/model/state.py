@@ -67,6 +67,8 @@ class TrustState:
     wage_bill0: np.ndarray  # £m a month, pay at the start at full establishment
     nonpay0: np.ndarray  # £m a month per occupied bed at the start
     cash: np.ndarray  # £m
+    one_off_cost: np.ndarray  # £m to charge in the coming month (reconfigurations)
+    injection: np.ndarray  # £m a month of one-off national cash this year
     surplus_ring: np.ndarray  # (12, T) last 12 months' surplus, £m
     income_ring: np.ndarray  # (12, T) last 12 months' income, £m
     efficiency_target: np.ndarray  # annual cost cut the board attempts
