@@ -428,3 +428,15 @@ def test_build_all_of_england(capsys, tmp_path, shared):
     result = healthsim.run(sc, seed=1, years=1)
     assert result.trusts["trust"].nunique() == 134
     assert result.model.structure.n_economies == 42
+
+
+def test_names_do_not_change_the_results(capsys, tmp_path):
+    """Real and anonymous builds list the same trusts in the same order, so a run on the
+    same seed gives the same numbers: the labels are only labels."""
+    summaries = []
+    for names in ("anonymous", "real"):
+        out = tmp_path / f"{names}.toml"
+        args = build_args(SMALL / "trusts.csv", SMALL / "icbs.csv", out, "--all", "--names", names)
+        assert cli(capsys, *args)[0] == 0
+        summaries.append(healthsim.run(healthsim.load_scenario(out), seed=3, years=2).summary)
+    assert summaries[0] == pytest.approx(summaries[1], nan_ok=True)
