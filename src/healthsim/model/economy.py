@@ -40,9 +40,10 @@ PAY_SHARE = 0.62
 #: Adult social-care spending relative to the economy's acute income (about £17bn
 #: against about £76bn).
 SOCIAL_CARE_BUDGET_SHARE = 0.22
-#: Correlation of initial board capability with initial trust quality (assumption:
+#: Correlation of initial board capability with initial trust quality (assumption,
+#: set so that trusts start near their own steady state rather than drifting at once:
 #: well-led trusts are the better ones, as CQC's well-led ratings track overall ones).
-CAPABILITY_QUALITY_CORRELATION = 0.7
+CAPABILITY_QUALITY_CORRELATION = 0.9
 
 
 def _seed_from(rng: Any) -> int:
