@@ -925,8 +925,9 @@ def mapping_lines(build: EconomyBuild) -> list[str]:
     lines = [
         f"Trusts: {types} trusts of each ICB, sized by KH03 G&A beds (ga_beds); other trust "
         "types are left out (counted below).",
-        "Demand: each trust starts at the preset's base occupancy of its beds; ICB "
-        "population (ONS mid-2022) is recorded on the economy.",
+        "Demand: from each trust's beds (the preset's base occupancy), scaled by its ICB's "
+        "people per bed relative to economy.population_per_bed, as the model does "
+        "(behaviour.population_demand_elasticity); population from the ICBs file.",
         "Commissioner and social care: one of each per ICB (created by the model).",
         "Links inside an ICB: every pair of trusts, weight = beds_a x beds_b / ICB beds.",
     ]
