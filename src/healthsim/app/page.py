@@ -95,6 +95,7 @@ CSS = """
 .hs-lever-label { font-size: 0.86rem }
 .hs-moved { color: #b45309; font-weight: 600 }
 .v-navigation-drawer { width: 380px !important }
+.hs-run-card { position: sticky; top: 0; z-index: 3 }
 .hs-trust td { padding: 1px 8px 1px 0; font-size: 0.88rem; vertical-align: top }
 """
 
@@ -413,7 +414,7 @@ def Page() -> None:
 
     # ----- sidebar: run controls and settings ---------------------------------------
     with solara.Sidebar():
-        with solara.Card("Run", margin=0):
+        with solara.Card("Run", margin=0, classes=["hs-run-card"]):
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=f"<span data-month='{month}'>"

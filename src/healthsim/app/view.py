@@ -139,6 +139,12 @@ def short_label(model: HealthEconomy, i: int) -> str:
     return label
 
 
+def _letter(label: str) -> str:
+    """``"E3 Trust A"`` -> ``"A"`` (the economy is labelled on its group)."""
+    head, _, tail = label.rpartition(" Trust ")
+    return tail if head and tail else label
+
+
 def trust_state(model: HealthEconomy, i: int) -> list[tuple[str, str]]:
     """A trust's state as (what, value) rows in plain words."""
     s, st = model.s, model.structure
@@ -150,7 +156,7 @@ def trust_state(model: HealthEconomy, i: int) -> list[tuple[str, str]]:
         ladder += ", named publicly"
     rating = RATINGS[int(s.rating[i])][0]
     if s.last_inspection[i] >= 0:
-        rating += f" (inspected {when(model.p, int(s.last_inspection[i]) + 1)})"
+        rating += f" (inspected {calendar(model.p, int(s.last_inspection[i]) + 1)})"
     q = s.quality[i]
     harm = _last(model, "harm")
     hidden = _last(model, "harm_hidden")
@@ -273,7 +279,10 @@ def network_view(
                 "state": name,
                 "sm": bool(s.rung[i] >= Rung.special_measures),
                 "named": bool(s.named[i]),
-                "label": short_label(model, i) if n_econ <= 12 else "",
+                "label": (short_label(model, i) if n_econ == 1 else _letter(st.trust_labels[i]))
+                if n_econ <= 12
+                else "",
+                "fs": 24 if n_econ == 1 else 17,
                 "tip": tip,
             }
         )
@@ -360,6 +369,9 @@ class FeedItem:
     tone: Literal["bad", "good", "info"]
 
 
+#: Events looked at for the feed (the newest); a feed shows at most a few dozen lines.
+FEED_WINDOW = 600
+
 _BAD = ("special measures", "inadequate", "administration", "board replaced", "warning")
 _GOOD = ("leaves special measures", "leaves administration", "rated good", "outstanding")
 
@@ -388,7 +400,8 @@ def feed(model: HealthEconomy, *, routine: bool = False, limit: int = 80) -> lis
     Routine inspections with nothing inadequate are left out unless ``routine``.
     """
     grouped: dict[tuple[int, int], list[str]] = {}
-    for month, trust, text in model.events:
+    # The newest events are enough for a feed (the log grows all run long).
+    for month, trust, text in model.events[-FEED_WINDOW:]:
         grouped.setdefault((month, trust), []).append(text)
     items: list[FeedItem] = []
     for (month, trust), texts in reversed(grouped.items()):
