@@ -243,6 +243,19 @@ def check_state(m: HealthEconomy, what: str) -> None:
             f"{what}: {name} of every trust should stay in [0, 1]"
         )
     assert np.isfinite(s.cash).all(), f"{what}: cash should stay finite"
+    r = m.recorder.n_rows - 1
+    if r >= 0:
+        pt = m.recorder.per_trust
+        np.testing.assert_allclose(
+            pt["quality"][r],
+            s.quality.mean(axis=1),
+            rtol=1e-12,
+            atol=1e-12,
+            err_msg=f"{what}: recorded quality should be the model's end-of-month state",
+        )
+        assert (pt["quality_worst_service"][r] <= pt["quality"][r] + 1e-12).all(), (
+            f"{what}: a trust's worst service cannot be better than its mean"
+        )
 
 
 def check_money(m: HealthEconomy, cash_before: np.ndarray, budget_round: bool, what: str):
