@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from mesa import Model
 from mesa.discrete_space import Network
+from mesa.experimental.scenarios import Scenario as MesaScenario
 from mesa.time import Schedule
 
 from healthsim.config.schema import Scenario
@@ -59,6 +60,19 @@ def _seed_from(rng: Any) -> int:
     raise TypeError("rng must be an integer seed, a numpy Generator or None")
 
 
+class EconomyScenario(MesaScenario):
+    """Mesa's scenario object for a healthsim run (``model.scenario``).
+
+    It carries the healthsim scenario (``config``: a loaded scenario, a file or a
+    shipped name) and any ``overrides``, so Mesa's tools that rebuild a model from
+    ``type(model.scenario)(...)`` (SolaraViz's reset) get the same economy back. The
+    healthsim scenario itself is ``model.p``.
+    """
+
+    config: Any = "baseline"
+    overrides: Any = None
+
+
 class HealthEconomy(Model):
     """A local health economy (or a region, or England) under a failure regime.
 
@@ -75,10 +89,18 @@ class HealthEconomy(Model):
     """
 
     def __init__(
-        self, scenario: Scenario | str | Path = "baseline", rng: Any = None, **overrides: Any
+        self,
+        scenario: Scenario | str | Path | EconomyScenario = "baseline",
+        rng: Any = None,
+        **overrides: Any,
     ) -> None:
+        if isinstance(scenario, MesaScenario):
+            # Mesa's own tools (SolaraViz's reset) pass Mesa's scenario object back.
+            if rng is None:
+                rng = scenario.rng
+            overrides = {**dict(getattr(scenario, "overrides", None) or {}), **overrides}
+            scenario = getattr(scenario, "config", None) or "baseline"
         seed = _seed_from(rng)
-        super().__init__(rng=seed)
         if not isinstance(scenario, Scenario):
             from healthsim.config import load_scenario
 
@@ -87,6 +109,7 @@ class HealthEconomy(Model):
             from healthsim.config import with_overrides
 
             scenario = with_overrides(scenario, overrides)
+        super().__init__(scenario=EconomyScenario(rng=seed, config=scenario))
         self.p = scenario
         self.seed = seed
         self.months = scenario.months
