@@ -306,6 +306,20 @@ class Oversight(Agent):
             commissioner.lift_conditions(trust)
         if rung != old:
             m.log(i, f"moved to {rung.name.replace('_', ' ')}")
+        if rung >= Rung.warning:
+            self.act_on_economy(trust)
+
+    def act_on_economy(self, trust: Trust) -> None:
+        """Whole-economy scope (C9): when a trust is found failing (a warning or special
+        measures), raise the social-care capacity of its economy; a structural fix, made
+        once per economy, not per finding."""
+        m, scope = self.model, self.model.p.regime.scope
+        if scope.scope != "whole_economy" or scope.social_care_uplift <= 0:
+            return
+        e = int(m.s.economy[trust.index])
+        if m.sc_uplift[e] < scope.social_care_uplift:
+            m.sc_uplift[e] = scope.social_care_uplift
+            m.log(trust.index, "economy-wide action: social-care capacity raised")
 
     def enter_special_measures(self, trust: Trust, f: Finding, political: bool = False) -> None:
         """Put a trust in special measures and apply the regime's package."""
@@ -341,12 +355,9 @@ class Oversight(Agent):
         if m.draws.replace_u[td, i] < reg.communication.board_replacement_probability:
             trust.replace_board("regime")
         self.start_support(trust)
-        if reg.scope.scope == "whole_economy":
-            e = int(s.economy[i])
-            # a structural fix for the economy: capacity rises once, not per entry
-            m.sc_uplift[e] = max(m.sc_uplift[e], reg.scope.social_care_uplift)
-            if reg.scope.reconfiguration_support:
-                trust.consider_reconfiguration(supported=True)
+        self.act_on_economy(trust)
+        if reg.scope.scope == "whole_economy" and reg.scope.reconfiguration_support:
+            trust.consider_reconfiguration(supported=True)
         # The inspectorate returns after review_months plus a scheduling delay of up to
         # reinspection_months (CQC re-inspections came 12-18 months after entry).
         delay = np.floor(m.draws.review_u[td, i] * (reg.ladder.reinspection_months + 1))
