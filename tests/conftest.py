@@ -40,3 +40,28 @@ def shipped() -> dict[str, Path]:
 def regime_pair(shipped) -> tuple[Path, Path]:
     """The two regimes the article contrasts, as files: blame-focused, board-supported."""
     return shipped["blame_focused"], shipped["board_supported"]
+
+
+#: Test modules whose tests get a marker automatically, so a developer can select or
+#: skip a kind of test: ``pytest -m "not golden"`` while recalibrating, ``-m mechanism``
+#: to check the claims' directions only.
+MODULE_MARKERS = {
+    "test_golden": ("golden", "golden outputs of the shipped scenarios (tests/golden/)"),
+    "test_mechanisms": ("mechanism", "metamorphic tests of mechanisms C1-C11"),
+    "test_invariants": ("invariant", "invariants at parameter edges and for drawn inputs"),
+    "test_rules": ("invariant", "invariants at parameter edges and for drawn inputs"),
+    "test_determinism": ("determinism", "seed stability and common random numbers"),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, doc in dict(MODULE_MARKERS.values()).items():
+        config.addinivalue_line("markers", f"{marker}: {doc}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        found = MODULE_MARKERS.get(module.__name__.rsplit(".", 1)[-1]) if module else None
+        if found:
+            item.add_marker(found[0])

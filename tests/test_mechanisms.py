@@ -716,6 +716,43 @@ def test_c8_social_care_shortfall_fills_beds_and_erodes_quality():
     )
 
 
+SPREAD = {
+    **NEUTRAL_PACKAGE,
+    "years": 2,
+    "regime.ladder.enabled": False,
+    "initial.social_care_shortfall": 0.0,
+    "squeeze.social_care_budget_growth": 0.0,
+    "squeeze.social_care_need_growth": 0.0,
+    "squeeze.years": [],
+    "behaviour.base_occupancy": 0.88,
+    "behaviour.occupancy_threshold": 0.9,
+    "behaviour.occupancy_harm": 0.6,
+    "behaviour.reputation_demand_shift": 0.0,
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_c8_one_overwhelmed_trust_spreads_pressure_to_its_neighbours(seed):
+    """Trust 0 faces 60% more demand than it has beds for. When full trusts divert
+    patients, its neighbours fill up and their care suffers: failure spreads."""
+    out = {}
+    for diversion in (0.0, 0.5):
+        m = HealthEconomy(
+            "baseline", rng=seed, **dotted({**SPREAD, "behaviour.overflow_diversion": diversion})
+        )
+        m.s.base_demand[0] *= 1.6
+        m.run()
+        out[diversion] = (m.recorder.per_trust, m.flow[0] > 0)
+    (kept, nbrs), (spread, _) = out[0.0], out[0.5]
+    assert nbrs.any(), "trust 0 should have neighbours on the flow network"
+    assert spread["occupancy"][0, nbrs].mean() > kept["occupancy"][0, nbrs].mean(), (
+        "patients diverted from a full trust should fill its neighbours' beds (C8)"
+    )
+    assert spread["quality"][-1, nbrs].mean() < kept["quality"][-1, nbrs].mean(), (
+        "the neighbours' care should suffer from the diverted load: failure spreads (C8)"
+    )
+
+
 def region_with_failing_social_care(seed: int, failing: bool) -> HealthEconomy:
     """A region of 8 economies; in two of them (when ``failing``) social care meets only
     40% of need: there the system is the cause."""
@@ -885,6 +922,21 @@ def test_c10_tighter_squeeze_lower_staffing_and_quality(squeeze_arms):
     for e, t in zip(easy, tight, strict=True):
         assert t.summary["quality_mean_final"] < e.summary["quality_mean_final"], (
             f"seed {e.seed}: a tighter squeeze should mean lower quality (C10)"
+        )
+
+
+def test_c10_cuts_beyond_the_frontier_cost_staff_and_quality():
+    """A 5% efficiency ask every year: where cutting is safe up to 20% nothing is lost;
+    where any cut beyond what boards can do safely goes into posts, care suffers."""
+    ask = {**NO_SQUEEZE, "squeeze.tariff_efficiency": 0.05, "behaviour.cuts_harm": 0.6}
+    harmful = runs(**{**ask, "behaviour.efficiency_frontier": 0.0})
+    harmless = runs(**{**ask, "behaviour.efficiency_frontier": 0.2})
+    for a, b in zip(harmful, harmless, strict=True):
+        assert a.trusts["staff"].mean() < b.trusts["staff"].mean(), (
+            f"seed {a.seed}: cuts beyond the frontier should remove staff in post (C10)"
+        )
+        assert a.summary["quality_mean_final"] < b.summary["quality_mean_final"], (
+            f"seed {a.seed}: cuts beyond the frontier should hurt quality (C10)"
         )
 
 
