@@ -175,7 +175,9 @@ def test_c1_more_inspection_noise_more_false_positives():
     assert pooled(noisy, "false_positives") > pooled(exact, "false_positives"), (
         "more inspection noise should mean more false positives (C1)"
     )
-    assert averaged(noisy, "false_positive_share") > 0, "noise should put some good trusts in"
+    assert averaged(noisy, "false_positive_share") > 0, (
+        "noise should put some trusts that are not truly failing in special measures"
+    )
 
 
 def test_c1_more_inspection_noise_more_missed_failure():
@@ -1096,3 +1098,21 @@ def test_a_regime_is_only_its_levers_not_its_name():
     pd.testing.assert_frame_equal(
         a.timeseries, b.timeseries, check_exact=True, obj="the same levers under another name"
     )
+
+
+def test_blame_and_support_presets_differ_for_reasons_the_metrics_show(regime_pair):
+    """The shipped contrast: on the same seeds the blame-focused regime carries more fear,
+    less reporting and more hidden harm than the board-supported one (C5) - read from
+    the metrics, not decided by the code."""
+    blame, support = regime_pair
+    for seed in (1, 2, 3):
+        a, b = run(blame, seed=seed, years=3), run(support, seed=seed, years=3)
+        assert a.summary["fear_mean"] > b.summary["fear_mean"], (
+            f"seed {seed}: blame-focused should carry more fear than board-supported"
+        )
+        assert a.summary["openness_mean"] < b.summary["openness_mean"], (
+            f"seed {seed}: blame-focused should see less reporting than board-supported"
+        )
+        assert a.summary["hidden_harm_share"] > b.summary["hidden_harm_share"], (
+            f"seed {seed}: blame-focused should hide a larger share of harm"
+        )
