@@ -6,6 +6,7 @@ __version__ = "0.1.0"
 from healthsim.config import Scenario, ScenarioError, load_scenario
 from healthsim.experiments import RunResult, run
 from healthsim.model import HealthEconomy
+from healthsim.sensitivity import sensitivity_analysis as sensitivity_analysis
 
 __all__ = [
     "HealthEconomy",

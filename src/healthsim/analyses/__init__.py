@@ -1,0 +1,1 @@
+"""Shipped sensitivity analyses (TOML), installed with the package."""

@@ -1,0 +1,309 @@
+"""``healthsim sensitivity``: which parameters drive the outcomes, and where regimes flip.
+
+    healthsim sensitivity analyses/harm_drivers.toml
+    healthsim sensitivity analyses/blame_vs_support.toml --workers 2
+    healthsim sensitivity scenarios/board_supported.toml --method morris --n 64 --out out/morris
+    healthsim sensitivity blame_focused --versus board_supported --method sobol --n 128
+
+The target is an analysis file (or a shipped analysis' name), or a scenario: a scenario
+is analysed over the parameters of the shipped ``harm_drivers`` analysis (with
+``--versus``, the paired difference against another scenario over the parameters of
+``blame_vs_support``). Every declaration is checked before anything runs. Runs are
+stored in ``<out>/runs.sqlite`` as they finish: interrupt the command and run it again
+to carry on where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from healthsim.cli import UsageError, assignment, seed_value, years_value
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {v})")
+    return v
+
+
+def parameter_value(text: str) -> tuple[str, Any]:
+    """``key=low:high`` (a range) or ``key=level1,level2`` (choices) from ``--param``."""
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not sep or not key or not raw:
+        raise argparse.ArgumentTypeError(
+            f"expected key.path=low:high or key.path=level,level (got {text!r})"
+        )
+    if ":" in raw:
+        lo, _, hi = raw.partition(":")
+        try:
+            return key, {"low": float(lo), "high": float(hi)}
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"bounds must be numbers (got {raw!r})") from None
+    levels: list[Any] = []
+    for part in raw.split(","):
+        p = part.strip()
+        levels.append({"true": True, "false": False}.get(p.lower(), p))
+    return key, {"levels": levels}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sensitivity",
+        help="sensitivity analysis: which parameters matter, where regimes flip",
+        description="Run a sensitivity analysis (SALib: Morris, Sobol, FAST or PAWN) of a "
+        "scenario or of the difference between two regimes on the same seeds, and write "
+        "indices, figures and a report. Runs are stored as they finish; run the same "
+        "command again to resume.",
+        epilog="examples: healthsim sensitivity analyses/blame_vs_support.toml | healthsim "
+        "sensitivity scenarios/board_supported.toml --method morris --n 64 --out out/morris",
+    )
+    p.add_argument(
+        "target",
+        help="an analysis file (or a shipped analysis: harm_drivers, blame_vs_support), or "
+        "a scenario file or shipped scenario name",
+    )
+    p.add_argument(
+        "--versus",
+        metavar="SCENARIO",
+        help="analyse the paired difference TARGET minus SCENARIO (target must be a scenario)",
+    )
+    p.add_argument("--method", choices=("morris", "sobol", "fast", "pawn"), help="method")
+    p.add_argument(
+        "--n",
+        type=_positive,
+        help="design size: Morris trajectories, Sobol base sample (a power of two), FAST "
+        "points per parameter, PAWN points",
+    )
+    p.add_argument("--reps", type=_positive, help="replicates a sample point (common seeds)")
+    p.add_argument("--seed", type=seed_value, help="master seed")
+    p.add_argument("--years", type=years_value, help="run length in years")
+    p.add_argument(
+        "--param",
+        dest="params",
+        type=parameter_value,
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="vary this value instead of the analysis' parameters (repeatable); "
+        "key=level,level for choices",
+    )
+    p.add_argument(
+        "--output",
+        dest="outputs",
+        action="append",
+        default=[],
+        metavar="METRIC",
+        help="per-run metric to analyse instead of the analysis' outputs (repeatable)",
+    )
+    p.add_argument(
+        "--set",
+        dest="fixed",
+        type=assignment,
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="fix a scenario value for every run (repeatable)",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="output folder (default results/sensitivity-<name>)"
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=_positive, help="local worker processes (default: every core)"
+    )
+    where.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run on Dask: 'local' for a cluster on this machine, or a scheduler address",
+    )
+    p.add_argument("--fresh", action="store_true", help="discard runs stored at --out")
+    p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check the analysis and say what would run"
+    )
+    p.add_argument(
+        "--corners",
+        action="store_true",
+        help="only run the model at the corners of the bounds and report any run that fails "
+        "or gives values out of range",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=handle)
+
+
+def build(args: argparse.Namespace):
+    """The analysis the arguments describe (raises AnalysisError / UsageError)."""
+    from healthsim.config import resolve_path
+    from healthsim.config.loader import ScenarioError
+    from healthsim.sensitivity.spec import (
+        find_analysis,
+        is_analysis_file,
+        load_analysis,
+        shipped_analyses,
+    )
+
+    changes: dict[str, Any] = {}
+    if args.method or args.n:
+        changes["method"] = {k: v for k, v in (("name", args.method), ("n", args.n)) if v}
+    if args.reps:
+        changes["replicates"] = args.reps
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.years:
+        changes["years"] = args.years
+    if args.params:
+        changes["parameters"] = dict(args.params)
+    if args.outputs:
+        changes["outputs"] = list(args.outputs)
+
+    target = args.target
+    path = Path(target)
+    as_file = path.is_file() and is_analysis_file(path)
+    as_shipped = not path.is_file() and target.removesuffix(".toml") in shipped_analyses()
+    if as_file or as_shipped:
+        if args.versus:
+            raise UsageError("--versus needs a scenario as the target, not an analysis file")
+        a = load_analysis(find_analysis(target), **changes)
+        if args.fixed:
+            a = _with_fixed(a, dict(args.fixed))
+        return a
+    try:
+        resolve_path(target)
+    except ScenarioError as exc:
+        raise UsageError(
+            f"{target}: not an analysis file, shipped analysis or scenario ({exc.message})"
+        ) from None
+    base = load_analysis("blame_vs_support" if args.versus else "harm_drivers")
+    data = dict(base.declared)
+    data.pop("scenario", None)
+    data.pop("contrast", None)
+    stem = Path(target).name.removesuffix(".toml")
+    if args.versus:
+        data["contrast"] = {"a": target, "b": args.versus}
+        data["name"] = f"{stem}_vs_{Path(args.versus).name.removesuffix('.toml')}"
+    else:
+        data["scenario"] = target
+        data["name"] = f"{stem}_{base.name}"
+    data["description"] = f"{base.name}'s parameters applied to {target}"
+    for key, value in changes.items():
+        data[key] = {**data.get(key, {}), **value} if key == "method" else value
+    if args.fixed:
+        data["fixed"] = {**data.get("fixed", {}), **dict(args.fixed)}
+    from healthsim.sensitivity.spec import build_analysis
+
+    return build_analysis(data, file=None)
+
+
+def _with_fixed(a, fixed: dict[str, Any]):
+    from healthsim.sensitivity.spec import build_analysis
+
+    data = dict(a.declared)
+    data["fixed"] = {**data.get("fixed", {}), **fixed}
+    return build_analysis(data, file=a.file)
+
+
+def default_out(name: str, method: str) -> Path:
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "analysis"
+    return Path("results") / f"sensitivity-{safe}-{method}"
+
+
+def command_line(argv: list[str]) -> str:
+    return shlex.join(["healthsim", "sensitivity", *argv])
+
+
+def handle(args: argparse.Namespace) -> int:
+    from healthsim.experiments.executors import ExperimentError
+    from healthsim.reports.atomic import OutputFolderError
+    from healthsim.reports.sensitivity_report import check_out
+    from healthsim.sensitivity import check_corners, sensitivity_analysis
+
+    analysis = build(args)
+    executor: Any = None
+    workers = args.workers
+    if args.dask:
+        executor = args.dask
+    if args.dry_run:
+        print(f"{analysis.name}: {analysis.describe()}")
+        for p in analysis.space.parameters:
+            print(f"  {p.key}: {p.describe_bounds()}" + (f" [group {p.group}]" if p.group else ""))
+        print(f"  outputs: {', '.join(analysis.outputs)}")
+        return 0
+    progress = False if args.no_progress else None
+    if args.corners:
+        try:
+            with _sigterm_as_interrupt():
+                df = check_corners(analysis, executor=executor, workers=workers, progress=progress)
+        except ExperimentError as exc:
+            raise UsageError(str(exc)) from None
+        bad = df[df.status != "ok"]
+        points = df.point.nunique()
+        print(f"{analysis.name}: {len(df)} runs at {points} corners of the bounds")
+        if bad.empty:
+            print("every run finished with finite, in-range values")
+            return 0
+        for row in bad.head(20).itertuples():
+            print(f"  corner {row.point} ({row.scenario}): {row.status}: {row.problem}")
+        return 1
+    out = Path(args.out) if args.out else default_out(analysis.name, analysis.settings.name)
+    argv = sys.argv[2:] if len(sys.argv) > 2 and sys.argv[1] == "sensitivity" else [args.target]
+    try:
+        check_out(out)
+        print(f"{analysis.name}: {analysis.describe()}", file=sys.stderr)
+        with _sigterm_as_interrupt():
+            result = sensitivity_analysis(
+                analysis,
+                executor=executor,
+                workers=workers,
+                out=out,
+                fresh=args.fresh,
+                retry_failed=args.retry_failed,
+                progress=progress,
+                command=command_line(argv),
+            )
+    except OutputFolderError as exc:
+        raise UsageError(f"--out: {exc}") from None
+    except ExperimentError as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        print(
+            f"healthsim: interrupted; finished runs are kept in {out / 'runs.sqlite'}: run "
+            "the same command again to carry on",
+            file=sys.stderr,
+        )
+        return 130
+    for line in result.summary_lines():
+        print(f"- {line}")
+    print(f"report: {out / 'report.html'}")
+    return 0
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so a killed analysis stores what finished."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,143 @@
+"""A sensitivity analysis' findings in plain words, one line each."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from healthsim.sensitivity.result import SensitivityResult
+
+
+def num(v: float) -> str:
+    """A number with sensible digits: 4,448 / 12.3 / 0.62 / 0.0031."""
+    if v != v:
+        return "n/a"
+    a = abs(v)
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    if a >= 0.1 or a == 0:
+        return f"{v:.2f}"
+    return f"{v:.2g}"
+
+
+def _fmt(v: float, conf: float) -> str:
+    if conf == conf and conf > 0:
+        return f"{num(v)} ± {num(conf)}"
+    return num(v)
+
+
+def drivers_line(result: SensitivityResult, output: str) -> str:
+    """'Avoidable harm: driven mostly by a (ST 0.62 ± 0.30), b (...); c, d hardly matter.'"""
+    rank = result.ranking(output)
+    label = result.output_label(output)
+    index = result.ranking_index
+    if rank.empty or not np.isfinite(rank.value).any():
+        return f"{label}: no indices (the output does not vary across the design)."
+    drivers = result.drivers(output, k=4)
+    if not drivers:
+        return f"{label}: no parameter stands out from the noise at this sample size."
+    parts = []
+    for lab in drivers:
+        r = rank[rank.label == lab].iloc[0]
+        parts.append(f"{lab} ({index} {_fmt(r.value, r.conf)})")
+    top = float(rank.value.max())
+    small = rank[(rank.high.fillna(rank.value) < 0.05 * top)]
+    text = f"{label}: driven mostly by {', '.join(parts)}."
+    if len(small):
+        names = ", ".join(small.label.head(6))
+        more = f" and {len(small) - 6} more" if len(small) > 6 else ""
+        text += f" Hardly any effect: {names}{more}."
+    return text
+
+
+def interaction_line(result: SensitivityResult, output: str) -> str | None:
+    """Sobol/FAST: how much of the variance is first-order, and the strongest pair."""
+    if result.method not in ("sobol", "fast"):
+        if result.method == "morris":
+            df = result.indices[result.indices.output == output]
+            mu = df[df["index"] == "mu_star"].set_index("label").value
+            sd = df[df["index"] == "sigma"].set_index("label").value.reindex(mu.index)
+            top = mu[mu > 0.1 * mu.max()] if len(mu) else mu
+            ratio = (sd / top).dropna()
+            strong = ratio[ratio > 1].index.tolist()
+            if strong:
+                return (
+                    f"{result.output_label(output)}: σ/μ* above 1 for {', '.join(strong[:4])}: "
+                    "their effect depends on where the other parameters are (interactions "
+                    "or non-linearity)."
+                )
+        return None
+    df = result.indices[(result.indices.output == output) & (result.indices["index"] == "S1")]
+    s1 = float(np.clip(df.value, 0, None).sum())
+    text = (
+        f"{result.output_label(output)}: parameters acting alone explain about {min(s1, 1):.0%} "
+        "of the variance"
+    )
+    text += "; the rest comes from interactions." if s1 < 0.9 else "; interactions matter little."
+    so = result.second_order[result.second_order.output == output]
+    if len(so):
+        best = so.sort_values("value", ascending=False).iloc[0]
+        if best.low > 0:
+            text += (
+                f" The strongest pair is {best.label_a} with {best.label_b} "
+                f"(S2 {_fmt(best.value, best.conf)})."
+            )
+    return text
+
+
+def noise_line(result: SensitivityResult, output: str) -> str:
+    row = result.noise[result.noise.output == output].iloc[0]
+    k = int(row.replicates)
+    share = row.noise_share_of_means
+    single = row.noise_share_single_run
+    label = result.output_label(output)
+    if k < 2 or share != share:
+        return (
+            f"{label}: one replicate a point, so seed noise cannot be separated from the "
+            "parameters' effect; use replicates >= 2."
+        )
+    text = (
+        f"{label}: seed noise is {pct(share)} of the variance between points after averaging "
+        f"{k} replicates ({pct(single)} of the variance of a single run)."
+    )
+    if share > 0.2:
+        text += " That is large: the indices partly describe noise; raise the replicates."
+    return text
+
+
+def findings(result: SensitivityResult) -> list[str]:
+    """The report's findings, in order: flips, drivers, interactions, noise, failures."""
+    lines = []
+    for out, flip in result.flips.items():
+        line = flip.statement()
+        if flip.regions and flip.cv_accuracy == flip.cv_accuracy:
+            line += (
+                f" These rules classify {flip.accuracy:.0%} of the points correctly "
+                f"({flip.cv_accuracy:.0%} cross-validated)."
+            )
+        lines.append(line)
+        del out
+    for out in result.design.outputs:
+        lines.append(drivers_line(result, out))
+    for out in result.design.outputs:
+        line = interaction_line(result, out)
+        if line:
+            lines.append(line)
+    for out in result.design.outputs:
+        lines.append(noise_line(result, out))
+    n_failed = len(result.failures)
+    if n_failed:
+        lines.append(
+            f"{n_failed} run(s) failed; see 'Failed runs' for their parameters and how the "
+            "analysis handled them."
+        )
+    return lines
+
+
+def pct(v: float) -> str:
+    return "n/a" if v != v or math.isinf(v) else f"{v:.0%}"
