@@ -29,6 +29,7 @@ COMMANDS = (
     "economy",
     "app",
     "animate",
+    "calibrate",
     "sensitivity",
 )
 

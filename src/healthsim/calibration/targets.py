@@ -29,6 +29,19 @@ class Target:
     high: float
     unit: str
     source: str
+    #: the observed figure on the statistic's scale, as (low, high); a single figure has
+    #: low == high; None when the record gives no number (drawn as a tick in figures)
+    observed_range: tuple[float, float] | None = None
+
+    @property
+    def width(self) -> float:
+        """Width of the band (infinite when the band is open on one side)."""
+        return self.high - self.low
+
+    @property
+    def centre(self) -> float:
+        """Middle of the band (NaN when the band is open on one side)."""
+        return (self.low + self.high) / 2 if np.isfinite(self.width) else float("nan")
 
     def passes(self, value: float) -> bool:
         return bool(np.isfinite(value) and self.low <= value <= self.high)
@@ -39,7 +52,9 @@ class Target:
             return f"below {_fmt(self.high, self.unit)}"
         if np.isinf(self.high):
             return f"above {_fmt(self.low, self.unit)}"
-        return f"{_fmt(self.low, self.unit)} to {_fmt(self.high, self.unit)}"
+        if self.unit == "share":
+            return f"{_fmt(self.low, self.unit)} to {_fmt(self.high, self.unit)}"
+        return f"{self.low:g} to {self.high:g} {self.unit}"
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -55,6 +70,19 @@ _NAO = "NAO 2014 and Nov 2016; King's Fund, 'Trusts in deficit'"
 _NUF = "Nuffield Trust, 'Feeling the crunch', 2016"
 _CQC = "CQC board papers via National Health Executive, Apr 2016"
 
+#: What each target of CALIBRATION.md is about, in plain language.
+TARGET_TITLES: dict[str, str] = {
+    "T1": "Time in quality special measures",
+    "T2": "Stock of trusts in special measures",
+    "T3": "Trusts in deficit under the squeeze",
+    "T4": "Efficiency achieved against required",
+    "T5": "Overall ratings of acute trusts, first full round (2014-16)",
+}
+
+#: observed figures on each statistic's scale (see each Target's ``observed`` text)
+_N_TRUSTS = 230  # about 230 trusts in England (CALIBRATION.md)
+_ENTRY_YEARS = 52 / 12  # July 2013 to November 2017
+
 TARGETS: tuple[Target, ...] = (
     Target(
         "sm_months_mean",
@@ -65,6 +93,7 @@ TARGETS: tuple[Target, ...] = (
         28,
         "months",
         _HSJ,
+        (20.5, 24.0),
     ),
     Target(
         "sm_exit_within_12m",
@@ -75,6 +104,7 @@ TARGETS: tuple[Target, ...] = (
         0.25,
         "share",
         _HSJ,
+        (5 / 27, 5 / 27),
     ),
     Target(
         "sm_stock_min",
@@ -85,6 +115,7 @@ TARGETS: tuple[Target, ...] = (
         0.12,
         "share",
         _NHSP,
+        (11 / _N_TRUSTS, 11 / _N_TRUSTS),
     ),
     Target(
         "sm_stock_max",
@@ -95,6 +126,7 @@ TARGETS: tuple[Target, ...] = (
         0.12,
         "share",
         _NHSP,
+        (20 / _N_TRUSTS, 20 / _N_TRUSTS),
     ),
     Target(
         "sm_entries_per_year",
@@ -105,6 +137,7 @@ TARGETS: tuple[Target, ...] = (
         0.04,
         "share",
         _NHSP,
+        (37 / _N_TRUSTS / _ENTRY_YEARS, 37 / _N_TRUSTS / _ENTRY_YEARS),
     ),
     Target(
         "deficit_share_start",
@@ -115,16 +148,18 @@ TARGETS: tuple[Target, ...] = (
         0.15,
         "share",
         _NAO,
+        (0.05, 0.10),
     ),
     Target(
         "deficit_share_year4",
         "T3",
-        "Trusts in deficit after four years",
+        "Peak share in deficit within four years",
         "about two-thirds in 2015/16",
         0.5,
         1.0,
         "share",
         _NAO,
+        (2 / 3, 2 / 3),
     ),
     Target(
         "aggregate_margin_worst",
@@ -135,6 +170,7 @@ TARGETS: tuple[Target, ...] = (
         -0.01,
         "share",
         _NAO,
+        (-2.45 / 76, -2.45 / 76),
     ),
     Target(
         "efficiency_achieved_at_4pc",
@@ -145,11 +181,30 @@ TARGETS: tuple[Target, ...] = (
         0.03,
         "share",
         _NUF,
+        (0.02, 0.02),
     ),
     Target(
-        "rated_outstanding", "T5", "First round: rated outstanding", "2%", 0, 0.08, "share", _CQC
+        "rated_outstanding",
+        "T5",
+        "First round: rated outstanding",
+        "2%",
+        0,
+        0.08,
+        "share",
+        _CQC,
+        (0.02, 0.02),
     ),
-    Target("rated_good", "T5", "First round: rated good", "20%", 0.10, 0.35, "share", _CQC),
+    Target(
+        "rated_good",
+        "T5",
+        "First round: rated good",
+        "20%",
+        0.10,
+        0.35,
+        "share",
+        _CQC,
+        (0.20, 0.20),
+    ),
     Target(
         "rated_requires_improvement",
         "T5",
@@ -159,9 +214,18 @@ TARGETS: tuple[Target, ...] = (
         0.80,
         "share",
         _CQC,
+        (0.68, 0.68),
     ),
     Target(
-        "rated_inadequate", "T5", "First round: rated inadequate", "10%", 0.05, 0.15, "share", _CQC
+        "rated_inadequate",
+        "T5",
+        "First round: rated inadequate",
+        "10%",
+        0.05,
+        0.15,
+        "share",
+        _CQC,
+        (0.10, 0.10),
     ),
 )
 
@@ -193,7 +257,8 @@ def calibration_stats(model: HealthEconomy) -> dict[str, float]:
         "sm_stock_max": float(stock.max()),
         "sm_entries_per_year": float(mon["entries"].sum() / n / (months / 12)),
         "deficit_share_start": float(deficit[0]),
-        "deficit_share_year4": float(deficit[min(47, months - 1)]),
+        # the band: rises to over half within four years of the squeeze starting
+        "deficit_share_year4": float(deficit[: min(48, months)].max()),
         "aggregate_margin_worst": float(mon["margin_12m"].min()),
         "efficiency_achieved_at_4pc": float(eff[at4].mean()) if at4.any() else float("nan"),
         "rated_outstanding": share(3),

@@ -1,0 +1,607 @@
+"""``calibrate --fit``: fit the uncertain defaults to the targets by ABC-SMC.
+
+The method (see :mod:`healthsim.calibration.abc` for the numerics) runs the calibration
+scenario at sampled parameter points, each on the same ``seeds_per_point`` seeds (common
+random numbers across points, so two points differ by their parameters, not their
+luck), and scores each point by :func:`~healthsim.calibration.distance.band_distance`
+of its statistic means. Generations of particles close in on the points whose means sit
+inside the bands; the last complete generation is the (approximate) posterior.
+
+The budget counts model runs. One point's worth of runs is kept back to evaluate the
+fitted values themselves: the posterior mean (rounded as written), or the best particle
+when the posterior mean falls outside the final tolerance (a curved or multi-modal
+posterior can put its mean where no particle fits). When the runs left cannot pay for
+another generation at the usual tolerance quantile, the last generation loosens it so it
+can finish (up to the 90% quantile); when even that would not fit, the rest of the
+budget is left unused. A generation cut short by the budget does not count: the
+posterior is always a complete generation.
+
+Progress and resume: every run is stored as it finishes (a
+:class:`~healthsim.experiments.store.ResultStore`). The whole fit is a deterministic
+function of its settings and seed, and each run's result is a deterministic function of
+its point and seed, so a fit started again replays the same decisions from the stored
+runs, runs only what is missing, and ends with the same result as an uninterrupted fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from healthsim import __version__
+from healthsim.calibration import abc
+from healthsim.calibration.check import CALIBRATION_SCENARIO, CalibrationJob
+from healthsim.calibration.distance import PULL, band_distance, distance_table
+from healthsim.calibration.parameters import (
+    FITTED,
+    Parameter,
+    check_parameters,
+    prior_bounds,
+    round_value,
+)
+from healthsim.calibration.targets import TARGETS
+from healthsim.config import Scenario, load_scenario, scenario_to_toml
+from healthsim.experiments.ensemble import run_tasks
+from healthsim.experiments.executors import (
+    Executor,
+    ExperimentError,
+    is_interactive_terminal,
+    make_executor,
+)
+from healthsim.experiments.store import ResultStore, code_version
+from healthsim.experiments.tasks import Record, Task, replicate_seed
+
+#: Default seed of a fit: its runs use seeds disjoint from the check's (master 2013), so
+#: a check of fitted values is not scored on the seeds the fit tuned them to.
+FIT_SEED = 2019
+#: Default quantile of the previous generation's distances used as the next tolerance.
+QUANTILE = 0.5
+#: Loosest quantile the last generation may use to finish within the budget.
+MAX_QUANTILE = 0.9
+#: Store key (point index) of the evaluation of the fitted values.
+FITTED_POINT = 10**9
+#: Smallest population allowed.
+MIN_POPULATION = 4
+#: Significant figures of sampled and fitted values (as written in the TOML file).
+DIGITS = 4
+METHOD = "ABC-SMC (Beaumont et al. 2009; adaptive tolerance, Del Moral et al. 2012)"
+
+
+class FitError(ValueError):
+    """Settings a fit cannot run with (one line, for the command line)."""
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """What a fit is asked to do (everything that decides its result).
+
+    Attributes:
+        budget: model runs in all (the fit never runs more).
+        seeds_per_point: runs per parameter point (common seeds across points).
+        population: particles per generation (default: about a tenth of the points
+            the budget allows, between 8 and 200).
+        seed: seed of the sampling and of the runs' seeds.
+        quantile: each tolerance is this quantile of the previous distances.
+        pull: weight of the pull to the band centres in the distance.
+        parameters: the parameters fitted, with their priors.
+    """
+
+    budget: int
+    seeds_per_point: int = 4
+    population: int | None = None
+    seed: int = FIT_SEED
+    quantile: float = QUANTILE
+    pull: float = PULL
+    parameters: tuple[Parameter, ...] = FITTED
+
+    @property
+    def points(self) -> int:
+        """Parameter points the budget pays for (one of them checks the fitted values)."""
+        return self.budget // self.seeds_per_point
+
+    @property
+    def population_size(self) -> int:
+        if self.population is not None:
+            return self.population
+        return int(min(200, max(8, self.points // 10)))
+
+    @property
+    def first_generation(self) -> int:
+        """Points of generation 0 (a power of two, at least twice the population)."""
+        return 1 << math.ceil(math.log2(2 * self.population_size))
+
+    def validate(self) -> None:
+        if self.seeds_per_point < 1:
+            raise FitError("--seeds-per-point must be 1 or more")
+        if self.population is not None and self.population < MIN_POPULATION:
+            raise FitError(f"--population must be {MIN_POPULATION} or more")
+        if not 0 < self.quantile < 1:
+            raise FitError("the tolerance quantile must be between 0 and 1")
+        if self.pull < 0:
+            raise FitError("the pull to the band centre must be 0 or more")
+        n, m0 = self.population_size, self.first_generation
+        need = (m0 + n + 1) * self.seeds_per_point
+        if self.budget < need:
+            raise FitError(
+                f"a budget of {self.budget} runs is too small for a population of {n} "
+                f"with {self.seeds_per_point} seeds per point: it needs at least {need} "
+                f"runs ({m0} points to start, {n} more for one generation, 1 to check "
+                "the fitted values); raise --budget or lower --population"
+            )
+
+    def run_seeds(self) -> list[int]:
+        """The seeds every point runs on (the same for all points)."""
+        return [replicate_seed(self.seed, r) for r in range(self.seeds_per_point)]
+
+    def stream(self, *key: int) -> np.random.SeedSequence:
+        """The sampling stream of one step of the fit (independent of the run seeds)."""
+        return np.random.SeedSequence([self.seed, 0xAB5C], spawn_key=key)
+
+
+@dataclass
+class FitResult:
+    """The outcome of a fit.
+
+    Attributes:
+        settings, scenario: what was fitted, to which scenario.
+        points: every evaluated point: generation, parameters, distance, whether the
+            generation accepted it, and its statistic means.
+        generations: per generation: tolerance, points tried and accepted, acceptance
+            rate, effective sample size, runs, whether it completed.
+        posterior: the final population: parameters, normalised weight, distance.
+        summary: per parameter: prior, current default, posterior mean, median, 5th and
+            95th percentiles (the 90% interval) and the fitted value.
+        fitted: the fitted values (key -> value, as written).
+        fitted_from: "posterior mean" or "best particle (point N)".
+        fitted_table: the fitted values' statistic means against the bands.
+        fitted_distance: their distance.
+        runs: model runs this fit used (at most the budget).
+        failed_runs: runs that raised (their points count as infinitely far).
+    """
+
+    settings: FitSettings
+    scenario: Scenario
+    points: pd.DataFrame
+    generations: pd.DataFrame
+    posterior: pd.DataFrame
+    summary: pd.DataFrame
+    fitted: dict[str, float]
+    fitted_from: str
+    fitted_table: pd.DataFrame
+    fitted_distance: float
+    runs: int
+    failed_runs: int
+    method: str = METHOD
+    version: str = field(default=__version__)
+
+    @property
+    def epsilon(self) -> float:
+        """The final population's tolerance."""
+        done = self.generations[self.generations["complete"]]
+        return float(done["epsilon"].iloc[-1]) if len(done) else float("nan")
+
+
+# --------------------------------------------------------------------------------------
+# evaluating points through the store
+# --------------------------------------------------------------------------------------
+
+
+class _Evaluator:
+    """Runs parameter points (each on the fit's seeds), through the store and executor."""
+
+    def __init__(
+        self,
+        settings: FitSettings,
+        job: CalibrationJob,
+        store: ResultStore,
+        executor: Executor,
+        bar: _Progress,
+    ) -> None:
+        self.s = settings
+        self.job = job
+        self.store = store
+        self.executor = executor
+        self.bar = bar
+        self.seeds = settings.run_seeds()
+        self.cache: dict[tuple[int, int, int], Record] = {
+            r.key: r for r in store.records(with_series=False)
+        }
+        self.runs = 0
+
+    def overrides(self, theta: np.ndarray) -> tuple[tuple[str, Any], ...]:
+        return tuple((p.key, float(v)) for p, v in zip(self.s.parameters, theta, strict=True))
+
+    def evaluate(self, indices: Sequence[int], thetas: np.ndarray) -> list[dict[str, Any]]:
+        """Distance and statistic means of each point (index -> stored runs)."""
+        tasks = [
+            Task(int(i), 0, r, seed, self.overrides(theta))
+            for i, theta in zip(indices, thetas, strict=True)
+            for r, seed in enumerate(self.seeds)
+        ]
+
+        def keep(records: list[Record]) -> None:
+            for rec in records:
+                self.cache[rec.key] = rec
+            self.bar.advance(len(records))
+
+        run_tasks(self.job, tasks, self.store, self.executor, progress=False, on_records=keep)
+        self.runs += len(tasks)
+        out = []
+        for i, theta in zip(indices, thetas, strict=True):
+            recs = [self.cache.get((int(i), 0, r)) for r in range(len(self.seeds))]
+            if any(r is None for r in recs):  # pragma: no cover - run_tasks stores all
+                raise ExperimentError("a run of the fit is missing from its store")
+            want = self.overrides(theta)
+            for rec in recs:
+                if tuple(tuple(kv) for kv in rec.overrides) != want:
+                    raise ExperimentError(
+                        f"{self.store.path} holds other runs under the same keys; use "
+                        "--fresh to start the fit again"
+                    )
+            out.append(self._score(recs))
+        return out
+
+    def _score(self, recs: list[Record]) -> dict[str, Any]:
+        failed = [r for r in recs if not r.ok]
+        if failed:
+            return {
+                "distance": float("inf"),
+                "status": "failed",
+                "error": failed[0].error,
+                "means": {t.key: float("nan") for t in TARGETS},
+                "failed": len(failed),
+            }
+        frame = pd.DataFrame([r.values for r in recs])
+        means = {}
+        for t in TARGETS:
+            v = frame[t.key].to_numpy(dtype=float) if t.key in frame else np.array([])
+            v = v[np.isfinite(v)]
+            means[t.key] = float(v.mean()) if v.size else float("nan")
+        return {
+            "distance": band_distance(means, pull=self.s.pull),
+            "status": "ok",
+            "error": "",
+            "means": means,
+            "failed": 0,
+        }
+
+
+class _Progress:
+    """A progress bar of runs against the budget (tqdm on stderr) or a callback."""
+
+    def __init__(self, total: int, initial: int, progress: Any) -> None:
+        self.callback = progress if callable(progress) else None
+        self.done = initial
+        self.total = total
+        self.bar = None
+        show = is_interactive_terminal() if progress is None else progress is True
+        if show:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                initial=initial,
+                desc="fit",
+                unit="run",
+                dynamic_ncols=True,
+                smoothing=0.05,
+                file=sys.stderr,
+            )
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+    def note(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(text, refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --------------------------------------------------------------------------------------
+# the fit
+# --------------------------------------------------------------------------------------
+
+
+def fit_identity(settings: FitSettings, job: CalibrationJob, scenario: Scenario) -> dict:
+    """What identifies a fit's store (a store of another fit is not resumed)."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(code_version().encode())
+    for name in ("targets.py", "check.py", "distance.py", "parameters.py", "abc.py", "fit.py"):
+        h.update((here / name).read_bytes())
+    return {
+        "kind": "calibration fit",
+        "scenarios": [scenario.name],
+        "settings": job.digest,
+        "seed": settings.seed,
+        "reps": settings.seeds_per_point,
+        "budget": settings.budget,
+        "population": settings.population_size,
+        "quantile": settings.quantile,
+        "pull": settings.pull,
+        "parameters": [[p.key, p.low, p.high] for p in settings.parameters],
+        "healthsim": __version__,
+        "code": h.hexdigest()[:12],
+    }
+
+
+def run_fit(
+    budget: int = 2000,
+    *,
+    scenario: Scenario | str = CALIBRATION_SCENARIO,
+    seeds_per_point: int = 4,
+    population: int | None = None,
+    seed: int = FIT_SEED,
+    store: str | Path | None = None,
+    fresh: bool = False,
+    executor: Any = None,
+    progress: bool | Callable[[int, int], None] | None = None,
+    parameters: Sequence[Parameter] = FITTED,
+    quantile: float = QUANTILE,
+    pull: float = PULL,
+) -> FitResult:
+    """Fit ``parameters`` to the calibration targets by ABC-SMC within ``budget`` runs.
+
+    Args:
+        budget: model runs in all.
+        scenario: the calibration scenario (name, file or Scenario).
+        seeds_per_point: runs per parameter point (the same seeds for every point).
+        population: particles per generation (default: see :class:`FitSettings`).
+        seed: seed of the sampling and of the runs (recorded).
+        store: SQLite file keeping every run as it finishes; a fit started again with
+            the same store and settings carries on and gives the same result. None
+            keeps runs in memory (no resume).
+        fresh: discard the store's runs and start again.
+        executor: anything :func:`~healthsim.experiments.executors.make_executor`
+            accepts (None = all local cores).
+        progress: True draws a progress bar on stderr, a callable is called with
+            (runs done, budget); default: a bar when stderr is a terminal.
+        parameters: what to fit (default :data:`~healthsim.calibration.parameters.FITTED`).
+        quantile: tolerance quantile of the previous generation's distances.
+        pull: weight of the pull to the band centres.
+
+    Raises:
+        FitError: settings that cannot run (a budget too small for the population).
+        ExperimentError: the store belongs to another fit, or a worker was lost.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    settings = FitSettings(
+        budget, seeds_per_point, population, seed, quantile, pull, tuple(parameters)
+    )
+    settings.validate()
+    check_parameters(settings.parameters, scenario)
+    job = CalibrationJob([scenario])
+    identity = fit_identity(settings, job, scenario)
+    st = ResultStore.open(
+        store, identity, [(scenario.name, scenario_to_toml(scenario))], (), fresh=fresh
+    )
+    try:
+        stored, _ = st.count()
+        bar = _Progress(budget, min(stored, budget), progress)
+        try:
+            with make_executor(executor) as ex:
+                ev = _Evaluator(settings, job, st, ex, bar)
+                return _smc(settings, scenario, ev, bar)
+        finally:
+            bar.close()
+    finally:
+        st.close()
+
+
+def _smc(settings: FitSettings, scenario: Scenario, ev: _Evaluator, bar: _Progress) -> FitResult:
+    s = settings
+    lo, hi = prior_bounds(s.parameters)
+    n, m0 = s.population_size, s.first_generation
+    points_left = s.points - 1  # one point's runs are kept back for the fitted values
+    rows: list[dict[str, Any]] = []
+    gens: list[dict[str, Any]] = []
+
+    def to_theta(u: np.ndarray) -> np.ndarray:
+        theta = lo + np.clip(u, 0.0, 1.0) * (hi - lo)
+        return np.array([[round_value(v, DIGITS) for v in row] for row in theta])
+
+    def to_u(theta: np.ndarray) -> np.ndarray:
+        return (theta - lo) / (hi - lo)
+
+    def run_batch(gen: int, thetas: np.ndarray) -> list[dict[str, Any]]:
+        start = len(rows)
+        idx = list(range(start, start + len(thetas)))
+        scored = ev.evaluate(idx, thetas)
+        for i, theta, sc in zip(idx, thetas, scored, strict=True):
+            rows.append({"point": i, "generation": gen, "theta": theta, **sc})
+        return rows[start:]
+
+    # generation 0: a Sobol sample of the prior; the best n points survive
+    bar.note("generation 0")
+    batch = run_batch(0, to_theta(abc.sobol_sample(m0, len(lo), s.stream(0))))
+    points_left -= m0
+    order = sorted(range(m0), key=lambda j: (batch[j]["distance"], j))[:n]
+    pop = [batch[j] for j in order]
+    for r in pop:
+        r["accepted"] = True
+    eps = max(r["distance"] for r in pop)
+    w = np.full(n, 1.0 / n)
+    gens.append(_gen_row(0, n / m0, eps, m0, n, w, m0 * s.seeds_per_point, True))
+    rate = n / m0
+
+    gen = 0
+    while points_left > 0:
+        q = _last_quantile(s.quantile, n, rate, points_left)
+        if q is None:  # too few runs left for another generation: keep them unused
+            break
+        gen += 1
+        u_prev = to_u(np.array([r["theta"] for r in pop]))
+        d_prev = np.array([r["distance"] for r in pop])
+        eps_t = abc.weighted_quantile(d_prev, w, q)
+        cov = abc.kernel_cov(u_prev, w)
+        bar.note(f"generation {gen}, tolerance {eps_t:.3g}")
+        accepted: list[dict[str, Any]] = []
+        tried = 0
+        b = 0
+        while len(accepted) < n and points_left > 0:
+            missing = n - len(accepted)
+            est = rate if tried == 0 else max(len(accepted), 1) / tried
+            k = math.ceil(missing / max(est, 0.05))
+            k = max(k, max(4, math.ceil(n / 5)))
+            k = min(k, 4 * n, points_left)
+            rng = np.random.default_rng(s.stream(gen, b))
+            thetas = to_theta(abc.propose(rng, u_prev, w, cov, k))
+            batch = run_batch(gen, thetas)
+            points_left -= k
+            tried += k
+            b += 1
+            for r in batch:
+                if r["distance"] <= eps_t and len(accepted) < n:
+                    r["accepted"] = True
+                    accepted.append(r)
+        complete = len(accepted) == n
+        runs = tried * s.seeds_per_point
+        if not complete:
+            gens.append(_gen_row(gen, q, eps_t, tried, len(accepted), None, runs, False))
+            break
+        u_new = to_u(np.array([r["theta"] for r in accepted]))
+        w = abc.importance_weights(u_new, u_prev, w, cov)
+        pop = accepted
+        rate = n / tried
+        gens.append(_gen_row(gen, q, eps_t, tried, n, w, runs, True))
+        eps = eps_t
+
+    return _finish(s, scenario, ev, rows, gens, pop, w, eps, bar)
+
+
+def _last_quantile(quantile: float, n: int, rate: float, points_left: int) -> float | None:
+    """The tolerance quantile of the next generation, given the points left.
+
+    A generation needs ``n`` acceptances; at the usual quantile it is expected to cost
+    about ``n / rate`` points (with a 20% margin), ``rate`` being the last generation's
+    acceptance rate. When fewer points are left, the quantile is loosened in proportion
+    (acceptance grows about in proportion to it) so the last generation can finish; if
+    even the 90% quantile would not fit, None: stop and leave the rest unused.
+    """
+    need = 1.2 * n / max(rate, 0.02)
+    if points_left >= need:
+        return quantile
+    q = quantile * need / points_left
+    return q if q <= MAX_QUANTILE else None
+
+
+def _gen_row(
+    gen: int,
+    quantile: float,
+    eps: float,
+    tried: int,
+    accepted: int,
+    w: np.ndarray | None,
+    runs: int,
+    done: bool,
+) -> dict[str, Any]:
+    return {
+        "generation": gen,
+        "quantile": quantile,
+        "epsilon": eps,
+        "points_tried": tried,
+        "points_accepted": accepted,
+        "acceptance_rate": accepted / tried if tried else float("nan"),
+        "effective_sample_size": abc.effective_sample_size(w) if w is not None else float("nan"),
+        "runs": runs,
+        "complete": done,
+    }
+
+
+def _finish(
+    s: FitSettings,
+    scenario: Scenario,
+    ev: _Evaluator,
+    rows: list[dict[str, Any]],
+    gens: list[dict[str, Any]],
+    pop: list[dict[str, Any]],
+    w: np.ndarray,
+    eps: float,
+    bar: _Progress,
+) -> FitResult:
+    keys = [p.key for p in s.parameters]
+    theta = np.array([r["theta"] for r in pop])
+    summary = []
+    mean = w @ theta
+    candidate = np.array([round_value(v, DIGITS) for v in mean])
+    bar.note("checking the fitted values")
+    (checked,) = ev.evaluate([FITTED_POINT], candidate[None, :])
+    if checked["distance"] <= eps:
+        fitted, fitted_from, scored = candidate, "posterior mean", checked
+    else:
+        best = min(range(len(pop)), key=lambda j: (pop[j]["distance"], pop[j]["point"]))
+        fitted, scored = pop[best]["theta"], pop[best]
+        fitted_from = f"best particle (point {pop[best]['point']})"
+    for j, p in enumerate(s.parameters):
+        summary.append(
+            {
+                "parameter": p.key,
+                "label": p.label,
+                "prior_low": p.low,
+                "prior_high": p.high,
+                "default": p.value_in(scenario),
+                "posterior_mean": float(mean[j]),
+                "posterior_sd": float(np.sqrt(max(w @ (theta[:, j] - mean[j]) ** 2, 0.0))),
+                "q05": abc.weighted_quantile(theta[:, j], w, 0.05),
+                "median": abc.weighted_quantile(theta[:, j], w, 0.5),
+                "q95": abc.weighted_quantile(theta[:, j], w, 0.95),
+                "fitted": float(fitted[j]),
+            }
+        )
+    points = pd.DataFrame(
+        [
+            {
+                "point": r["point"],
+                "generation": r["generation"],
+                **dict(zip(keys, r["theta"], strict=True)),
+                "distance": r["distance"],
+                "accepted": bool(r.get("accepted", False)),
+                "status": r["status"],
+                "error": r["error"],
+                **r["means"],
+            }
+            for r in rows
+        ]
+    )
+    posterior = pd.DataFrame(
+        [
+            {
+                "point": r["point"],
+                "generation": r["generation"],
+                **dict(zip(keys, r["theta"], strict=True)),
+                "weight": float(wi),
+                "distance": r["distance"],
+            }
+            for r, wi in zip(pop, w, strict=True)
+        ]
+    )
+    failed = sum(r["failed"] for r in rows) + checked["failed"]
+    return FitResult(
+        settings=s,
+        scenario=scenario,
+        points=points,
+        generations=pd.DataFrame(gens),
+        posterior=posterior,
+        summary=pd.DataFrame(summary),
+        fitted={k: float(v) for k, v in zip(keys, fitted, strict=True)},
+        fitted_from=fitted_from,
+        fitted_table=distance_table(scored["means"], pull=s.pull),
+        fitted_distance=float(scored["distance"]),
+        runs=ev.runs,
+        failed_runs=int(failed),
+    )
