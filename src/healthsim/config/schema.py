@@ -273,7 +273,7 @@ class Behaviour(Section):
         "terms so quality is steady without a squeeze.",
     )
     baseline_deterioration: float = Field(
-        0.024,
+        0.0232,
         ge=0,
         le=0.2,
         description="Share of quality lost a month from ordinary entropy (staff churn, ageing "
@@ -399,7 +399,11 @@ class Behaviour(Section):
         0.3,
         description="Share of recruitment lost by a trust in deficit (vacancy freezes).",
     )
-    agency_fill: Share = Field(0.5, description="Share of vacancies covered by agency staff.")
+    agency_fill: Share = Field(
+        0.8,
+        description="Share of vacant shifts covered by bank and agency staff: most are "
+        "covered (NHS Improvement 2016), so vacancies cost more than posts filled.",
+    )
     agency_premium: float = Field(
         0.5,
         ge=0,

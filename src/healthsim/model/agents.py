@@ -433,7 +433,9 @@ class Oversight(Agent):
             self.exit_special_measures(trust, to=Rung.warning, text="leaves administration")
             return
         if f.failing_observed <= lad.exit_max_failing and f.observed_mean >= lad.exit_min_quality:
-            self.exit_special_measures(trust, to=Rung.advice, text="leaves special measures")
+            # a graduated ladder keeps an eye on a trust after exit; a binary one does not
+            after = Rung.advice if m.p.regime.ladder.graduated else Rung.none
+            self.exit_special_measures(trust, to=after, text="leaves special measures")
             return
         if lad.administration_enabled and s.months_in_sm[i] >= lad.administration_after_months:
             s.rung[i] = Rung.administration

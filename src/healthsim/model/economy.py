@@ -334,8 +334,11 @@ class HealthEconomy(Model):
             self.s.rating[i] = Rating.inadequate
             self.s.observed_quality[i] = float(q.mean())
             self.oversight.enter_special_measures(self.trusts[int(i)], f)
-        # Starting stock is not counted as entries made during the run.
+        # Starting stock is not counted as entries made during the run; its board
+        # replacements and costs are, in month 1.
+        boards, cost = self.month_board_replacements, self.month_regime_cost
         self._reset_month_counters()
+        self.month_board_replacements, self.month_regime_cost = boards, cost
         self.good_trusts_tipped = 0
         self.detection_lags.clear()
 
@@ -507,9 +510,12 @@ class HealthEconomy(Model):
         econ_value = np.bincount(e, weights=value, minlength=self.n_econ)
         pay = rules.commissioner_pay_factor(self.allocation / 12.0, econ_value)
         income = value * pay[e]
-        needed = s.establishment * (treated / self.treated0)
+        activity = treated / self.treated0
+        needed = s.establishment * activity  # funded posts: what the trust hires to
         vac = mx(0.0, needed - s.staff)
-        staffing = s.staff / needed
+        # staff in post over the establishment the activity safely needs (before any
+        # cuts): what care and morale feel; unsafe cuts lower `needed`, not this
+        staffing = s.staff / activity
         rung = s.rung
         in_sm = rung >= Rung.special_measures
         any_sm = in_sm.any()
@@ -622,9 +628,11 @@ class HealthEconomy(Model):
         if (support != Support.none).any():
             dq += self._support_effect(q, clarity, self._good, imp.intensity)
         if self._fading:
-            self._fade_consultancy(dq)
-        q += dq + self._quality_noise_sd * d.quality_noise[td]
-        q -= (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
+            self._fade_consultancy(dq, k, worsen)
+        q += dq
+        if t < self.months:  # past the planned end there are no fresh draws: no noise
+            q += self._quality_noise_sd * d.quality_noise[td]
+            q -= (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
         np.maximum(q, 0.0, out=q)
         np.minimum(q, 1.0, out=q)
 
@@ -737,13 +745,22 @@ class HealthEconomy(Model):
             saving = self.p.behaviour.reconfiguration_saving
             s.reconfig_saving[done] = 1 - (1 - s.reconfig_saving[done]) * (1 - saving)
 
-    def _fade_consultancy(self, dq: np.ndarray) -> None:
-        """Consultancy gains fade after the contract unless the board can hold them (C6)."""
+    def _fade_consultancy(self, dq: np.ndarray, k: np.ndarray, worsen: np.ndarray) -> None:
+        """Consultancy gains fade after the contract unless the board can hold them (C6).
+
+        Quick fixes bought from consultants, not yet embedded (``consult_gain``), wear
+        off at ``consultancy_decay`` a month once the contract ends; while they do, the
+        part of a service's quality above the board's own steady state k / (k + D)
+        (up to what is still unembedded) falls at that rate too, scaled by how little
+        the board can hold (1 - capability). Never below the steady state, which the
+        ordinary dynamics already pull towards: no double counting.
+        """
         s, b = self.s, self.p.behaviour
         not_consult = (s.support != Support.consultancy)[:, None]
-        loss = b.consultancy_decay * s.consult_gain * not_consult
-        dq -= loss * (1 - s.capability)[:, None]
-        s.consult_gain -= loss
+        steady = k / (k + worsen[:, None] + 1e-12)
+        above = np.minimum(np.maximum(0.0, s.quality - steady), s.consult_gain)
+        dq -= b.consultancy_decay * above * not_consult * (1 - s.capability)[:, None]
+        s.consult_gain -= b.consultancy_decay * s.consult_gain * not_consult
         self._fading = bool((s.consult_gain > 1e-9).any())
 
     def _support_effect(
