@@ -59,6 +59,13 @@ class EconomyDataSpec(Section):
         0.0, ge=0, description="Resident population (0 = derived from beds at 667 per bed)."
     )
     region: str = Field("", description="Region the economy sits in.")
+    social_care_shortfall: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="This economy's starting social-care shortfall, replacing "
+        "initial.social_care_shortfall (a 'failing local economy', C8).",
+    )
 
 
 class Economy(Section):

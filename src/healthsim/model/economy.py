@@ -298,14 +298,19 @@ class HealthEconomy(Model):
         self.allocation = econ_income * 12 * 1.01  # £m a year, 1% headroom
         self.need = np.ones(n_econ)
         self.sc_need = np.ones(n_econ)
-        self.sc_capacity = np.full(n_econ, 1.0 - ini.social_care_shortfall)
+        shortfall = np.full(n_econ, ini.social_care_shortfall)
+        by_id = {e.id: e.social_care_shortfall for e in sc.economy.economies}
+        for i, eid in enumerate(st.economy_ids):
+            if by_id.get(eid) is not None:
+                shortfall[i] = by_id[eid]
+        self.sc_capacity = 1.0 - shortfall
         self.sc_uplift = np.zeros(n_econ)
         self.sc_budget = econ_income * 12 * SOCIAL_CARE_BUDGET_SHARE  # £m a year
         self.margin_12m = margin.copy()
         self.reported_rate = np.zeros(n)
         self.central_payment = np.zeros(n)
         self.occupancy = np.full(n, b.base_occupancy)
-        self.shortfall = np.full(n_econ, ini.social_care_shortfall)
+        self.shortfall = 1.0 - self.sc_capacity
         self._growth = {"demand": 0.0, "throughput": 0.0, "sc_need": 0.0}
 
     def _start_in_special_measures(self, share: float) -> None:
