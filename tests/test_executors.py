@@ -87,7 +87,7 @@ def test_make_executor_understands_what_users_type():
 
 
 def test_unreachable_dask_scheduler_is_one_clear_error():
-    ex = DaskExecutor("tcp://127.0.0.1:9")  # discard port: nothing listens
+    ex = DaskExecutor("tcp://127.0.0.1:9")  # discard port: nothing listens, fail fast
     with pytest.raises(ExperimentError, match="cannot connect to the Dask scheduler"):
         ex.start()
 

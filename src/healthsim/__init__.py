@@ -5,6 +5,7 @@ __version__ = "0.1.0"
 
 from healthsim.config import Scenario, ScenarioError, load_scenario
 from healthsim.experiments import RunResult, run
+from healthsim.experiments.compare import compare
 from healthsim.model import HealthEconomy
 from healthsim.sensitivity import sensitivity_analysis as sensitivity_analysis
 
@@ -14,6 +15,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load_scenario",
     "run",
 ]

@@ -23,6 +23,7 @@ from healthsim.config import ScenarioError
 #: Subcommand modules, in the order ``healthsim --help`` lists them.
 COMMANDS = (
     "run",
+    "compare",
     "check",
     "scenarios",
     "schema",

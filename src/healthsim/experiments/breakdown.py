@@ -34,6 +34,8 @@ HARM_WHERE = (
     "harm_at_buddies",
     "harm_elsewhere",
 )
+#: Trust-months spent in each of those states (same order).
+MONTHS_WHERE = tuple(m.replace("harm_", "months_", 1) for m in HARM_WHERE)
 #: Reported and hidden harm; they add up to ``harm_total``.
 HARM_KIND = ("harm_reported_total", "harm_hidden_total")
 #: Parts of the net position with their sign: income - spending - regime spending.

@@ -26,6 +26,13 @@ from healthsim.experiments.tasks import Job, Record, Task
 COMMIT_EVERY = 0.5
 
 
+class _Bar(tqdm):
+    """A progress bar without tqdm's monitor thread: the process stays single-threaded,
+    so a local pool can fork its workers safely (see executors.default_start_method)."""
+
+    monitor_interval = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     """What a call to :func:`run_tasks` did.
@@ -79,7 +86,7 @@ def run_tasks(
     reused = len(tasks) - len(todo)
     if progress is None:
         progress = is_interactive_terminal()
-    bar = tqdm(
+    bar = _Bar(
         total=len(tasks),
         initial=reused,
         desc=desc,

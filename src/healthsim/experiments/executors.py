@@ -26,10 +26,13 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk
@@ -127,9 +130,11 @@ _WORKER_JOB: Any = None
 
 
 def _init_worker(job: Job) -> None:
-    """Process-pool initializer: keep the job; leave Ctrl-C to the parent."""
+    """Process-pool initializer: keep the job; leave Ctrl-C to the parent, and let
+    SIGTERM end the worker (a forked worker inherits the parent's handlers)."""
     global _WORKER_JOB
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_JOB = job
 
 
@@ -138,10 +143,18 @@ def _run_chunk(tasks: list[Task]) -> list[Record]:
 
 
 def default_start_method() -> str:
-    """``forkserver`` where there is one (Linux, macOS): workers fork from a server
-    that has imported healthsim, which is as quick as ``fork`` without forking a
-    parent that may run threads (a notebook, a progress bar, a Dask client)."""
+    """How to start workers when the caller does not say.
+
+    ``fork`` when this process runs no other Python thread (on Linux): workers start in
+    milliseconds, share the parent's imported modules and job copy-on-write, and there
+    is no thread whose lock a child could inherit half-held (numpy's BLAS threads guard
+    themselves across fork). Otherwise (a notebook kernel, a Dask client, a GUI)
+    ``forkserver``, whose server imports healthsim once before forking workers; ``spawn``
+    where neither exists. macOS never forks: its system libraries are not fork-safe.
+    """
     methods = mp.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
+        return "fork"
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
@@ -166,12 +179,12 @@ class ProcessExecutor(Executor):
         if workers is not None and workers < 1:
             raise ExperimentError("workers must be at least 1")
         self._workers = workers or cpu_count()
-        self.start_method = start_method or default_start_method()
-        if self.start_method not in mp.get_all_start_methods():
+        if start_method is not None and start_method not in mp.get_all_start_methods():
             raise ExperimentError(
-                f"start method '{self.start_method}' is not available here; "
+                f"start method '{start_method}' is not available here; "
                 f"use one of {', '.join(mp.get_all_start_methods())}"
             )
+        self.start_method = start_method  # None: default_start_method() at each run
         self.chunksize = chunksize
 
     @property
@@ -181,9 +194,12 @@ class ProcessExecutor(Executor):
     def describe(self) -> str:
         return f"{self.workers} local process{'es' if self.workers > 1 else ''}"
 
-    def _context(self) -> mp.context.BaseContext:
-        ctx = mp.get_context(self.start_method)
-        if self.start_method == "forkserver":
+    def __repr__(self) -> str:
+        return f"ProcessExecutor(workers={self.workers}, start_method={self.start_method!r})"
+
+    def _context(self, method: str) -> mp.context.BaseContext:
+        ctx = mp.get_context(method)
+        if method == "forkserver":
             ctx.set_forkserver_preload(PRELOAD)
         return ctx
 
@@ -193,9 +209,10 @@ class ProcessExecutor(Executor):
         size = self.chunksize or chunk_size(len(tasks), self.workers)
         chunks = chunked(tasks, size)
         workers = min(self.workers, len(chunks))
+        method = self.start_method or default_start_method()
         pool = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=self._context(),
+            mp_context=self._context(method),
             initializer=_init_worker,
             initargs=(job,),
         )
@@ -203,8 +220,9 @@ class ProcessExecutor(Executor):
         todo = iter(chunks)
         finished = False
         try:
-            for chunk in _take(todo, workers * 3):
-                pending.add(pool.submit(_run_chunk, chunk))
+            with _quiet_start(method):  # workers start on these first submissions
+                for chunk in _take(todo, workers * 3):
+                    pending.add(pool.submit(_run_chunk, chunk))
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -223,6 +241,39 @@ class ProcessExecutor(Executor):
                 pool.shutdown(wait=True)
             else:
                 _stop_pool(pool)
+
+
+@contextmanager
+def _quiet_start(method: str) -> Iterator[None]:
+    """Start workers: without Python's fork warning when only native BLAS threads run
+    beside this one (see :func:`default_start_method`), and with an importable main."""
+    with warnings.catch_warnings(), _importable_main():
+        if method == "fork" and threading.active_count() == 1:
+            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+        yield
+
+
+@contextmanager
+def _importable_main() -> Iterator[None]:
+    """Hide a ``__main__.__file__`` that is not a file (``python - < script``, some
+    embedded interpreters) while workers start: forkserver and spawn workers would try
+    to run it and die. Workers never need ``__main__``: the job and the functions they
+    run live in healthsim."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    hide = (
+        main is not None
+        and path is not None
+        and getattr(main, "__spec__", None) is None
+        and not os.path.isfile(path)
+    )
+    if hide:
+        del main.__file__
+    try:
+        yield
+    finally:
+        if hide:
+            main.__file__ = path
 
 
 def _take(it: Iterator, n: int) -> list:
@@ -325,6 +376,7 @@ class DaskExecutor(Executor):
             )
             self._client = Client(self._cluster)
         else:
+            _check_reachable(self.address)
             try:
                 self._client = Client(self.address, timeout="10s")
             except (OSError, TimeoutError) as exc:
@@ -432,6 +484,25 @@ def make_executor(spec: Any = None, *, workers: int | None = None) -> Executor:
         "(a Dask cluster on this machine) or a Dask scheduler address such as "
         "tcp://host:8786"
     )
+
+
+def _check_reachable(address: str, timeout: float = 3.0) -> None:
+    """Fail fast (not after Dask's connect retries) when nothing listens at a tcp://
+    address: a mistyped host or port is the usual reason."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address)
+    if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+        return
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ExperimentError(
+            f"cannot connect to the Dask scheduler at {address}: {reason.lower()}"
+        ) from None
 
 
 def _looks_like_host_port(text: str) -> bool:

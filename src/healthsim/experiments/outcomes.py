@@ -18,6 +18,22 @@ from healthsim.metrics.summary import SUMMARY
 
 Better = Literal["lower", "higher", "neither"]
 
+#: Units of metrics that cannot be negative.
+NON_NEGATIVE_UNITS = frozenset(
+    {
+        "events",
+        "entries",
+        "re-entries",
+        "exits",
+        "boards",
+        "trust-months",
+        "trusts",
+        "months",
+        "inspections",
+        "beds",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -56,6 +72,16 @@ class Outcome:
         return text + ("%" if self.percent else "")
 
     @property
+    def bounds(self) -> tuple[float, float]:
+        """Values the metric can take: 0 to 1 for shares and 0-1 scales, at least 0 for
+        counts, durations and money spent; unbounded otherwise."""
+        if self.percent or self.unit in ("0-1", "share"):
+            return (0.0, 1.0)
+        if self.unit in NON_NEGATIVE_UNITS:
+            return (0.0, float("inf"))
+        return (float("-inf"), float("inf"))
+
+    @property
     def unit_shown(self) -> str:
         """The unit as tables show it (percentages become percentage points)."""
         return "%" if self.percent else self.unit
@@ -74,6 +100,12 @@ ACCOUNTS = {
     "special measures",
     "harm_at_buddies": "avoidable harm at trusts while they act as another trust's buddy",
     "harm_elsewhere": "avoidable harm at all other trusts (not failing, no regulatory action)",
+    "months_at_special_measures": "trust-months in special measures or administration",
+    "months_at_missed_failure": "trust-months truly failing but not in special measures",
+    "months_at_lighter_action": "trust-months on advice or a warning, not failing",
+    "months_after_exit": "trust-months in the relapse window after leaving special measures",
+    "months_at_buddies": "trust-months acting as another trust's buddy (and in no state above)",
+    "months_elsewhere": "trust-months in none of the states above",
     "income_total": "trusts' combined income over the run, £m (including central payments)",
     "spending_total": "trusts' combined spending over the run, £m (income less surplus)",
     "litigation_cost": "estimated litigation and remediation for avoidable harm, £m "
@@ -142,7 +174,7 @@ CATALOGUE: dict[str, Outcome] = {
         _o("capability_final", "Board capability at the end", "0-1", "higher", 3),
         _o("clarity_mean", "Clarity of accountability", "0-1", "higher", 3),
         _o("buddy_months", "Months spent as a buddy", "trust-months", "neither", 1),
-        _o("buddy_capability_lost", "Capability buddies lost", "0-1 summed", "lower", 3),
+        _o("buddy_capability_lost", "Board capability buddies lost", "0-1", "lower", 3),
         _o(
             "buddy_quality_change",
             "Buddies' quality change while buddying",
@@ -168,6 +200,42 @@ CATALOGUE: dict[str, Outcome] = {
         _o("harm_after_exit", "At trusts recently out of special measures", "events", "lower", 0),
         _o("harm_at_buddies", "At trusts acting as buddies", "events", "lower", 0),
         _o("harm_elsewhere", "At all other trusts", "events", "lower", 0),
+        _o(
+            "months_at_special_measures",
+            "Trust-months in special measures",
+            "trust-months",
+            "neither",
+            1,
+        ),
+        _o(
+            "months_at_missed_failure",
+            "Trust-months failing, not yet in special measures",
+            "trust-months",
+            "lower",
+            1,
+        ),
+        _o(
+            "months_at_lighter_action",
+            "Trust-months on advice or a warning",
+            "trust-months",
+            "neither",
+            1,
+        ),
+        _o(
+            "months_after_exit",
+            "Trust-months recently out of special measures",
+            "trust-months",
+            "neither",
+            1,
+        ),
+        _o("months_at_buddies", "Trust-months acting as buddies", "trust-months", "neither", 1),
+        _o(
+            "months_elsewhere",
+            "Trust-months with no action, not failing",
+            "trust-months",
+            "neither",
+            1,
+        ),
         _o("income_total", "Trusts' income", "£m", "higher", 1),
         _o("spending_total", "Trusts' spending", "£m", "lower", 1),
         _o("litigation_cost", "Litigation for harm (estimate)", "£m", "lower", 1),

@@ -17,11 +17,12 @@ Pure functions of arrays; no I/O. Conventions:
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from typing import Literal
 
 import numpy as np
-from scipy import stats as _st
 
 Better = Literal["lower", "higher", "neither"]
 
@@ -35,7 +36,14 @@ def _sign(better: Better) -> int:
 
 def t_quantile(level: float, df: int) -> float:
     """The two-sided Student t multiplier for ``level`` (0.95) with ``df`` degrees."""
-    return float(_st.t.ppf(0.5 + level / 2, df))
+    return _t_ppf(0.5 + level / 2, df)
+
+
+@functools.lru_cache(maxsize=512)
+def _t_ppf(q: float, df: int) -> float:
+    from scipy.stats import t  # imported on first use: scipy is slow to import
+
+    return float(t.ppf(q, df))
 
 
 def mean_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -72,12 +80,23 @@ def worst_decile(x: np.ndarray, better: Better) -> tuple[float, float]:
     return float(worst.mean()), float(worst[-1])
 
 
-def describe(x: np.ndarray, better: Better = "neither", level: float = 0.95) -> dict[str, float]:
+def describe(
+    x: np.ndarray,
+    better: Better = "neither",
+    level: float = 0.95,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> dict[str, float]:
     """Mean with interval, spread (sd, quartiles, IQR, 5th and 95th percentiles) and the
-    worst decile of one scenario's values."""
+    worst decile of one scenario's values.
+
+    ``bounds`` are the values the metric can take (e.g. 0 to 1 for a share); the
+    interval of the mean is clipped to them (a mean cannot lie outside).
+    """
     v = np.asarray(x, dtype=float)
     v = v[np.isfinite(v)]
     mean, lo, hi, n = mean_interval(v, level)
+    if n > 1:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
     if n:
         p5, p25, p50, p75, p95 = (float(q) for q in np.percentile(v, [5, 25, 50, 75, 95]))
     else:
@@ -228,7 +247,9 @@ def percentile_bands(
     if x.shape[0] == 0:
         empty = np.full(x.shape[1], np.nan)
         return {**{f"p{int(q)}": empty for q in quantiles}, "mean": empty}
-    qs = np.nanpercentile(x, quantiles, axis=0)
-    out = {f"p{int(q)}": qs[i] for i, q in enumerate(quantiles)}
-    out["mean"] = np.nanmean(x, axis=0)
+    with warnings.catch_warnings():  # months no run reached are all NaN: NaN bands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        qs = np.nanpercentile(x, quantiles, axis=0)
+        out = {f"p{int(q)}": qs[i] for i, q in enumerate(quantiles)}
+        out["mean"] = np.nanmean(x, axis=0)
     return out

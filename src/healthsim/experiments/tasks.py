@@ -246,7 +246,8 @@ def accounts(model: HealthEconomy) -> dict[str, float]:
     first that applies: in special measures (or administration); truly failing but not
     in special measures (missed); on advice or a warning; within the relapse window
     after leaving special measures; acting as another trust's buddy; anything else.
-    The parts add up to the run's total harm.
+    The parts add up to the run's total harm; ``months_*`` count the trust-months spent
+    in each state (they add up to trusts x months).
 
     Money: trusts' income and spending (income less surplus), the regime's spending,
     and their net; litigation for harm is an estimate (harm events times the scenario's
@@ -295,6 +296,12 @@ def accounts(model: HealthEconomy) -> dict[str, float]:
         "harm_after_exit": float(harm[after].sum()),
         "harm_at_buddies": float(harm[buddy].sum()),
         "harm_elsewhere": float(harm[rest].sum()),
+        "months_at_special_measures": float(in_sm.sum()),
+        "months_at_missed_failure": float(missed.sum()),
+        "months_at_lighter_action": float(lighter.sum()),
+        "months_after_exit": float(after.sum()),
+        "months_at_buddies": float(buddy.sum()),
+        "months_elsewhere": float(rest.sum()),
         "income_total": income,
         "spending_total": income - surplus,
         "litigation_cost": float(m["harm"][:n].sum()) * cost_per_harm,

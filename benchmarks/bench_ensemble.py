@@ -1,0 +1,240 @@
+"""Ensemble benchmark: healthsim's executors against mesa.batch_run, side by side.
+
+Measures, on the baseline economy (10 years, 120 months, every monthly metric kept):
+
+1. throughput of healthsim's ensemble in runs per second per core, serially and on a
+   local process pool of every core;
+2. parallel efficiency on all cores: T(1 worker) / (N x T(N workers));
+3. the same runs through ``mesa.batch_run(HealthEconomy, parameters={"scenario": [...]},
+   rng=[...], max_steps=120, number_processes=<all cores>, data_collection_period=1)``,
+   the peer to beat, and healthsim's speed-up over it;
+4. the wall time of ``healthsim compare regimes_under_squeeze`` with --reps 200 and
+   --reps 1000 (three regimes), report included.
+
+Every measurement runs in a fresh Python process and its clock starts before any worker
+exists, so start-up costs (starting pools, importing healthsim in workers) count. Each is
+repeated; the table shows the median with the range. Timings on a shared machine are
+noisy: the load average is printed with every measurement.
+
+    .venv/bin/python benchmarks/bench_ensemble.py               # the full table
+    .venv/bin/python benchmarks/bench_ensemble.py --runs 120 --repeat 1 --no-cli
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------------------
+# one measurement, in a child process
+# --------------------------------------------------------------------------------------
+
+
+def _seeds(n: int) -> list[int]:
+    from healthsim.experiments.tasks import replicate_seed
+
+    return [replicate_seed(2013, r) for r in range(n)]
+
+
+def measure_healthsim(runs: int, workers: int) -> dict:
+    from healthsim.config import load_scenario
+    from healthsim.experiments.executors import ProcessExecutor, SerialExecutor
+    from healthsim.experiments.tasks import ScenarioJob, Task
+    from healthsim.metrics.recorder import MONTHLY
+
+    job = ScenarioJob([load_scenario("baseline")], series=tuple(MONTHLY))
+    tasks = [Task(0, 0, r, s) for r, s in enumerate(_seeds(runs))]
+    t0 = time.perf_counter()
+    ex = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+    with ex:
+        records = [r for batch in ex.imap(job, tasks) for r in batch]
+    seconds = time.perf_counter() - t0
+    assert len(records) == runs and all(r.ok for r in records)
+    months = {r.series.shape[1] for r in records}
+    metrics = {r.series.shape[0] for r in records}
+    return {"seconds": seconds, "months": sorted(months), "monthly_metrics": sorted(metrics)}
+
+
+def measure_batch_run(runs: int, workers: int) -> dict:
+    from mesa import batch_run
+
+    from healthsim import HealthEconomy
+    from healthsim.config import load_scenario
+
+    scenario = load_scenario("baseline")
+    seeds = _seeds(runs)
+    t0 = time.perf_counter()
+    rows = batch_run(
+        HealthEconomy,
+        parameters={"scenario": [scenario]},
+        rng=seeds,
+        max_steps=120,
+        number_processes=workers,
+        data_collection_period=1,
+        display_progress=False,
+    )
+    seconds = time.perf_counter() - t0
+    steps = {r["Step"] for r in rows}
+    metrics = len(
+        [k for k in rows[0] if k not in ("RunId", "iteration", "Step", "scenario", "rng")]
+    )
+    assert len(rows) == runs * 120, len(rows)
+    return {"seconds": seconds, "months": [len(steps)], "monthly_metrics": [metrics]}
+
+
+def measure_cli(reps: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        cmd = [
+            sys.executable,
+            "-m",
+            "healthsim",
+            "compare",
+            "regimes_under_squeeze",
+            "--reps",
+            str(reps),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - t0
+        assert (out / "report.html").is_file()
+    return {"seconds": seconds}
+
+
+def child(args: argparse.Namespace) -> None:
+    kind, runs, workers = args.child
+    runs, workers = int(runs), int(workers)
+    if kind == "healthsim":
+        res = measure_healthsim(runs, workers)
+    elif kind == "batch_run":
+        res = measure_batch_run(runs, workers)
+    else:
+        res = measure_cli(runs)
+    print(json.dumps(res))
+
+
+# --------------------------------------------------------------------------------------
+# the table
+# --------------------------------------------------------------------------------------
+
+
+def run_child(kind: str, runs: int, workers: int) -> dict:
+    load = os.getloadavg()[0]
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(runs), str(workers)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode:
+        raise SystemExit(f"{kind} failed:\n{proc.stderr}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res["load"] = load
+    return res
+
+
+def repeat(kind: str, runs: int, workers: int, n: int) -> dict:
+    results = [run_child(kind, runs, workers) for _ in range(n)]
+    secs = [r["seconds"] for r in results]
+    return {
+        "median": statistics.median(secs),
+        "min": min(secs),
+        "max": max(secs),
+        "loads": [r["load"] for r in results],
+        "extra": results[0],
+    }
+
+
+def fmt(r: dict) -> str:
+    if r["min"] == r["max"]:
+        return f"{r['median']:7.2f} s"
+    return f"{r['median']:7.2f} s ({r['min']:.2f}-{r['max']:.2f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--runs", type=int, default=300, help="runs of the baseline per measurement"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement")
+    parser.add_argument("--workers", type=int, default=cores(), help="workers (default: all cores)")
+    parser.add_argument("--no-cli", action="store_true", help="skip the compare command timings")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    import mesa
+    import numpy as np
+
+    import healthsim
+
+    n, w, k = args.runs, args.workers, args.repeat
+    print(
+        f"healthsim {healthsim.__version__} · mesa {mesa.__version__} · numpy {np.__version__} "
+        f"· Python {sys.version.split()[0]} · {cores()} cores"
+    )
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"baseline economy, 120 months, every monthly metric kept; {n} runs, {k} repeat(s)\n")
+
+    serial = repeat("healthsim", n, 1, k)
+    pool = repeat("healthsim", n, w, k)
+    peer = repeat("batch_run", n, w, k)
+
+    def per_core(r: dict, workers: int) -> float:
+        return n / r["median"] / workers
+
+    eff = serial["median"] / (w * pool["median"])
+    speedup = peer["median"] / pool["median"]
+    rows = [
+        ("healthsim, serial (1 worker)", serial, 1),
+        (f"healthsim, local processes ({w} workers)", pool, w),
+        (f"mesa.batch_run ({w} processes)", peer, w),
+    ]
+    head = f"{'ensemble':44s} {'wall time (median, range)':>28s} {'runs/s':>8s}"
+    print(f"{head} {'runs/s/core':>12s}  load")
+    for label, r, workers in rows:
+        loads = "/".join(f"{x:.1f}" for x in r["loads"])
+        rate = n / r["median"]
+        print(f"{label:44s} {fmt(r):>28s} {rate:8.1f} {per_core(r, workers):12.2f}  {loads}")
+    ex = pool["extra"]
+    bx = peer["extra"]
+    print(
+        f"\nmonths per run: healthsim {ex['months']}, batch_run {bx['months']}; monthly metrics: "
+        f"healthsim {ex['monthly_metrics']}, batch_run {bx['monthly_metrics']}"
+    )
+    print(f"parallel efficiency on {w} workers, T(1)/({w} x T({w})): {eff:.2f}   (target >= 0.9)")
+    print(f"healthsim throughput over mesa.batch_run: {speedup:.2f}x   (target >= 2)")
+
+    if not args.no_cli:
+        print()
+        for reps in (200, 1000):
+            r = repeat("cli", reps, w, 1 if reps == 1000 else k)
+            target = "   (target < 60 s)" if reps == 200 else ""
+            print(
+                f"healthsim compare regimes_under_squeeze --reps {reps:<5d} (3 regimes, "
+                f"{3 * reps} runs, report included): {fmt(r)}  load {r['loads'][0]:.1f}{target}"
+            )
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""``healthsim compare``: compare scenarios over many simulated futures and write a report.
+
+    healthsim compare blame_focused board_supported whole_system --reps 200 --out out/regimes
+    healthsim compare comparisons/regimes_under_squeeze.toml
+    healthsim compare regimes_under_squeeze --dask local
+
+Runs are stored as they finish (``<out>/runs.sqlite``): interrupt the command (Ctrl-C,
+or kill it) and run the same command again to carry on where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+EPILOG = """\
+Every scenario is run on the same seeds (replicate i of each uses one seed), so the
+scenarios meet the same shocks and are compared future by future.
+
+Exit status: 0 when done; 1 when the report was written but some runs failed (they are
+listed with their seeds in failed_runs.csv); 2 for bad input; 130 when interrupted
+(rerun the same command to resume).
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="compare scenarios (e.g. failure regimes) over many simulated futures",
+        description="Compare scenarios over many simulated futures with common random\n"
+        "numbers, and write a report (report.html, report.md, CSV tables, figures).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario files or shipped scenario names; or one comparison file or "
+        "shipped comparison name (e.g. regimes_under_squeeze)",
+    )
+    p.add_argument(
+        "--reps",
+        type=int,
+        default=None,
+        help="replicates (simulated futures) per scenario (default: the comparison "
+        "file's, else 100)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=None, help="master seed (default: the file's, else 1)"
+    )
+    p.add_argument(
+        "--years", type=int, default=None, help="run length in years, for every scenario"
+    )
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="scenario the others are compared with (default: the first)",
+    )
+    p.add_argument("--out", default=None, help="output folder (default: results/<comparison name>)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: all cores; 1 runs serially)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run on Dask: a scheduler address (tcp://host:8786) or 'local' for a "
+        "LocalCluster on this machine",
+    )
+    p.add_argument(
+        "--fresh", action="store_true", help="discard runs stored in the output folder first"
+    )
+    p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(handler=handle)
+
+
+@contextmanager
+def _terminate_as_interrupt():
+    """Treat SIGTERM (``kill``) like Ctrl-C, so finished runs are kept and workers stop."""
+
+    def raise_interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGTERM, raise_interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _plain(text: str) -> str:
+    return text.replace("**", "")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from healthsim.cli import UsageError
+    from healthsim.experiments.compare import (
+        build_spec,
+        check_out_folder,
+        check_resumable,
+        find_comparison_file,
+        run_comparison,
+    )
+    from healthsim.experiments.executors import ExperimentError, make_executor
+    from healthsim.experiments.store import STORE_NAME
+
+    inputs = args.inputs
+    if len(inputs) > 1 and any(find_comparison_file(i) for i in inputs):
+        raise UsageError("give either one comparison file or several scenarios, not both")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    target = inputs[0] if len(inputs) == 1 else inputs
+    spec = build_spec(
+        target,
+        reps=args.reps,
+        seed=args.seed,
+        years=args.years,
+        baseline=args.baseline,
+    )
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    try:
+        check_out_folder(out)
+        check_resumable(spec, out, fresh=args.fresh)
+        spec_exec = (args.dask or "local") if args.dask is not None else None
+        executor = make_executor(spec_exec, workers=args.workers)
+    except ExperimentError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        executor.start()
+    except ExperimentError as exc:
+        executor.close()
+        raise UsageError(str(exc)) from None
+
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    total = spec.reps * len(spec.scenarios)
+    where = executor.describe()
+    say(
+        f"healthsim compare: {len(spec.scenarios)} scenarios x {spec.reps} replicates = "
+        f"{total} runs on {where}"
+    )
+    try:
+        with _terminate_as_interrupt():
+            result = run_comparison(
+                spec,
+                executor=executor,
+                out=out,
+                fresh=args.fresh,
+                retry_failed=args.retry_failed,
+                progress=False if args.quiet else None,
+            )
+    except ExperimentError as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        kept = _stored(out / STORE_NAME)
+        print(
+            f"healthsim: interrupted; {kept} of {total} runs are kept in {out}: run the "
+            "same command again to carry on",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        executor.close()
+
+    prog = result.progress
+    if prog is not None and prog.reused:
+        say(f"reused {prog.reused} finished runs from {out / STORE_NAME}; ran {prog.computed}")
+    with _terminate_as_interrupt():
+        result.write_report(out)
+    say("")
+    from healthsim.reports.compare_text import in_brief
+
+    for line in in_brief(result):
+        say("  " + _plain(line))
+    print(f"report: {out / 'report.html'} (also report.md, CSV tables and figures)")
+    failed = len(result.failed)
+    if failed:
+        print(
+            f"healthsim: {failed} of {total} runs failed; they are listed with their seeds in "
+            f"{out / 'failed_runs.csv'} and left out of the statistics",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _stored(path: Path) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    except sqlite3.Error:
+        return 0

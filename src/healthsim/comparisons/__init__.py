@@ -1,0 +1,1 @@
+"""Shipped comparison files (``healthsim compare <name>``); ./comparisons links here."""

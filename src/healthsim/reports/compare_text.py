@@ -1,0 +1,491 @@
+"""The words of a comparison report: findings in plain language, with their uncertainty.
+
+Everything here is built from the result's tables, so the words always match the
+numbers. Markdown with ``**bold**`` only; the HTML report converts it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from healthsim.experiments.breakdown import CHANNELS, HARM_WHERE
+from healthsim.experiments.outcomes import Outcome, outcome
+
+if TYPE_CHECKING:
+    from healthsim.config import Scenario
+    from healthsim.experiments.compare import ComparisonResult
+
+#: Units counted in whole things: differences read "more" / "fewer".
+COUNT_UNITS = {"events", "entries", "re-entries", "boards", "trust-months", "trusts", "exits"}
+
+#: The statement every report makes about the evidence (CALIBRATION.md).
+EVIDENCE = (
+    "The contrast between blame-focused and support-focused regimes rests on the "
+    "model's mechanisms (how blame and naming change fear, openness, staff turnover "
+    "and board churn, and how support builds capability), not on historical evidence. "
+    "The record healthsim is calibrated against (England, 2013 to 2019) comes from a "
+    "mixed regime of public naming and peer buddying, so it can anchor the model's "
+    "overall behaviour but cannot say which of the two approaches does better."
+)
+UNCERTAINTY = (
+    "The 95% intervals show the uncertainty that comes from simulating a finite number "
+    "of futures with this model and these parameter values. They do not include "
+    "uncertainty about the parameter values, or about whether the model's mechanisms "
+    "are right; a sensitivity analysis shows which assumptions a ranking depends on."
+)
+
+
+def economy_words(sc: Scenario) -> str:
+    """The simulated economy in words ('one local economy of 6 trusts')."""
+    e = sc.economy
+    if e.trusts:
+        n = len(e.trusts)
+        return f"a health economy of {n} named trusts"
+    about = "about " if e.trusts_per_economy_spread else ""
+    if e.n_economies == 1:
+        return f"one local health economy of {about}{e.trusts_per_economy} trusts"
+    total = e.n_economies * e.trusts_per_economy
+    return (
+        f"{e.n_economies} local health economies of {about}{e.trusts_per_economy} trusts "
+        f"({about}{total} in all)"
+    )
+
+
+def _pct(x: float, digits: int = 0) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x * 100:.{digits}f}%"
+
+
+def value_text(o: Outcome, v: float) -> str:
+    """A value with its unit, for prose ('15.5%', '£10.7m', '34.0 months', '0.21')."""
+    if not np.isfinite(v):
+        return "n/a"
+    if o.percent or o.unit == "0-1" or o.unit in COUNT_UNITS or not o.unit:
+        return o.format(v)
+    if o.unit == "£m":
+        return f"£{o.format(v)}m" if v >= 0 else f"-£{o.format(-v)}m"
+    return f"{o.format(v)} {o.unit}"
+
+
+def _plain(o: Outcome, v: float, *, signed: bool = False) -> str:
+    """A number as a table shows it, without the % sign of shares."""
+    text = o.format(v, signed=signed)
+    return text[:-1] if o.percent else text
+
+
+def magnitude(o: Outcome, value: float) -> str:
+    """The size of a difference with its unit ('2.4 percentage points', '£12.3m')."""
+    v = abs(value)
+    if o.percent:
+        return f"{_plain(o, v)} percentage points"
+    if o.unit == "£m":
+        return f"£{o.format(v)}m"
+    if o.unit in COUNT_UNITS or o.unit in ("0-1", "") or o.unit.startswith("share"):
+        return o.format(v)
+    return f"{o.format(v)} {o.unit}"
+
+
+def direction_word(o: Outcome, diff: float) -> str:
+    """'more'/'fewer' for counts, 'higher'/'lower' otherwise."""
+    if o.unit in COUNT_UNITS:
+        return "more" if diff > 0 else "fewer"
+    return "higher" if diff > 0 else "lower"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def change_clause(o: Outcome, diff: float, name: str, base: str) -> str:
+    """'under A there were 9,364 fewer avoidable harm events than under B' or
+    'under A, staff leaving a year was 2.4 percentage points lower than under B'."""
+    if o.unit in COUNT_UNITS:
+        return (
+            f"under {name} there were {o.format(abs(diff))} {direction_word(o, diff)} "
+            f"{_noun(o)} than under {base}"
+        )
+    return (
+        f"under {name}, {_lower_first(o.label)} was {magnitude(o, diff)} "
+        f"{direction_word(o, diff)} than under {base}"
+    )
+
+
+def _interval_text(o: Outcome, lo: float, hi: float) -> str:
+    if o.unit == "£m" and not o.percent:
+        return f"{_money(lo)} to {_money(hi)}"
+    unit = " percentage points" if o.percent else ""
+    return f"{_plain(o, lo, signed=True)} to {_plain(o, hi, signed=True)}{unit}"
+
+
+def _money(v: float) -> str:
+    """Signed £m ('+£1.2m', '-£3.4m')."""
+    if not np.isfinite(v):
+        return "n/a"
+    if round(v, 1) == 0:
+        return "£0.0m"
+    return f"{'+' if v > 0 else '-'}£{abs(v):,.1f}m"
+
+
+def difference_sentence(o: Outcome, row: pd.Series, name: str, base: str) -> str:
+    """One sentence on a paired difference, with its interval and how often it held."""
+    diff, lo, hi = float(row["diff"]), float(row["ci_low"]), float(row["ci_high"])
+    if not np.isfinite(diff):
+        return f"{o.label} could not be compared (no complete replicates)."
+    if int(row["verdict"]) == 0 or o.better == "neither":
+        if not np.isfinite(lo):
+            return f"{name} and {base} did not differ in {_lower_first(o.label)}."
+        clear = "clearly " if int(row["verdict"]) == 0 else ""
+        if o.unit == "£m" and not o.percent:
+            shown = _money(diff)
+        else:
+            shown = _plain(o, diff, signed=True) + (" percentage points" if o.percent else "")
+        return (
+            f"{name} and {base} did not differ {clear}in {_lower_first(o.label)} "
+            f"(difference {shown}, 95% interval {_interval_text(o, lo, hi)})."
+        )
+    rel = float(row["relative"])
+    base_mean = float(row["baseline_mean"])
+    if np.isfinite(rel) and not o.percent and base_mean > 0:
+        rlo, rhi = float(row["rel_ci_low"]), float(row["rel_ci_high"])
+        ci = f" ({_signed_pct(rel)}; 95% interval {_signed_pct(rlo)} to {_signed_pct(rhi)})"
+    else:
+        ci = f" (95% interval {_interval_text(o, lo, hi)})"
+    clause = change_clause(o, diff, name, base)
+    share = float(row["share_better"] if row["verdict"] > 0 else row["share_worse"])
+    often = ""
+    if np.isfinite(share):
+        word = "better" if row["verdict"] > 0 else "worse"
+        often = f"; {name} did {word} in {_pct(share)} of the paired futures"
+    return f"{clause[:1].upper()}{clause[1:]}{ci}{often}."
+
+
+def _signed_pct(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    v = round(x * 100, 1)
+    return "0.0%" if v == 0 else f"{v:+.1f}%"
+
+
+def _noun(o: Outcome) -> str:
+    """What a count is of, for 'X more <noun> than'."""
+    nouns = {
+        "harm_total": "avoidable harm events",
+        "harm_hidden_total": "hidden (unreported) harm events",
+        "harm_reported_total": "reported harm events",
+        "board_replacements": "board replacements",
+        "sm_relapses": "relapses after exit",
+        "sm_exits": "exits from special measures",
+        "false_positives": "false-positive entries to special measures",
+        "false_negative_months": "trust-months of failure not in special measures",
+        "financial_failures": "trusts ever financially unsustainable",
+        "deficit_trust_months": "trust-months in deficit",
+        "sm_trust_months": "trust-months in special measures",
+        "sm_entries": "entries to special measures",
+        "good_trusts_tipped": "good trusts tipped into special measures",
+        "political_entries": "politically driven entries",
+    }
+    return nouns.get(o.name, _lower_first(o.label))
+
+
+def regimes_differ(result: ComparisonResult) -> bool:
+    """Whether the scenarios compared have different failure regimes."""
+    regimes = {s.regime.model_dump_json(exclude={"name"}) for s in result.spec.scenarios}
+    return len(regimes) > 1
+
+
+def what_differs(result: ComparisonResult) -> str:
+    """The sections in which the compared scenarios differ, in words."""
+    secs = []
+    names = {
+        "regime": "failure regime",
+        "squeeze": "financial squeeze",
+        "economy": "economy",
+        "initial": "starting state",
+        "behaviour": "behavioural parameters",
+    }
+    for key, word in names.items():
+        vals = {getattr(s, key).model_dump_json(exclude={"name"}) for s in result.spec.scenarios}
+        if len(vals) > 1:
+            secs.append(word)
+    return ", ".join(secs) if secs else "name only"
+
+
+def findings_markdown(result: ComparisonResult) -> str:
+    """The findings: setting, harm, quality, money, who does best, the worst futures,
+    why, and how sure we can be. Paragraphs separated by blank lines."""
+    spec = result.spec
+    n = len(result.complete_replicates)
+    names = list(spec.names)
+    base = spec.baseline_name
+    others = [s for s in names if s != base]
+    sc0 = spec.scenarios[0]
+    first, last = spec.start_year, spec.start_year + sc0.years - 1
+    paras = []
+    differs = what_differs(result)
+    paras.append(
+        f"We simulated **{len(names)} scenario{'s' if len(names) > 1 else ''}** "
+        f"({', '.join(names)}) in {economy_words(sc0)} over {sc0.years} years "
+        f"({first} to {last}), **{n} times each**. Each simulated future ran every "
+        f"scenario on the same random draws (demand, local incidents, inspections), so "
+        f"the differences below come from the scenarios' {differs}, not from luck."
+    )
+    if n == 0:
+        paras.append("No replicate finished for every scenario, so nothing can be compared yet.")
+        return "\n\n".join(paras)
+    if not others:
+        paras.append(_single_scenario(result))
+        paras.append(f"**How sure we can be.** {UNCERTAINTY}")
+        return "\n\n".join(paras)
+
+    diffs = result.differences.set_index(["scenario", "metric"])
+    for metric, title in (
+        ("harm_total", "Avoidable harm"),
+        ("harm_hidden_total", "Hidden harm"),
+        ("quality_p10_final", "The weakest trusts"),
+        ("turnover_annual", "Staff"),
+        ("net_position", "Money"),
+    ):
+        if metric not in result.metrics:
+            continue
+        o = outcome(metric)
+        sentences = [
+            difference_sentence(o, diffs.loc[(s, metric)], s, base)
+            for s in others
+            if (s, metric) in diffs.index
+        ]
+        if metric == "net_position":
+            sentences.insert(
+                0, "The net position is trusts' combined surplus less the regime's own spending."
+            )
+            sentences += [_money_parts(result, s) for s in others]
+        paras.append(f"**{title}.** " + " ".join(sentences))
+
+    paras.append(_best_paragraph(result))
+    paras.append(_worst_paragraph(result))
+    for s in others:
+        why = _why_paragraph(result, s)
+        if why:
+            paras.append(why)
+    sure = f"**How sure we can be.** {UNCERTAINTY}"
+    if regimes_differ(result):
+        sure += " " + EVIDENCE
+    else:
+        sure += (
+            f" These scenarios share a failure regime and differ in their {differs}; the "
+            "model is calibrated against England's 2013 to 2019 record under the 2010s "
+            "squeeze, so results far from those conditions are the model's extrapolation."
+        )
+    paras.append(sure)
+    return "\n\n".join(paras)
+
+
+def _single_scenario(result: ComparisonResult) -> str:
+    st = result.stats.set_index(["scenario", "metric"])
+    name = result.spec.names[0]
+    parts = []
+    for m in ("harm_total", "quality_p10_final", "net_position"):
+        if (name, m) in st.index:
+            o = outcome(m)
+            r = st.loc[(name, m)]
+            parts.append(
+                f"{_lower_first(o.label)} averaged {value_text(o, r['mean'])} "
+                f"(95% interval {o.format(r['ci_low'])} to "
+                f"{o.format(r['ci_high'])}; middle 90% of futures {o.format(r['p5'])} to "
+                f"{o.format(r['p95'])})"
+            )
+    return f"**Results.** Under {name}, " + "; ".join(parts) + "."
+
+
+def _best_paragraph(result: ComparisonResult) -> str:
+    pb = result.probability_best
+    what = {
+        "harm_total": "Least avoidable harm",
+        "quality_p10_final": "best quality among the weakest trusts",
+        "turnover_annual": "lowest staff turnover",
+        "net_position": "best net financial position",
+    }
+    bits = []
+    for m, words in what.items():
+        sub = pb[pb["metric"] == m]
+        if sub.empty:
+            continue
+        top = sub.sort_values(["p_best_mean", "p_best_run"], ascending=False).iloc[0]
+        tie = float(top["p_tie"])
+        tie_text = f", ties in {_pct(tie)}" if tie >= 0.05 else ""
+        bits.append(
+            f"{_lower_first(words)}: **{top['scenario']}** (confidence "
+            f"{_pct(float(top['p_best_mean']))}; best in {_pct(float(top['p_best_run']))} "
+            f"of single futures{tie_text})"
+        )
+    if not bits:
+        return ""
+    return (
+        "**Which did best.** On average, "
+        + "; ".join(bits)
+        + ". Confidence is the share of resamples of the simulated futures in which that "
+        "scenario's average was best. Doing best in any single future is less certain, "
+        "because futures differ; ties are futures where two scenarios did exactly as well "
+        "(for example when no trust ever needed the regime's help)."
+    )
+
+
+def _money_parts(result: ComparisonResult, name: str) -> str:
+    b = result.breakdown
+    sub = b[(b["scenario"] == name) & (b["part"] == "money: net position")]
+    if sub.empty:
+        return ""
+    words = {
+        "income_total": "trusts' income",
+        "spending_total": "trusts' spending",
+        "regime_cost_total": "the regime's own spending",
+    }
+    parts = []
+    for _, r in sub.iterrows():
+        parts.append(f"{words.get(r['metric'], r['metric'])} {_money(float(r['contribution']))}")
+    return f"For {name}, the effects on the net position were: {', '.join(parts)}."
+
+
+def _worst_paragraph(result: ComparisonResult) -> str:
+    st = result.stats.set_index(["scenario", "metric"])
+    out = []
+    for m in ("harm_total", "quality_p10_final"):
+        o = outcome(m)
+        vals = [
+            f"{s} {o.format(float(st.loc[(s, m), 'worst_decile_mean']))}"
+            for s in result.spec.names
+            if (s, m) in st.index
+        ]
+        if vals:
+            what = (
+                "avoidable harm averaged"
+                if m == "harm_total"
+                else "the quality of the weakest trusts at the end averaged"
+            )
+            out.append(f"{what} {', '.join(vals)}")
+    if not out:
+        return ""
+    return (
+        "**The worst futures.** The worst economy matters as well as the average one. In "
+        "the worst tenth of simulated futures for each scenario, " + "; ".join(out) + "."
+    )
+
+
+def _why_paragraph(result: ComparisonResult, name: str) -> str:
+    spec = result.spec
+    base = spec.baseline_name
+    b = result.breakdown
+    sub = b[b["scenario"] == name]
+    harm = sub[sub["part"] == "harm: where it happened"]
+    diffs = result.differences.set_index(["scenario", "metric"])
+    if harm.empty or (name, "harm_total") not in diffs.index:
+        return ""
+    total = float(diffs.loc[(name, "harm_total"), "diff"])
+    sents = []
+    if np.isfinite(total):
+        order = harm.reindex(harm["contribution"].abs().sort_values(ascending=False).index)
+        parts = []
+        for _, r in order.head(3).iterrows():
+            c = float(r["contribution"])
+            if abs(c) < 0.5:
+                continue
+            months = str(r["metric"]).replace("harm_", "months_", 1)
+            shift = ""
+            if (name, months) in diffs.index:
+                mb = float(diffs.loc[(name, months), "baseline_mean"])
+                ms = float(diffs.loc[(name, months), "scenario_mean"])
+                shift = f", trust-months there {mb:,.0f} against {ms:,.0f}"
+            parts.append(f"{_lower_first(outcome(r['metric']).label)} {c:+,.0f}{shift}")
+        if parts:
+            sents.append(
+                f"The difference in avoidable harm ({total:+,.0f} events) is the sum of "
+                f"differences at trusts in each state; the largest were "
+                + "; ".join(parts)
+                + ". A state's share can grow just because trusts spend more time in it."
+            )
+        keys = [(name, "harm_hidden_total"), (name, "harm_reported_total")]
+        if all(k in diffs.index for k in keys):
+            hid, rep = (float(diffs.loc[k, "diff"]) for k in keys)
+            sents.append(f"By reporting: {hid:+,.0f} hidden and {rep:+,.0f} reported harm events.")
+    items = []
+    for ch in CHANNELS:
+        for m in ch.metrics:
+            if (name, m) not in diffs.index or m in HARM_WHERE or m.startswith("harm_"):
+                continue
+            r = diffs.loc[(name, m)]
+            if int(r["verdict"]) == 0 or not np.isfinite(r["diff"]) or m == "net_position":
+                continue
+            o = outcome(m)
+            items.append(
+                f"{_lower_first(o.label)} {value_text(o, float(r['baseline_mean']))} against "
+                f"{value_text(o, float(r['scenario_mean']))}"
+            )
+    if items:
+        sents.append(
+            f"Mechanisms that clearly moved (averages, {base} against {name}): "
+            + "; ".join(items[:7])
+            + "."
+        )
+    if not sents:
+        return ""
+    return (
+        f"**Why, in the model ({name} against {base}).** "
+        + " ".join(sents)
+        + " This is accounting, not proof of cause: it shows where the difference arose "
+        "and which mechanisms moved with it."
+    )
+
+
+#: Outcomes of the "in brief" lines: metric -> what it is, in a few words.
+BRIEF = {
+    "harm_total": "avoidable harm",
+    "quality_p10_final": "quality at the weakest trusts",
+    "turnover_annual": "staff turnover",
+    "net_position": "net financial position",
+}
+
+
+def in_brief(result: ComparisonResult) -> list[str]:
+    """One line per scenario against the baseline: the headline outcomes, with the
+    direction, size and interval of each difference."""
+    spec = result.spec
+    base = spec.baseline_name
+    if len(spec.names) < 2 or not len(result.complete_replicates):
+        return []
+    d = result.differences.set_index(["scenario", "metric"])
+    lines = []
+    for name in spec.names:
+        if name == base:
+            continue
+        bits = []
+        for m, words in BRIEF.items():
+            if (name, m) not in d.index:
+                continue
+            r = d.loc[(name, m)]
+            o = outcome(m)
+            v = int(r["verdict"])
+            if v == 0:
+                bits.append(f"no clear difference in {words}")
+                continue
+            good = "better" if v > 0 else "worse"
+            diff = float(r["diff"])
+            if m == "harm_total" and float(r["baseline_mean"]) > 0:
+                lo, hi = sorted((abs(r["rel_ci_low"]), abs(r["rel_ci_high"])))
+                more = "more" if diff > 0 else "less"
+                bits.append(
+                    f"{abs(r['relative']) * 100:.1f}% {more} {words} (95% interval "
+                    f"{lo * 100:.1f}% to {hi * 100:.1f}% {more})"
+                )
+            elif o.unit == "£m":
+                lo, hi = sorted((abs(r["ci_low"]), abs(r["ci_high"])))
+                bits.append(
+                    f"{words} £{abs(diff):,.1f}m {good} (95% interval £{lo:,.1f}m to "
+                    f"£{hi:,.1f}m {good})"
+                )
+            else:
+                bits.append(f"{words} clearly {good} ({direction_word(o, diff)})")
+        lines.append(f"**{name}** against {base}: " + "; ".join(bits) + ".")
+    return lines
