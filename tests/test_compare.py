@@ -301,3 +301,18 @@ def test_cli_refuses_a_folder_of_other_files(tmp_path):
     (out / "thesis.docx").write_text("precious")
     assert main(["compare", "blame_focused", "--reps", "2", "--out", str(out)]) == 2
     assert (out / "thesis.docx").read_text() == "precious"
+
+
+def test_scenario_disclaimers_are_printed_in_the_report(tmp_path):
+    note = "Trust names are real but every result is simulated, not a forecast."
+    res = healthsim.compare(
+        ["blame_focused", "board_supported"],
+        reps=2,
+        years=1,
+        overrides={"economy.disclaimer": note},
+        executor="serial",
+        progress=False,
+    )
+    files = res.write_report(tmp_path / "d")
+    assert note in files["report.md"].read_text()
+    assert note in files["report.html"].read_text()

@@ -14,6 +14,7 @@ from healthsim.experiments.executors import (
     ProcessExecutor,
     SerialExecutor,
     chunk_size,
+    guided_chunks,
     make_executor,
 )
 from healthsim.experiments.store import ResultStore
@@ -64,10 +65,16 @@ def test_serial_processes_and_dask_store_identical_results(tmp_path, job, tasks)
     assert dask == serial, "a Dask LocalCluster must store exactly what a serial run stores"
 
 
-def test_chunk_size_balances_work():
+def test_chunks_shrink_towards_the_end():
     assert chunk_size(1, 2) == 1
     assert chunk_size(600, 2) == 16, "large ensembles are sent 16 tasks at a time"
-    assert chunk_size(100, 2) == 5, "about a dozen chunks per worker"
+    assert chunk_size(40, 2) == 5, "a quarter of each worker's share"
+    tasks = [Task(0, 0, r, r) for r in range(100)]
+    sizes = [len(c) for c in guided_chunks(tasks, 2)]
+    assert sum(sizes) == 100 and sizes[-1] == 1, sizes
+    assert sizes == sorted(sizes, reverse=True), "chunks only shrink"
+    flat = [t for c in guided_chunks(tasks, 2) for t in c]
+    assert flat == tasks, "every task once, in order"
 
 
 def test_make_executor_understands_what_users_type():

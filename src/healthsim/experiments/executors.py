@@ -53,14 +53,26 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def chunk_size(n_tasks: int, workers: int) -> int:
-    """Tasks per chunk: about a dozen chunks per worker (balance at the end, and
-    progress and resume granularity), at most 16 tasks, at least one."""
-    return max(1, min(16, math.ceil(n_tasks / max(1, workers * 12))))
+#: Most tasks sent to a worker at once (a chunk of 10-year runs takes about half a second).
+MAX_CHUNK = 16
 
 
-def chunked(tasks: Sequence[Task], size: int) -> list[list[Task]]:
-    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+def chunk_size(remaining: int, workers: int) -> int:
+    """Tasks in the next chunk when ``remaining`` are left ("guided" scheduling): a
+    quarter of each worker's share, at most :data:`MAX_CHUNK`, at least one. Chunks
+    shrink towards the end, so workers finish together."""
+    return max(1, min(MAX_CHUNK, math.ceil(remaining / max(1, workers * 4))))
+
+
+def guided_chunks(
+    tasks: Sequence[Task], workers: int, fixed: int | None = None
+) -> Iterator[list[Task]]:
+    """Split tasks into chunks of :func:`chunk_size` (or ``fixed``) tasks, in order."""
+    pos = 0
+    while pos < len(tasks):
+        size = fixed or chunk_size(len(tasks) - pos, workers)
+        yield list(tasks[pos : pos + size])
+        pos += size
 
 
 class Executor(ABC):
@@ -164,7 +176,8 @@ class ProcessExecutor(Executor):
     Args:
         workers: processes to run (default: every core this process may use).
         start_method: ``forkserver`` (default where available), ``fork`` or ``spawn``.
-        chunksize: tasks sent to a worker at a time (default: :func:`chunk_size`).
+        chunksize: tasks sent to a worker at a time (default: shrinking chunks, see
+            :func:`chunk_size`).
     """
 
     kind = "processes"
@@ -206,9 +219,7 @@ class ProcessExecutor(Executor):
     def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
         if not tasks:
             return
-        size = self.chunksize or chunk_size(len(tasks), self.workers)
-        chunks = chunked(tasks, size)
-        workers = min(self.workers, len(chunks))
+        workers = min(self.workers, len(tasks))
         method = self.start_method or default_start_method()
         pool = ProcessPoolExecutor(
             max_workers=workers,
@@ -217,7 +228,7 @@ class ProcessExecutor(Executor):
             initargs=(job,),
         )
         pending: set[Future] = set()
-        todo = iter(chunks)
+        todo = guided_chunks(tasks, workers, self.chunksize)
         finished = False
         try:
             with _quiet_start(method):  # workers start on these first submissions
@@ -419,9 +430,8 @@ class DaskExecutor(Executor):
 
         client = self.client
         workers = self.workers
-        chunks = chunked(tasks, chunk_size(len(tasks), workers))
         job_future = client.scatter(job, broadcast=True, hash=False)
-        todo = iter(chunks)
+        todo = guided_chunks(tasks, workers)
         futures = [
             client.submit(_dask_chunk, job_future, c, pure=False) for c in _take(todo, workers * 3)
         ]

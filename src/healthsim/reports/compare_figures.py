@@ -367,17 +367,18 @@ def breakdown_plot(result: ComparisonResult) -> Figure:
             _get(tot, "net_position"),
             lower_better=False,
         )
-        ax_m.set_title("Where the difference in money came from", fontsize=10, loc="left")
-        ax_m.set_xlabel("effect on trusts' surplus less regime spending, £m", fontsize=8.5)
+        ax_m.set_title("Where the money difference came from", fontsize=10, loc="left")
+        ax_m.set_xlabel("effect on the net position, £m", fontsize=8.5)
     fig.legend(
         handles=[
             Patch(facecolor=PART, label="part of the harm difference"),
             Patch(facecolor=BETTER, label="better than the baseline"),
             Patch(facecolor=WORSE, label="worse than the baseline"),
+            Patch(facecolor=UNCLEAR, label="no clear difference"),
             Line2D([], [], color="#222222", lw=1.2, label="95% interval"),
         ],
         loc="outside upper center",
-        ncols=4,
+        ncols=5,
         frameon=False,
         fontsize=9,
     )
@@ -411,9 +412,14 @@ def _bars(
     n = len(labels)
     ys = np.arange(n + 1)[::-1]
     allv = [*values, total[0]]
+    # an effect is coloured only when its interval excludes zero
+    bounds = [sorted((s * lo, s * hi)) for lo, hi, s in zip(lows, highs, signs, strict=True)]
+    bounds.append(sorted(total[1:]))
+    clear = [bool(np.isfinite(a) and (a > 0 or b < 0)) for a, b in bounds]
     good = [(v < 0) if lower_better else (v > 0) for v in allv]
-    colours = [BETTER if g else WORSE for g in good]
-    colours = [c if abs(v) > 0 else UNCLEAR for c, v in zip(colours, allv, strict=True)]
+    colours = [
+        (BETTER if g else WORSE) if c else UNCLEAR for g, c in zip(good, clear, strict=True)
+    ]
     if neutral_parts:
         colours[:-1] = [PART] * n
     ax.barh(ys[:-1], values, color=colours[:-1], alpha=0.85, height=0.62)

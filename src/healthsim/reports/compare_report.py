@@ -385,7 +385,17 @@ def breakdown_tables(result: ComparisonResult, name: str) -> list[Block]:
     blocks: list[Block] = []
     base = result.spec.baseline_name
 
+    means = result.stats.set_index(["scenario", "metric"])["mean"]
+
+    def months(metric: str) -> list[str]:
+        """Trust-months in the state of a harm part, baseline then scenario."""
+        m = metric.replace("harm_", "months_", 1)
+        if (base, m) not in means.index:
+            return ["—", "—"]
+        return [f"{means[(base, m)]:,.0f}", f"{means[(name, m)]:,.0f}"]
+
     def table(part: str, caption: str, total_metric: str, total_label: str) -> Block:
+        with_months = part == "harm: where it happened"
         rows = []
         s = sub[sub["part"] == part]
         for _, r in s.iterrows():
@@ -395,6 +405,7 @@ def breakdown_tables(result: ComparisonResult, name: str) -> list[Block]:
             rows.append(
                 [
                     o.label,
+                    *(months(r["metric"]) if with_months else []),
                     o.format(r["baseline_mean"]),
                     o.format(r["scenario_mean"]),
                     f"{o.format(r['contribution'], signed=True)} "
@@ -410,6 +421,7 @@ def breakdown_tables(result: ComparisonResult, name: str) -> list[Block]:
             rows.append(
                 [
                     f"**{total_label}**",
+                    *(["", ""] if with_months else []),
                     f"**{o.format(r['baseline_mean'])}**",
                     f"**{o.format(r['scenario_mean'])}**",
                     f"**{o.format(r['diff'], signed=True)}** "
@@ -417,11 +429,15 @@ def breakdown_tables(result: ComparisonResult, name: str) -> list[Block]:
                     "100%",
                 ]
             )
+        head = ["Part"]
+        if with_months:
+            head += [f"Trust-months, {base}", f"Trust-months, {name}"]
+        head += [base, name, "Effect on the total (95% interval)", "Share"]
         return Block(
             "table",
-            header=["Part", base, name, "Effect on the total (95% interval)", "Share"],
+            header=head,
             rows=rows,
-            align="lrrrr",
+            align="l" + "r" * (len(head) - 1),
             text=caption,
         )
 
@@ -430,7 +446,10 @@ def breakdown_tables(result: ComparisonResult, name: str) -> list[Block]:
         table(
             "harm: where it happened",
             "Avoidable harm over the run by the state the trust was in when it happened "
-            "(first that applies, in this order). The parts add up to the total.",
+            "(first that applies, in this order), with the trust-months spent in each "
+            "state. The parts add up to the total. A part can grow simply because trusts "
+            "spend more months in that state (a graduated ladder, for example, puts trusts "
+            "on advice or a warning that another regime would leave alone).",
             "harm_total",
             "All avoidable harm",
         )
