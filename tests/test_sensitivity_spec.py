@@ -202,3 +202,19 @@ def test_cli_error_is_one_line_naming_file_and_key(tmp_path):
     assert len(lines) == 1, f"one line, got: {proc.stderr}"
     assert str(f) in lines[0] and "method.n" in lines[0] and "power of two" in lines[0]
     assert not (tmp_path / "o").exists(), "nothing is written when the declaration is bad"
+
+
+def test_the_example_in_the_docs_is_a_valid_analysis(tmp_path):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "sensitivity.md").read_text()
+    block = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    f = tmp_path / "example.toml"
+    f.write_text(block)
+    a = load_analysis(f)
+    assert a.settings.name == "sobol" and a.settings.n == 256
+    kinds = {p.key: p.kind for p in a.space.parameters}
+    assert kinds["behaviour.disruption_months"] == "integer"
+    assert kinds["regime.improvement.model"] == "categorical"
+    assert a.space.factors[-1] == "squeeze", "a group is one factor"
+    assert all(sc.economy.trusts_per_economy == 5 for sc in a.scenarios)

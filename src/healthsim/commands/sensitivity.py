@@ -196,7 +196,7 @@ def build(args: argparse.Namespace):
     else:
         data["scenario"] = target
         data["name"] = f"{stem}_{base.name}"
-    data["description"] = f"{base.name}'s parameters applied to {target}"
+    data["description"] = f"The parameters and outputs of {base.name}, applied to {target}"
     for key, value in changes.items():
         data[key] = {**data.get(key, {}), **value} if key == "method" else value
     if args.fixed:
