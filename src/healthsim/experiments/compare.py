@@ -611,7 +611,10 @@ class ComparisonResult:
             for r in self.records
         ]
         cols = ["scenario", "replicate", "seed", "status", "error"]
-        return pd.DataFrame(rows, columns=cols + known_metrics() if not rows else None)
+        if not rows:
+            return pd.DataFrame(columns=cols + known_metrics())
+        df = pd.DataFrame(rows)
+        return df[cols + [m for m in self.metrics if m in df.columns]]
 
     @cached_property
     def failed(self) -> pd.DataFrame:
@@ -871,6 +874,63 @@ class ComparisonResult:
         from healthsim.reports import compare_figures
 
         return compare_figures.all_figures(self)
+
+    def fan_chart(self, metrics: Sequence[str] | None = None) -> Figure:
+        """Median with 50% and 90% bands over time of monthly metrics (default: the
+        report's six), by scenario."""
+        from healthsim.reports import compare_figures
+
+        return compare_figures.fan_charts(self, metrics)
+
+    def differences_plot(self, metrics: Sequence[str] | None = None) -> Figure:
+        """Paired differences from the baseline with 95% intervals, one panel a metric."""
+        from healthsim.reports import compare_figures
+
+        return compare_figures.differences_plot(self, metrics)
+
+    def breakdown_plot(self) -> Figure:
+        """Where the differences in harm and money came from, scenario by scenario."""
+        from healthsim.reports import compare_figures
+
+        return compare_figures.breakdown_plot(self)
+
+    def spread_plot(self, metrics: Sequence[str] | None = None) -> Figure:
+        """Spread across futures and the worst tenth, for a few per-run metrics."""
+        from healthsim.reports import compare_figures
+
+        if metrics is None:
+            return compare_figures.spread_plot(self)
+        return compare_figures.spread_plot(self, metrics)
+
+    @property
+    def runs_long(self) -> pd.DataFrame:
+        """:attr:`runs` in long form: scenario, replicate, seed, metric, value (ok runs)."""
+        ok = self.runs[self.runs["status"] == "ok"]
+        return ok.drop(columns=["status", "error"]).melt(
+            id_vars=["scenario", "replicate", "seed"], var_name="metric", value_name="value"
+        )
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the title, the headline lines and the key results table."""
+        from healthsim.reports.compare_report import Block, key_results_table, render_markdown
+        from healthsim.reports.compare_text import in_brief
+
+        blocks = [Block("h3", self.spec.title)]
+        n = len(self.complete_replicates)
+        blocks.append(
+            Block(
+                "p",
+                f"{len(self.spec.names)} scenarios x {n} complete replicates; baseline "
+                f"{self.spec.baseline_name}. `.stats`, `.differences`, `.probability_best`, "
+                "`.breakdown`, `.bands`, `.figures()`, `.write_report(folder)`.",
+            )
+        )
+        brief = in_brief(self)
+        if brief:
+            blocks.append(Block("list", rows=[[b] for b in brief]))
+        if n:
+            blocks.append(key_results_table(self))
+        return render_markdown(blocks)
 
     def write_report(self, out: str | Path) -> dict[str, Path]:
         """Write report.html, report.md, CSV tables and figures into ``out``."""
