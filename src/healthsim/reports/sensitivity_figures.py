@@ -80,7 +80,8 @@ def indices_figure(result: SensitivityResult, output: str) -> Figure:
     label = {
         "sobol": "share of the output's variance",
         "fast": "share of the output's variance",
-        "morris": "μ*: change in the output across a parameter's full range (from steps of 2/3 of it)",
+        "morris": "μ*: change in the output across a parameter's full range "
+        "(from steps of 2/3 of it)",
         "pawn": "KS distance between conditional and overall output distributions",
     }[method]
     ax.set_xlabel(label)
@@ -228,7 +229,9 @@ def flip_figure(result: SensitivityResult, output: str) -> Figure | None:
     fig, body = style.new_figure(11.0, 4.8, footer(result))
     ax, ax2 = body.subplots(1, 2, width_ratios=(1.1, 1.0))
     rng = np.random.default_rng(0)
-    for name, colour in ((flip.a, A_COLOUR), (flip.b, B_COLOUR)):
+    colours = {flip.a: A_COLOUR, flip.b: B_COLOUR}
+    for name in (flip.majority, flip.minority):  # the rarer winner drawn on top
+        colour = colours[name]
         mask = win == name
         xs, ys = vals[mask, i], vals[mask, j]
         if pi.kind == "categorical":

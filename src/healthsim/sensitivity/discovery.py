@@ -281,36 +281,122 @@ def _fmt(v: Any) -> Any:
     return v
 
 
+Bounds = dict[int, tuple[float | None, float | None]]
+
+
+def _box_mask(bounds: Bounds, features: np.ndarray) -> np.ndarray:
+    mask = np.ones(len(features), dtype=bool)
+    for j, (lo, hi) in bounds.items():
+        if lo is not None:
+            mask &= features[:, j] > lo
+        if hi is not None:
+            mask &= features[:, j] <= hi
+    return mask
+
+
+class _Boxes:
+    """Regions from boxes, with their statistics computed on the sample."""
+
+    def __init__(self, space, features, y, contrast, majority, minority) -> None:
+        self.space, self.features, self.y, self.contrast = space, features, y, contrast
+        self.majority, self.minority = majority, minority
+        self.totals = {minority: max(int(y.sum()), 1), majority: max(int(len(y) - y.sum()), 1)}
+
+    def region(self, bounds: Bounds, mask: np.ndarray | None = None) -> Region:
+        if mask is None:
+            mask = _box_mask(bounds, self.features)
+        n = int(mask.sum())
+        k = int(self.y[mask].sum())
+        winner = self.minority if k * 2 > n else self.majority
+        wins = k if winner == self.minority else n - k
+        conds = tuple(
+            Condition(self.space.parameters[j], lo, hi) for j, (lo, hi) in sorted(bounds.items())
+        )
+        mean = float(np.mean(self.contrast[mask])) if n else math.nan
+        return Region(conds, n, winner, wins / max(n, 1), wins / self.totals[winner], mean)
+
+    def bounds_of(self, region: Region) -> Bounds:
+        keys = self.space.names
+        return {keys.index(c.parameter.key): (c.lo, c.hi) for c in region.conditions}
+
+
 def _leaves(tree, space, features, y, contrast, majority, minority) -> list[Region]:
     """The tree's boxes, with sibling leaves that name the same winner merged (a split
-    that changes nothing about who wins says nothing)."""
+    that changes nothing about who wins says nothing), then neighbouring flip boxes
+    that together form one box (:func:`_merge_neighbours`)."""
     t = tree.tree_
     leaf_of = tree.apply(features)
-    totals = {minority: max(int(y.sum()), 1), majority: max(int(len(y) - y.sum()), 1)}
+    boxes = _Boxes(space, features, y, contrast, majority, minority)
 
-    def region(mask: np.ndarray, bounds: dict) -> Region:
-        n = int(mask.sum())
-        k = int(y[mask].sum())
-        winner = minority if k * 2 > n else majority
-        wins = k if winner == minority else n - k
-        conds = tuple(
-            Condition(space.parameters[j], lo, hi) for j, (lo, hi) in sorted(bounds.items())
-        )
-        mean = float(np.mean(contrast[mask])) if n else math.nan
-        return Region(conds, n, winner, wins / max(n, 1), wins / totals[winner], mean)
-
-    def walk(node: int, bounds: dict) -> tuple[list[Region], np.ndarray]:
+    def walk(node: int, bounds: Bounds) -> tuple[list[Region], np.ndarray]:
         left, right = t.children_left[node], t.children_right[node]
         if left == right:
-            mask = np.isin(leaf_of, [node])
-            return [region(mask, bounds)], mask
+            mask = leaf_of == node
+            return [boxes.region(bounds, mask)], mask
         j, thr = int(t.feature[node]), float(t.threshold[node])
         lo, hi = bounds.get(j, (None, None))
         lr, lm = walk(left, {**bounds, j: (lo, thr if hi is None else min(hi, thr))})
         rr, rm = walk(right, {**bounds, j: (thr if lo is None else max(lo, thr), hi)})
         mask = lm | rm
         if len(lr) == 1 and len(rr) == 1 and lr[0].winner == rr[0].winner:
-            return [region(mask, bounds)], mask
+            return [boxes.region(bounds, mask)], mask
         return lr + rr, mask
 
-    return walk(0, {})[0]
+    leaves = walk(0, {})[0]
+    flips = [r for r in leaves if r.winner == minority]
+    rest = [r for r in leaves if r.winner != minority]
+    return rest + _merge_neighbours(flips, boxes)
+
+
+def _merge_neighbours(regions: list[Region], boxes: _Boxes, tol: float = 0.1) -> list[Region]:
+    """Join flip boxes that touch along one parameter and (nearly) agree on the others,
+    e.g. 'x above 1.58 and y below 0.54' with 'x between 1.18 and 1.58 and y below 0.55'
+    becomes 'x above 1.18 and y below 0.54'. Where the others nearly agree the tighter
+    bound is kept, so the merged box lies inside the union; its statistics are computed
+    afresh, and the merge is kept only if the box still has the same winner."""
+    regs = list(regions)
+    space = boxes.space
+
+    def near(a: float | None, b: float | None, j: int) -> bool:
+        if a is None or b is None:
+            return a is b
+        p = space.parameters[j]
+        return abs(a - b) <= tol * max(p.high - p.low, 1e-12)
+
+    def merge(r1: Region, r2: Region) -> Bounds | None:
+        b1, b2 = boxes.bounds_of(r1), boxes.bounds_of(r2)
+        out: Bounds = {}
+        joined = 0
+        for j in sorted(set(b1) | set(b2)):
+            lo1, hi1 = b1.get(j, (None, None))
+            lo2, hi2 = b2.get(j, (None, None))
+            if near(lo1, lo2, j) and near(hi1, hi2, j):
+                lo = lo1 if lo2 is None else (lo2 if lo1 is None else max(lo1, lo2))
+                hi = hi1 if hi2 is None else (hi2 if hi1 is None else min(hi1, hi2))
+                out[j] = (lo, hi)
+            elif hi1 is not None and near(hi1, lo2, j):
+                out[j], joined = (lo1, hi2), joined + 1
+            elif hi2 is not None and near(hi2, lo1, j):
+                out[j], joined = (lo2, hi1), joined + 1
+            else:
+                return None
+        if joined != 1:
+            return None
+        return {j: b for j, b in out.items() if b != (None, None)}
+
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(regs)):
+            for k in range(i + 1, len(regs)):
+                bounds = merge(regs[i], regs[k])
+                if bounds is None:
+                    continue
+                joined = boxes.region(bounds)
+                if joined.winner == regs[i].winner and joined.n:
+                    regs = [r for m, r in enumerate(regs) if m not in (i, k)] + [joined]
+                    changed = True
+                    break
+            if changed:
+                break
+    return regs
