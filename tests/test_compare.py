@@ -99,6 +99,7 @@ def test_breakdown_parts_add_up_to_the_total(result):
         for part, comps in (
             ("harm: where it happened", HARM_WHERE),
             ("harm: reported or hidden", HARM_KIND),
+            ("harm: composition or rate", ("harm_from_composition", "harm_from_rates")),
         ):
             got = b[(b["scenario"] == name) & (b["part"] == part)]
             assert list(got["metric"]) == list(comps)
@@ -316,3 +317,18 @@ def test_scenario_disclaimers_are_printed_in_the_report(tmp_path):
     files = res.write_report(tmp_path / "d")
     assert note in files["report.md"].read_text()
     assert note in files["report.html"].read_text()
+
+
+def test_composition_and_rate_by_hand():
+    from healthsim.experiments.breakdown import composition_and_rate
+
+    # one run, two states; baseline: 10 months at rate 2, 0 months in the second state;
+    # scenario: 5 months at rate 1, and 5 months at rate 4
+    mb, hb = np.array([[10.0, 0.0]]), np.array([[20.0, 0.0]])
+    ms, hs = np.array([[5.0, 5.0]]), np.array([[5.0, 20.0]])
+    comp, rate = composition_and_rate(mb, hb, ms, hs)
+    # state 1: months -5 at mean rate 1.5 -> -7.5; rate -1 at mean months 7.5 -> -7.5
+    # state 2: unvisited by the baseline, so all composition: +5 months x 4 = +20
+    assert comp[0] == pytest.approx(-7.5 + 20.0)
+    assert rate[0] == pytest.approx(-7.5)
+    assert comp[0] + rate[0] == pytest.approx(hs.sum() - hb.sum()), "exact split"

@@ -16,6 +16,11 @@ replicate, so both sides saw the same shocks):
    model moves (fear and openness, board churn, staff turnover, relapse after exit,
    buddy burden, false positives and negatives, accountability, finance).
 
+The harm difference is also split (Kitagawa's symmetric decomposition, run by run) into
+a *composition* part (trusts spent their months in different states, e.g. fewer months
+in special measures) and a *rate* part (a trust-month in the same state did more or less
+harm, e.g. better care at trusts under no regulatory action).
+
 This is accounting, not causal attribution: it shows where and through which
 mechanisms the outcomes differed, not how much of the difference each mechanism
 caused (mechanisms interact; switching one off changes the others).
@@ -24,6 +29,8 @@ caused (mechanisms interact; switching one off changes the others).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 #: Parts of avoidable harm by the trust's state; they add up to ``harm_total``.
 HARM_WHERE = (
@@ -121,3 +128,35 @@ CHANNELS = (
         "The regime's own spending, litigation for harm, and deficits under the squeeze.",
     ),
 )
+
+
+def composition_and_rate(
+    months_base: np.ndarray, harm_base: np.ndarray, months_scen: np.ndarray, harm_scen: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split each run's harm difference into composition and rate parts.
+
+    Args:
+        months_base, harm_base, months_scen, harm_scen: (runs, states) trust-months and
+            harm in each state (:data:`MONTHS_WHERE`, :data:`HARM_WHERE`), baseline and
+            scenario, paired run by run.
+
+    Returns:
+        (composition, rate), one value per run, adding up to the run's harm difference:
+        composition = sum over states of (change in months) x (mean of the two harm
+        rates per trust-month); rate = sum of (change in rate) x (mean of the two month
+        counts). Where a state was not visited by one side, its rate is taken from the
+        other (so that state's whole difference counts as composition).
+    """
+    mb, hb, ms, hs = (
+        np.asarray(a, dtype=float) for a in (months_base, harm_base, months_scen, harm_scen)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rb = np.where(mb > 0, hb / mb, np.nan)
+        rs = np.where(ms > 0, hs / ms, np.nan)
+    rb = np.where(np.isnan(rb), rs, rb)
+    rs = np.where(np.isnan(rs), rb, rs)
+    rb = np.nan_to_num(rb)
+    rs = np.nan_to_num(rs)
+    composition = ((ms - mb) * (rb + rs) / 2).sum(axis=-1)
+    rate = ((rs - rb) * (mb + ms) / 2).sum(axis=-1)
+    return composition, rate

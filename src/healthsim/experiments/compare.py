@@ -781,6 +781,7 @@ class ComparisonResult:
                 for c in comps:
                     if c in d.index:
                         rows.append(_breakdown_row(name, part, c, d.loc[c], 1, tot))
+            rows.extend(self._composition_rows(name, d))
             tot = float(d.at["net_position", "diff"]) if "net_position" in d.index else np.nan
             for c, sign in bd.MONEY:
                 if c in d.index:
@@ -810,6 +811,45 @@ class ComparisonResult:
             "verdict",
         ]
         return pd.DataFrame(rows, columns=cols)
+
+    def _composition_rows(self, name: str, d: pd.DataFrame) -> list[dict[str, Any]]:
+        """The harm difference split into where trusts spent their months and how much
+        harm a trust-month in each state did (see :func:`breakdown.composition_and_rate`)."""
+        if not all(m in self._values for m in (*bd.HARM_WHERE, *bd.MONTHS_WHERE)):
+            return []
+        s, b = self.spec.names.index(name), self.spec.baseline
+        harm = np.stack([self._values[m] for m in bd.HARM_WHERE], axis=-1)  # (R, S, K)
+        months = np.stack([self._values[m] for m in bd.MONTHS_WHERE], axis=-1)
+        comp, rate = bd.composition_and_rate(months[:, b], harm[:, b], months[:, s], harm[:, s])
+        total = float(d.at["harm_total", "diff"]) if "harm_total" in d.index else np.nan
+        rows = []
+        for metric, x in (("harm_from_composition", comp), ("harm_from_rates", rate)):
+            mean, lo, hi, _n = st.mean_interval(x, LEVEL)
+            o = outcome(metric)
+            verdict = 0
+            if np.isfinite(lo) and (lo > 0 or hi < 0):
+                verdict = 1 if hi < 0 else -1  # lower harm is better
+            rows.append(
+                {
+                    "scenario": name,
+                    "baseline": self.spec.baseline_name,
+                    "part": "harm: composition or rate",
+                    "metric": metric,
+                    "label": o.label,
+                    "unit": o.unit,
+                    "better": o.better,
+                    "sign": 1,
+                    "baseline_mean": np.nan,
+                    "scenario_mean": np.nan,
+                    "diff": mean,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "contribution": mean,
+                    "share_of_total": mean / total if total else np.nan,
+                    "verdict": verdict,
+                }
+            )
+        return rows
 
     @cached_property
     def bands(self) -> pd.DataFrame:

@@ -236,6 +236,8 @@ CATALOGUE: dict[str, Outcome] = {
             "neither",
             1,
         ),
+        _o("harm_from_composition", "From where trusts spent their months", "events", "lower", 0),
+        _o("harm_from_rates", "From harm per trust-month in the same state", "events", "lower", 0),
         _o("income_total", "Trusts' income", "£m", "higher", 1),
         _o("spending_total", "Trusts' spending", "£m", "lower", 1),
         _o("litigation_cost", "Litigation for harm (estimate)", "£m", "lower", 1),

@@ -417,9 +417,7 @@ def _bars(
     bounds.append(sorted(total[1:]))
     clear = [bool(np.isfinite(a) and (a > 0 or b < 0)) for a, b in bounds]
     good = [(v < 0) if lower_better else (v > 0) for v in allv]
-    colours = [
-        (BETTER if g else WORSE) if c else UNCLEAR for g, c in zip(good, clear, strict=True)
-    ]
+    colours = [(BETTER if g else WORSE) if c else UNCLEAR for g, c in zip(good, clear, strict=True)]
     if neutral_parts:
         colours[:-1] = [PART] * n
     ax.barh(ys[:-1], values, color=colours[:-1], alpha=0.85, height=0.62)

@@ -406,8 +406,8 @@ def breakdown_tables(result: ComparisonResult, name: str) -> list[Block]:
                 [
                     o.label,
                     *(months(r["metric"]) if with_months else []),
-                    o.format(r["baseline_mean"]),
-                    o.format(r["scenario_mean"]),
+                    o.format(r["baseline_mean"]) if np.isfinite(r["baseline_mean"]) else "—",
+                    o.format(r["scenario_mean"]) if np.isfinite(r["scenario_mean"]) else "—",
                     f"{o.format(r['contribution'], signed=True)} "
                     f"({_interval(o, *_signed_bounds(r, sign), signed=True)})",
                     f"{share * 100:.0f}%" if np.isfinite(share) else "—",
@@ -450,6 +450,18 @@ def breakdown_tables(result: ComparisonResult, name: str) -> list[Block]:
             "state. The parts add up to the total. A part can grow simply because trusts "
             "spend more months in that state (a graduated ladder, for example, puts trusts "
             "on advice or a warning that another regime would leave alone).",
+            "harm_total",
+            "All avoidable harm",
+        )
+    )
+    blocks.append(
+        table(
+            "harm: composition or rate",
+            "The same harm difference split another way (Kitagawa's decomposition, future "
+            "by future): the part due to trusts spending their months in different states "
+            "(at the average harm per trust-month of the two), and the part due to a "
+            "trust-month in the same state doing more or less harm (at the average "
+            "months of the two). The two add up to the total.",
             "harm_total",
             "All avoidable harm",
         )
@@ -588,7 +600,8 @@ COLUMNS = {
     "p_best_run": "share of futures in which the scenario did best (ties shared)",
     "p_tie": "share of futures in which the best value was shared",
     "p_best_mean": "share of bootstrap resamples in which its mean was best (confidence)",
-    "part": "part of the breakdown (harm by place, harm reported or hidden, money, channel)",
+    "part": "part of the breakdown (harm by place, harm by composition or rate, harm reported "
+    "or hidden, money, channel)",
     "sign": "+1 or -1: how the component enters the total",
     "contribution": "the component's effect on the total (sign times difference)",
     "share_of_total": "contribution over the total difference",

@@ -406,6 +406,17 @@ def _why_paragraph(result: ComparisonResult, name: str) -> str:
                 + "; ".join(parts)
                 + ". A state's share can grow just because trusts spend more time in it."
             )
+        cr = sub[sub["part"] == "harm: composition or rate"].set_index("metric")
+        if {"harm_from_composition", "harm_from_rates"} <= set(cr.index):
+            comp = float(cr.at["harm_from_composition", "contribution"])
+            rate = float(cr.at["harm_from_rates", "contribution"])
+            sents.append(
+                f"Split another way: {comp:+,.0f} events because trusts spent their months "
+                f"in different states (for example fewer months in special measures), and "
+                f"{rate:+,.0f} because a trust-month in the same state did "
+                f"{'less' if rate < 0 else 'more'} harm (how trusts fared, not where they "
+                "stood)."
+            )
         keys = [(name, "harm_hidden_total"), (name, "harm_reported_total")]
         if all(k in diffs.index for k in keys):
             hid, rep = (float(diffs.loc[k, "diff"]) for k in keys)
