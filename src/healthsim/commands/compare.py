@@ -75,6 +75,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "LocalCluster on this machine",
     )
     p.add_argument(
+        "--metrics",
+        default=None,
+        help="per-run metrics to show first, comma-separated (default: the comparison "
+        "file's, else a policy set; every metric is computed and kept)",
+    )
+    p.add_argument(
         "--fresh", action="store_true", help="discard runs stored in the output folder first"
     )
     p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
@@ -128,6 +134,7 @@ def handle(args: argparse.Namespace) -> int:
         seed=args.seed,
         years=args.years,
         baseline=args.baseline,
+        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
     )
     out = Path(args.out) if args.out else Path("results") / spec.name
     try:
@@ -146,9 +153,10 @@ def handle(args: argparse.Namespace) -> int:
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     total = spec.reps * len(spec.scenarios)
     where = executor.describe()
+    n_sc = len(spec.scenarios)
     say(
-        f"healthsim compare: {len(spec.scenarios)} scenarios x {spec.reps} replicates = "
-        f"{total} runs on {where}"
+        f"healthsim compare: {n_sc} scenario{'s' if n_sc > 1 else ''} x {spec.reps} "
+        f"replicates = {total} runs on {where}"
     )
     try:
         with _terminate_as_interrupt():

@@ -378,7 +378,7 @@ def build_spec(
     if name is None:
         name = "_vs_".join(names) if len(names) <= 3 else f"{names[0]}_and_{len(names) - 1}_more"
     if title is None:
-        title = "Comparing " + _join_words(names)
+        title = f"Ensemble of {names[0]}" if len(names) == 1 else "Comparing " + _join_words(names)
     return ComparisonSpec(
         name=name,
         title=title,

@@ -224,7 +224,8 @@ def key_results_table(result: ComparisonResult) -> Block:
     spec = result.spec
     st = result.stats.set_index(["scenario", "metric"])
     header = ["Outcome", "Unit", "Better"] + [
-        f"{n} (baseline)" if n == spec.baseline_name else n for n in spec.names
+        f"{n} (baseline)" if n == spec.baseline_name and len(spec.names) > 1 else n
+        for n in spec.names
     ]
     rows = []
     for m in spec.metrics:
@@ -681,9 +682,10 @@ def build_blocks(result: ComparisonResult, figures: dict[str, bytes]) -> list[Bl
     doc.append(
         Block(
             "p",
-            f"{len(spec.names)} scenario{'s' if several else ''} · {n} simulated futures each "
-            f"· {sc0.years} years from {spec.start_year} · {economy_words(sc0)} · "
-            f"baseline: {base} · healthsim {__version__}",
+            f"{len(spec.names)} scenario{'s' if several else ''} · {n} simulated futures"
+            f"{' each' if several else ''} · {sc0.years} years from {spec.start_year} · "
+            f"{economy_words(sc0)}{f' · baseline: {base}' if several else ''} · "
+            f"healthsim {__version__}",
             anchor="meta",
         )
     )
@@ -715,7 +717,7 @@ def build_blocks(result: ComparisonResult, figures: dict[str, bytes]) -> list[Bl
     doc.append(Block("h2", "What was compared", anchor="compared"))
     rows = []
     for s in spec.scenarios:
-        role = " (baseline)" if s.name == base else ""
+        role = " (baseline)" if s.name == base and several else ""
         rows.append([f"**{s.name}**{role}", s.description or "—", s.regime.name, s.squeeze.name])
     doc.append(
         Block(

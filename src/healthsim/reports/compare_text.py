@@ -226,13 +226,20 @@ def findings_markdown(result: ComparisonResult) -> str:
     first, last = spec.start_year, spec.start_year + sc0.years - 1
     paras = []
     differs = what_differs(result)
-    paras.append(
-        f"We simulated **{len(names)} scenario{'s' if len(names) > 1 else ''}** "
-        f"({', '.join(names)}) in {economy_words(sc0)} over {sc0.years} years "
-        f"({first} to {last}), **{n} times each**. Each simulated future ran every "
-        f"scenario on the same random draws (demand, local incidents, inspections), so "
-        f"the differences below come from the scenarios' {differs}, not from luck."
-    )
+    if len(names) == 1:
+        paras.append(
+            f"We simulated **{names[0]}** in {economy_words(sc0)} over {sc0.years} years "
+            f"({first} to {last}), **{n} times**, each time on its own seed, to show the "
+            "range of outcomes the model gives for it."
+        )
+    else:
+        paras.append(
+            f"We simulated **{len(names)} scenarios** ({', '.join(names)}) in "
+            f"{economy_words(sc0)} over {sc0.years} years ({first} to {last}), **{n} times "
+            "each**. Each simulated future ran every scenario on the same random draws "
+            "(demand, local incidents, inspections), so the differences below come from "
+            f"the scenarios' {differs}, not from luck."
+        )
     if n == 0:
         paras.append("No replicate finished for every scenario, so nothing can be compared yet.")
         return "\n\n".join(paras)
@@ -293,9 +300,9 @@ def _single_scenario(result: ComparisonResult) -> str:
             r = st.loc[(name, m)]
             parts.append(
                 f"{_lower_first(o.label)} averaged {value_text(o, r['mean'])} "
-                f"(95% interval {o.format(r['ci_low'])} to "
-                f"{o.format(r['ci_high'])}; middle 90% of futures {o.format(r['p5'])} to "
-                f"{o.format(r['p95'])})"
+                f"(95% interval {value_text(o, r['ci_low'])} to "
+                f"{value_text(o, r['ci_high'])}; middle 90% of futures "
+                f"{value_text(o, r['p5'])} to {value_text(o, r['p95'])})"
             )
     return f"**Results.** Under {name}, " + "; ".join(parts) + "."
 
