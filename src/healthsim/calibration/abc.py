@@ -2,18 +2,22 @@
 computation). No I/O, no model: arrays in, arrays out.
 
 Parameters live in the unit cube here (``u = (theta - low) / (high - low)``), where the
-uniform prior has a constant density, so importance weights need only the proposal
-density. The method follows Beaumont et al. (2009, Biometrika 96:983) with the adaptive
-tolerance of Del Moral et al. (2012, Stat Comput 22:1009):
+uniform prior has density 1, so an importance weight is 1 / proposal density. The
+method is the adaptive population Monte Carlo ABC of Lenormand, Jabot and Deffuant
+(2013, Computational Statistics 28:2777), built on Beaumont et al. (2009, Biometrika
+96:983), with deterministic-mixture importance weights (Cornuet et al. 2012, Scand J
+Stat 39:798). It suits costly models: every generation costs the same number of runs.
 
 1. Generation 0: a scrambled Sobol sample of the prior (scipy.stats.qmc); the best
-   ``N`` points form the first population, equally weighted.
-2. Generation t: the tolerance is a weighted quantile of the previous population's
-   distances; proposals are drawn from the previous population (by weight) and moved by
-   a Gaussian kernel with twice its weighted covariance; a proposal outside the prior is
-   redrawn whole (particle and move), so the proposal density is the kernel mixture
-   restricted to the prior; proposals within the tolerance are accepted until there
-   are ``N``, and weighted by prior / proposal density.
+   ``N`` points form the population.
+2. Generation t: ``N`` new points are proposed from the population (a particle picked
+   by weight, moved by a Gaussian kernel with twice the population's weighted
+   covariance; a move leaving the prior is redrawn with its particle). The best ``N``
+   of all points so far form the next population, and the tolerance is the largest
+   distance in it; each particle is weighted by the prior over the mixture of all the
+   proposals used (:func:`mixture_weights`).
+3. Stop when the budget is spent, or when under ``p_acc_min`` of a generation's
+   proposals beat the previous tolerance (the population has converged).
 """
 
 from __future__ import annotations
@@ -86,24 +90,55 @@ def propose(
     return out
 
 
-def log_kernel_mixture(x: np.ndarray, u: np.ndarray, w: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """log of sum_j w_j N(x_i; u_j, cov) for each row of ``x`` (up to a constant)."""
+def log_mixture_density(x: np.ndarray, u: np.ndarray, w: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """log of sum_j w_j N(x_i; u_j, cov) for each row of ``x`` (normalised Gaussians, so
+    densities of different generations compare)."""
+    d = u.shape[1]
     chol = np.linalg.cholesky(cov)
     diff = x[:, None, :] - u[None, :, :]  # (n, m, d)
-    z = np.linalg.solve(chol, diff.reshape(-1, u.shape[1]).T).T.reshape(diff.shape)
-    logk = -0.5 * np.sum(z**2, axis=2)  # (n, m)
+    z = np.linalg.solve(chol, diff.reshape(-1, d).T).T.reshape(diff.shape)
+    log_norm = -np.sum(np.log(np.diag(chol))) - 0.5 * d * np.log(2 * np.pi)
+    logk = -0.5 * np.sum(z**2, axis=2) + log_norm  # (n, m)
     logw = np.log(np.asarray(w, dtype=float) / np.sum(w))
     return logsumexp(logk + logw[None, :], axis=1)
 
 
-def importance_weights(
-    x: np.ndarray, u_prev: np.ndarray, w_prev: np.ndarray, cov: np.ndarray
+def inside_probability(
+    rng: np.random.Generator, u: np.ndarray, w: np.ndarray, cov: np.ndarray, draws: int = 16384
+) -> float:
+    """Probability that a draw of the kernel mixture lands inside the unit cube (Monte
+    Carlo): the normalising constant of the proposal density restricted to the prior."""
+    chol = np.linalg.cholesky(cov)
+    p = np.asarray(w, dtype=float) / np.sum(w)
+    idx = rng.choice(len(u), size=draws, p=p)
+    cand = u[idx] + rng.standard_normal((draws, u.shape[1])) @ chol.T
+    inside = np.all((cand >= 0.0) & (cand <= 1.0), axis=1)
+    return float(max(inside.mean(), 1.0 / draws))
+
+
+def mixture_weights(
+    x: np.ndarray,
+    proposals: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]],
+    counts: list[int],
 ) -> np.ndarray:
-    """Normalised weights of new particles ``x``: uniform prior over proposal density
-    (the kernel mixture's normalising constant over the cube cancels)."""
-    logw = -log_kernel_mixture(x, u_prev, w_prev, cov)
-    logw -= logw.max()
-    w = np.exp(logw)
+    """Normalised importance weights of particles ``x`` drawn from several proposals.
+
+    Deterministic-mixture weights (the balance heuristic; Veach and Guibas 1995, as in
+    adaptive multiple importance sampling, Cornuet et al. 2012): each particle is
+    weighted by the prior's density (1 in the cube) over the mixture of every proposal
+    used so far, in proportion to the points each drew. ``counts[0]`` points came from
+    the prior itself; ``proposals[g]`` = (particles, weights, kernel covariance, share
+    inside the cube) drew ``counts[g + 1]``. Because the prior is always part of the
+    mixture, no particle's weight can exceed ``total / counts[0]`` times the smallest,
+    so an early particle cannot swamp the population.
+    """
+    total = float(sum(counts))
+    logs = [np.full(len(x), np.log(counts[0] / total))]
+    for (u, w, cov, inside), n in zip(proposals, counts[1:], strict=True):
+        logs.append(np.log(n / total) + log_mixture_density(x, u, w, cov) - np.log(inside))
+    log_q = logsumexp(np.vstack(logs), axis=0)
+    log_w = -log_q - np.max(-log_q)
+    w = np.exp(log_w)
     return w / w.sum()
 
 

@@ -1,20 +1,20 @@
 """``calibrate --fit``: fit the uncertain defaults to the targets by ABC-SMC.
 
-The method (see :mod:`healthsim.calibration.abc` for the numerics) runs the calibration
-scenario at sampled parameter points, each on the same ``seeds_per_point`` seeds (common
-random numbers across points, so two points differ by their parameters, not their
-luck), and scores each point by :func:`~healthsim.calibration.distance.band_distance`
-of its statistic means. Generations of particles close in on the points whose means sit
-inside the bands; the last complete generation is the (approximate) posterior.
+The method (see :mod:`healthsim.calibration.abc` for the numerics: adaptive population
+Monte Carlo ABC, Lenormand et al. 2013) runs the calibration scenario at sampled
+parameter points, each on the same ``seeds_per_point`` seeds (common random numbers
+across points, so two points differ by their parameters, not their luck), and scores
+each point by :func:`~healthsim.calibration.distance.band_distance` of its statistic
+means. Generations of particles close in on the points whose means sit inside the
+bands; the final population is the (approximate) posterior.
 
-The budget counts model runs. One point's worth of runs is kept back to evaluate the
-fitted values themselves: the posterior mean (rounded as written), or the best particle
-when the posterior mean falls outside the final tolerance (a curved or multi-modal
-posterior can put its mean where no particle fits). When the runs left cannot pay for
-another generation at the usual tolerance quantile, the last generation loosens it so it
-can finish (up to the 90% quantile); when even that would not fit, the rest of the
-budget is left unused. A generation cut short by the budget does not count: the
-posterior is always a complete generation.
+The budget counts model runs. Every generation after the first costs ``population``
+points (the last one whatever is left), so the whole budget is used unless the fit
+converges first (fewer than 5% of a generation's proposals beat the previous
+tolerance). One point's worth of runs is kept back to evaluate the fitted values
+themselves: the posterior mean (rounded as written), or the best particle when the
+posterior mean falls outside the final tolerance (a curved or multi-modal posterior
+can put its mean where no particle fits).
 
 Progress and resume: every run is stored as it finishes (a
 :class:`~healthsim.experiments.store.ResultStore`). The whole fit is a deterministic
@@ -62,17 +62,16 @@ from healthsim.experiments.tasks import Record, Task, replicate_seed
 #: Default seed of a fit: its runs use seeds disjoint from the check's (master 2013), so
 #: a check of fitted values is not scored on the seeds the fit tuned them to.
 FIT_SEED = 2019
-#: Default quantile of the previous generation's distances used as the next tolerance.
-QUANTILE = 0.5
-#: Loosest quantile the last generation may use to finish within the budget.
-MAX_QUANTILE = 0.9
+#: A fit stops when fewer than this share of a generation's proposals beat the previous
+#: tolerance (Lenormand et al. 2013 suggest 1-5%).
+P_ACC_MIN = 0.05
 #: Store key (point index) of the evaluation of the fitted values.
 FITTED_POINT = 10**9
 #: Smallest population allowed.
 MIN_POPULATION = 4
 #: Significant figures of sampled and fitted values (as written in the TOML file).
 DIGITS = 4
-METHOD = "ABC-SMC (Beaumont et al. 2009; adaptive tolerance, Del Moral et al. 2012)"
+METHOD = "ABC-SMC (adaptive population Monte Carlo ABC, Lenormand et al. 2013)"
 
 
 class FitError(ValueError):
@@ -86,10 +85,12 @@ class FitSettings:
     Attributes:
         budget: model runs in all (the fit never runs more).
         seeds_per_point: runs per parameter point (common seeds across points).
-        population: particles per generation (default: about a tenth of the points
-            the budget allows, between 8 and 200).
+        population: particles kept from one generation to the next, and new points
+            proposed in each (default: about a tenth of the points the budget allows,
+            between 8 and 200).
         seed: seed of the sampling and of the runs' seeds.
-        quantile: each tolerance is this quantile of the previous distances.
+        p_acc_min: stop when fewer than this share of a generation's proposals beat
+            the previous tolerance.
         pull: weight of the pull to the band centres in the distance.
         parameters: the parameters fitted, with their priors.
     """
@@ -98,7 +99,7 @@ class FitSettings:
     seeds_per_point: int = 4
     population: int | None = None
     seed: int = FIT_SEED
-    quantile: float = QUANTILE
+    p_acc_min: float = P_ACC_MIN
     pull: float = PULL
     parameters: tuple[Parameter, ...] = FITTED
 
@@ -123,8 +124,8 @@ class FitSettings:
             raise FitError("--seeds-per-point must be 1 or more")
         if self.population is not None and self.population < MIN_POPULATION:
             raise FitError(f"--population must be {MIN_POPULATION} or more")
-        if not 0 < self.quantile < 1:
-            raise FitError("the tolerance quantile must be between 0 and 1")
+        if not 0 <= self.p_acc_min < 1:
+            raise FitError("the smallest acceptance rate must be between 0 and 1")
         if self.pull < 0:
             raise FitError("the pull to the band centre must be 0 or more")
         n, m0 = self.population_size, self.first_generation
@@ -152,10 +153,11 @@ class FitResult:
 
     Attributes:
         settings, scenario: what was fitted, to which scenario.
-        points: every evaluated point: generation, parameters, distance, whether the
-            generation accepted it, and its statistic means.
-        generations: per generation: tolerance, points tried and accepted, acceptance
-            rate, effective sample size, runs, whether it completed.
+        points: every evaluated point: generation, parameters, distance, whether it is
+            in the final population, and its statistic means.
+        generations: per generation: points proposed, share of them that beat the
+            previous tolerance, the new tolerance, how many of the population are new,
+            effective sample size and runs.
         posterior: the final population: parameters, normalised weight, distance.
         summary: per parameter: prior, current default, posterior mean, median, 5th and
             95th percentiles (the 90% interval) and the fitted value.
@@ -165,6 +167,7 @@ class FitResult:
         fitted_distance: their distance.
         runs: model runs this fit used (at most the budget).
         failed_runs: runs that raised (their points count as infinitely far).
+        stopped: why the fit stopped ("budget spent" or "converged").
     """
 
     settings: FitSettings
@@ -179,14 +182,14 @@ class FitResult:
     fitted_distance: float
     runs: int
     failed_runs: int
+    stopped: str = "budget spent"
     method: str = METHOD
     version: str = field(default=__version__)
 
     @property
     def epsilon(self) -> float:
-        """The final population's tolerance."""
-        done = self.generations[self.generations["complete"]]
-        return float(done["epsilon"].iloc[-1]) if len(done) else float("nan")
+        """The final population's tolerance (the largest distance in it)."""
+        return float(self.generations["epsilon"].iloc[-1])
 
 
 # --------------------------------------------------------------------------------------
@@ -331,7 +334,7 @@ def fit_identity(settings: FitSettings, job: CalibrationJob, scenario: Scenario)
         "reps": settings.seeds_per_point,
         "budget": settings.budget,
         "population": settings.population_size,
-        "quantile": settings.quantile,
+        "p_acc_min": settings.p_acc_min,
         "pull": settings.pull,
         "parameters": [[p.key, p.low, p.high] for p in settings.parameters],
         "healthsim": __version__,
@@ -351,7 +354,7 @@ def run_fit(
     executor: Any = None,
     progress: bool | Callable[[int, int], None] | None = None,
     parameters: Sequence[Parameter] = FITTED,
-    quantile: float = QUANTILE,
+    p_acc_min: float = P_ACC_MIN,
     pull: float = PULL,
 ) -> FitResult:
     """Fit ``parameters`` to the calibration targets by ABC-SMC within ``budget`` runs.
@@ -360,7 +363,8 @@ def run_fit(
         budget: model runs in all.
         scenario: the calibration scenario (name, file or Scenario).
         seeds_per_point: runs per parameter point (the same seeds for every point).
-        population: particles per generation (default: see :class:`FitSettings`).
+        population: particles kept, and new points per generation (default: see
+            :class:`FitSettings`).
         seed: seed of the sampling and of the runs (recorded).
         store: SQLite file keeping every run as it finishes; a fit started again with
             the same store and settings carries on and gives the same result. None
@@ -371,7 +375,8 @@ def run_fit(
         progress: True draws a progress bar on stderr, a callable is called with
             (runs done, budget); default: a bar when stderr is a terminal.
         parameters: what to fit (default :data:`~healthsim.calibration.parameters.FITTED`).
-        quantile: tolerance quantile of the previous generation's distances.
+        p_acc_min: stop when fewer than this share of a generation's proposals beat
+            the previous tolerance.
         pull: weight of the pull to the band centres.
 
     Raises:
@@ -381,7 +386,7 @@ def run_fit(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     settings = FitSettings(
-        budget, seeds_per_point, population, seed, quantile, pull, tuple(parameters)
+        budget, seeds_per_point, population, seed, p_acc_min, pull, tuple(parameters)
     )
     settings.validate()
     check_parameters(settings.parameters, scenario)
@@ -426,100 +431,57 @@ def _smc(settings: FitSettings, scenario: Scenario, ev: _Evaluator, bar: _Progre
             rows.append({"point": i, "generation": gen, "theta": theta, **sc})
         return rows[start:]
 
+    def best(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(candidates, key=lambda r: (r["distance"], r["point"]))[:n]
+
     # generation 0: a Sobol sample of the prior; the best n points survive
     bar.note("generation 0")
     batch = run_batch(0, to_theta(abc.sobol_sample(m0, len(lo), s.stream(0))))
     points_left -= m0
-    order = sorted(range(m0), key=lambda j: (batch[j]["distance"], j))[:n]
-    pop = [batch[j] for j in order]
-    for r in pop:
-        r["accepted"] = True
-    eps = max(r["distance"] for r in pop)
-    w = np.full(n, 1.0 / n)
-    gens.append(_gen_row(0, n / m0, eps, m0, n, w, m0 * s.seeds_per_point, True))
-    rate = n / m0
+    proposals: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
+    counts = [m0]
+    pop, w = best(batch), np.full(n, 1.0 / n)
+    eps = pop[-1]["distance"]
+    gens.append(_gen_row(0, m0, float("nan"), eps, n, w, m0 * s.seeds_per_point))
 
     gen = 0
+    stopped = "budget spent"
     while points_left > 0:
-        q = _last_quantile(s.quantile, n, rate, points_left)
-        if q is None:  # too few runs left for another generation: keep them unused
-            break
         gen += 1
+        k = min(n, points_left)
         u_prev = to_u(np.array([r["theta"] for r in pop]))
-        d_prev = np.array([r["distance"] for r in pop])
-        eps_t = abc.weighted_quantile(d_prev, w, q)
         cov = abc.kernel_cov(u_prev, w)
-        bar.note(f"generation {gen}, tolerance {eps_t:.3g}")
-        accepted: list[dict[str, Any]] = []
-        tried = 0
-        b = 0
-        while len(accepted) < n and points_left > 0:
-            missing = n - len(accepted)
-            est = rate if tried == 0 else max(len(accepted), 1) / tried
-            k = math.ceil(missing / max(est, 0.05))
-            k = max(k, max(4, math.ceil(n / 5)))
-            k = min(k, 4 * n, points_left)
-            rng = np.random.default_rng(s.stream(gen, b))
-            thetas = to_theta(abc.propose(rng, u_prev, w, cov, k))
-            batch = run_batch(gen, thetas)
-            points_left -= k
-            tried += k
-            b += 1
-            for r in batch:
-                if r["distance"] <= eps_t and len(accepted) < n:
-                    r["accepted"] = True
-                    accepted.append(r)
-        complete = len(accepted) == n
-        runs = tried * s.seeds_per_point
-        if not complete:
-            gens.append(_gen_row(gen, q, eps_t, tried, len(accepted), None, runs, False))
+        bar.note(f"generation {gen}, tolerance {eps:.3g}")
+        u_new = abc.propose(np.random.default_rng(s.stream(gen, 0)), u_prev, w, cov, k)
+        inside = abc.inside_probability(np.random.default_rng(s.stream(gen, 1)), u_prev, w, cov)
+        proposals.append((u_prev, w, cov, inside))
+        counts.append(k)
+        batch = run_batch(gen, to_theta(u_new))
+        points_left -= k
+        p_acc = float(np.mean([r["distance"] < eps for r in batch]))
+        pop = best(pop + batch)
+        eps = pop[-1]["distance"]
+        u_pop = to_u(np.array([r["theta"] for r in pop]))
+        w = abc.mixture_weights(u_pop, proposals, counts)
+        new = sum(r["generation"] == gen for r in pop)
+        gens.append(_gen_row(gen, k, p_acc, eps, new, w, k * s.seeds_per_point))
+        if p_acc < s.p_acc_min:
+            stopped = "converged"
             break
-        u_new = to_u(np.array([r["theta"] for r in accepted]))
-        w = abc.importance_weights(u_new, u_prev, w, cov)
-        pop = accepted
-        rate = n / tried
-        gens.append(_gen_row(gen, q, eps_t, tried, n, w, runs, True))
-        eps = eps_t
-
-    return _finish(s, scenario, ev, rows, gens, pop, w, eps, bar)
-
-
-def _last_quantile(quantile: float, n: int, rate: float, points_left: int) -> float | None:
-    """The tolerance quantile of the next generation, given the points left.
-
-    A generation needs ``n`` acceptances; at the usual quantile it is expected to cost
-    about ``n / rate`` points (with a 20% margin), ``rate`` being the last generation's
-    acceptance rate. When fewer points are left, the quantile is loosened in proportion
-    (acceptance grows about in proportion to it) so the last generation can finish; if
-    even the 90% quantile would not fit, None: stop and leave the rest unused.
-    """
-    need = 1.2 * n / max(rate, 0.02)
-    if points_left >= need:
-        return quantile
-    q = quantile * need / points_left
-    return q if q <= MAX_QUANTILE else None
+    return _finish(s, scenario, ev, rows, gens, pop, w, eps, stopped, bar)
 
 
 def _gen_row(
-    gen: int,
-    quantile: float,
-    eps: float,
-    tried: int,
-    accepted: int,
-    w: np.ndarray | None,
-    runs: int,
-    done: bool,
+    gen: int, proposed: int, p_acc: float, eps: float, new: int, w: np.ndarray, runs: int
 ) -> dict[str, Any]:
     return {
         "generation": gen,
-        "quantile": quantile,
+        "points_proposed": proposed,
+        "beat_previous_tolerance": p_acc,
         "epsilon": eps,
-        "points_tried": tried,
-        "points_accepted": accepted,
-        "acceptance_rate": accepted / tried if tried else float("nan"),
-        "effective_sample_size": abc.effective_sample_size(w) if w is not None else float("nan"),
+        "new_in_population": new,
+        "effective_sample_size": abc.effective_sample_size(w),
         "runs": runs,
-        "complete": done,
     }
 
 
@@ -532,10 +494,12 @@ def _finish(
     pop: list[dict[str, Any]],
     w: np.ndarray,
     eps: float,
+    stopped: str,
     bar: _Progress,
 ) -> FitResult:
     keys = [p.key for p in s.parameters]
     theta = np.array([r["theta"] for r in pop])
+    in_posterior = {r["point"] for r in pop}
     summary = []
     mean = w @ theta
     candidate = np.array([round_value(v, DIGITS) for v in mean])
@@ -570,7 +534,7 @@ def _finish(
                 "generation": r["generation"],
                 **dict(zip(keys, r["theta"], strict=True)),
                 "distance": r["distance"],
-                "accepted": bool(r.get("accepted", False)),
+                "in_posterior": r["point"] in in_posterior,
                 "status": r["status"],
                 "error": r["error"],
                 **r["means"],
@@ -604,4 +568,5 @@ def _finish(
         fitted_distance=float(scored["distance"]),
         runs=ev.runs,
         failed_runs=int(failed),
+        stopped=stopped,
     )

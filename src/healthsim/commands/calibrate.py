@@ -197,6 +197,15 @@ def _executor(args: argparse.Namespace) -> Any:
     return ex
 
 
+def _terminal_width() -> int | None:
+    """The terminal's width when printing to one (tables wrap to fit), else None."""
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns
+
+
 def _load(ref: str | None):
     from healthsim.calibration.check import CALIBRATION_SCENARIO
     from healthsim.config import load_scenario
@@ -281,7 +290,7 @@ def _handle_check(args: argparse.Namespace) -> int:
     if args.quiet:
         print(f"{check_verdict(result)} ({out})")
     else:
-        print(check_table_text(result))
+        print(check_table_text(result, _terminal_width()))
         print(f"\nWrote {out}/: calibration_check.md, .csv and .png; calibration_runs.csv")
     return 0 if result.passed else 1
 
@@ -375,7 +384,7 @@ def _handle_fit(args: argparse.Namespace) -> int:
     if args.quiet:
         print(f"{fit_verdict(result)} ({out}/fitted_defaults.toml)")
     else:
-        print(fit_table_text(result))
+        print(fit_table_text(result, _terminal_width()))
         print(
             f"\nWrote {out}/: fitted_defaults.toml, fit.md, fit_posterior.png and CSVs.\n"
             "Check the fitted values on fresh seeds before adopting them:\n"

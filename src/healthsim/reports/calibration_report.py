@@ -41,7 +41,7 @@ BAND_COLOUR = "#cfe3cf"
 BAND_FAIL_COLOUR = "#f3d0d0"
 SEED_COLOUR = "#7b8794"
 OBSERVED_COLOUR = "#111111"
-PRIOR_COLOUR = "#d9d9d9"
+PRIOR_LINE = "#8c8c8c"
 POSTERIOR_COLOUR = "#4a7db3"
 DEFAULT_COLOUR = "#b8412c"
 
@@ -73,9 +73,9 @@ FIT_FILES = {
     "weight and distance",
     "fit_points.csv": "every evaluated point: generation, parameters, distance, accepted, "
     "and each statistic's mean over the point's seeds",
-    "fit_generations.csv": "one row per generation: tolerance quantile (generation 0: the "
-    "share of the prior sample kept), tolerance, points tried and accepted, acceptance "
-    "rate, effective sample size, runs, whether it completed",
+    "fit_generations.csv": "one row per generation: points proposed, the share of them "
+    "that beat the previous tolerance, the new tolerance, how many of the population are "
+    "new, effective sample size, runs",
     "fit_fitted_check.csv": "the fitted values' statistic means against the bands (over the "
     "fit's seeds)",
     "fit_posterior.png": "the figure: posterior marginals against the priors, with the "
@@ -96,6 +96,21 @@ def format_value(target: Target, x: float, *, unit: bool = True) -> str:
     if target.unit == "share":
         return f"{x:.1%}"
     return f"{x:.1f} {target.unit}" if unit else f"{x:.1f}"
+
+
+def format_mean(target: Target, x: float) -> str:
+    """A mean as :func:`format_value`, with more decimals when it would otherwise read
+    as a band edge it is on the other side of (2.96% shown as 3.0% would look in band)."""
+    text = format_value(target, x)
+    if not np.isfinite(x):
+        return text
+    for digits in (2, 3, 4):
+        edges = [e for e in (target.low, target.high) if np.isfinite(e)]
+        if not any(text == format_value(target, e) and x != e for e in edges):
+            break
+        share = target.unit == "share"
+        text = f"{x:.{digits}%}" if share else f"{x:.{digits}f} {target.unit}"
+    return text
 
 
 def format_range(target: Target, lo: float, hi: float) -> str:
@@ -119,7 +134,7 @@ def check_rows(result: CheckResult) -> list[dict[str, str]]:
                 "Statistic": r["label"],
                 "Observed": r["observed"],
                 "Band": r["band"],
-                "Simulated mean": format_value(t, r["mean"]),
+                "Simulated mean": format_mean(t, r["mean"]),
                 "5-95% over seeds": format_range(t, r["p05"], r["p95"]),
                 "Result": "PASS" if r["pass"] else "FAIL",
             }
@@ -127,16 +142,35 @@ def check_rows(result: CheckResult) -> list[dict[str, str]]:
     return rows
 
 
-def text_table(rows: Sequence[dict[str, str]]) -> str:
-    """Rows of text cells as an aligned plain-text table."""
+def text_table(
+    rows: Sequence[dict[str, str]], width: int | None = None, wrap: Sequence[str] = ()
+) -> str:
+    """Rows of text cells as an aligned plain-text table.
+
+    With ``width``, the columns named in ``wrap`` are narrowed (widest first, to no less
+    than 14 characters) and their cells wrapped over several lines until the table fits.
+    """
     if not rows:
         return ""
     cols = list(rows[0])
     widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
-    line = "  ".join(c.ljust(widths[c]) for c in cols).rstrip()
-    rule = "  ".join("-" * widths[c] for c in cols)
-    body = ["  ".join(r[c].ljust(widths[c]) for c in cols).rstrip() for r in rows]
-    return "\n".join([line, rule, *body])
+    if width is not None:
+        while sum(widths.values()) + 2 * (len(cols) - 1) > width:
+            candidates = [c for c in wrap if widths[c] > 14]
+            if not candidates:
+                break
+            widest = max(candidates, key=lambda c: widths[c])
+            widths[widest] -= 1
+    out = ["  ".join(c.ljust(widths[c]) for c in cols).rstrip()]
+    out.append("  ".join("-" * widths[c] for c in cols))
+    for r in rows:
+        cells = {c: textwrap.wrap(r[c], widths[c]) or [""] for c in cols}
+        for i in range(max(len(v) for v in cells.values())):
+            line = "  ".join(
+                (cells[c][i] if i < len(cells[c]) else "").ljust(widths[c]) for c in cols
+            )
+            out.append(line.rstrip())
+    return "\n".join(out)
 
 
 def markdown_table(rows: Sequence[dict[str, str]]) -> str:
@@ -162,14 +196,16 @@ def check_verdict(result: CheckResult) -> str:
     return line
 
 
-def check_table_text(result: CheckResult) -> str:
-    """The check as printed: a heading, the table and the verdict."""
+def check_table_text(result: CheckResult, width: int | None = None) -> str:
+    """The check as printed: a heading, the table and the verdict; with ``width`` (a
+    terminal's), the statistic and observed columns wrap to fit."""
     sc = result.scenario
     head = (
         f"Calibration check: scenario '{sc.name}', {len(result.runs)} seeds "
         f"(master seed {result.master_seed})"
     )
-    return "\n".join([head, "", text_table(check_rows(result)), "", check_verdict(result)])
+    table = text_table(check_rows(result), width, wrap=("Observed", "Statistic"))
+    return "\n".join([head, "", table, "", check_verdict(result)])
 
 
 # --------------------------------------------------------------------------------------
@@ -318,7 +354,7 @@ def check_figure(result: CheckResult) -> Figure:
             fig.text(
                 (w - _IN["result"] + 0.15) / w,
                 (y + 0.18) / h,
-                f"mean {format_value(t, float(row['mean']))}",
+                f"mean {format_mean(t, float(row['mean']))}",
                 fontsize=7.5,
                 color="#444444",
                 va="center",
@@ -501,7 +537,7 @@ def fitted_check_rows(fit: FitResult) -> list[dict[str, str]]:
                 "Target": r["target"],
                 "Statistic": r["label"],
                 "Band": t.band,
-                "Mean (fit's seeds)": format_value(t, r["mean"]),
+                "Mean (fit's seeds)": format_mean(t, r["mean"]),
                 "Distance": f"{r['distance']:.3f}",
                 "Result": "PASS" if r["pass"] else "FAIL",
             }
@@ -510,31 +546,32 @@ def fitted_check_rows(fit: FitResult) -> list[dict[str, str]]:
 
 
 def fit_verdict(fit: FitResult) -> str:
+    """One paragraph: runs, generations, tolerance, and how well the fitted values fit."""
     s = fit.settings
     k = int(fit.fitted_table["pass"].sum())
-    done = fit.generations[fit.generations["complete"]]
+    gens = len(fit.generations) - 1
     return (
-        f"ABC-SMC fit: {fit.runs} of {s.budget} runs, {len(done)} complete "
-        f"generation{'' if len(done) == 1 else 's'} of {s.population_size} particles, "
-        f"final tolerance {fit.epsilon:.3g}; fitted values "
-        f"({fit.fitted_from}) reach distance {fit.fitted_distance:.3g} with {k} of "
-        f"{len(fit.fitted_table)} statistics in band over the fit's "
+        f"ABC-SMC fit: {fit.runs} of {s.budget} runs ({fit.stopped}), generation 0 and "
+        f"{gens} more of {s.population_size} particles, final tolerance {fit.epsilon:.3g}; "
+        f"fitted values ({fit.fitted_from}) reach distance {fit.fitted_distance:.3g} with "
+        f"{k} of {len(fit.fitted_table)} statistics in band over the fit's "
         f"{s.seeds_per_point} seeds"
     )
 
 
-def fit_table_text(fit: FitResult) -> str:
+def fit_table_text(fit: FitResult, width: int | None = None) -> str:
     """The fit as printed: parameters, then the verdict."""
-    return "\n".join([text_table(fit_rows(fit)), "", fit_verdict(fit)])
+    verdict = "\n".join(textwrap.wrap(fit_verdict(fit), width or 100))
+    return "\n".join([text_table(fit_rows(fit), width, wrap=("Parameter",)), "", verdict])
 
 
 def posterior_figure(fit: FitResult) -> Figure:
     """Posterior marginals of the fitted parameters against their uniform priors.
 
     Each panel spans the prior's range (grey: the prior, flat); the blue area is a
-    weighted density of the posterior particles (ticks at the bottom); the dark line
-    and the pale band are the posterior mean and 90% interval; the dashed red line is
-    the current default.
+    weighted density of the posterior particles (ticks at the bottom), darker over the
+    90% interval; the dark line is the posterior mean, the dashed red line the current
+    default. Each panel says how much of the prior range the interval covers.
     """
     params = fit.settings.parameters
     k = len(params)
@@ -542,20 +579,31 @@ def posterior_figure(fit: FitResult) -> Figure:
     nrows = int(np.ceil(k / ncols))
     fig, body = style.new_figure(
         11.0,
-        1.1 + 2.35 * nrows,
+        0.6 + 2.45 * nrows,
         [
             f"healthsim {__version__} · {fit.method} · {fit.runs} runs, "
             f"{fit.settings.seeds_per_point} seeds per point, seed {fit.settings.seed}"
         ],
     )
-    body.suptitle(
+    head, grid_fig = body.subfigures(2, 1, height_ratios=(0.6, 2.45 * nrows))
+    head.text(
+        0.01,
+        0.92,
         "Where the record puts the uncertain parameters: posterior against prior",
         fontsize=14,
         weight="bold",
-        x=0.01,
-        ha="left",
+        va="top",
     )
-    axes = body.subplots(nrows, ncols, squeeze=False)
+    head.text(
+        0.01,
+        0.38,
+        "How much the record of 2013-2019 narrows each fitted parameter; a posterior as "
+        "wide as its prior means the targets do not constrain it.",
+        fontsize=9.5,
+        color="#333333",
+        va="top",
+    )
+    axes = grid_fig.subplots(nrows, ncols, squeeze=False)
     post = fit.posterior
     w = post["weight"].to_numpy(dtype=float)
     for i, p in enumerate(params):
@@ -563,20 +611,26 @@ def posterior_figure(fit: FitResult) -> Figure:
         row = fit.summary.iloc[i]
         x = post[p.key].to_numpy(dtype=float)
         prior_h = 1.0 / (p.high - p.low)
-        ax.fill_between([p.low, p.high], 0, prior_h, color=PRIOR_COLOUR, lw=0)
+        ax.hlines(prior_h, p.low, p.high, color=PRIOR_LINE, lw=2, ls=(0, (4, 2)))
         grid, dens = _bounded_kde(x, w, p.low, p.high)
-        ax.fill_between(grid, 0, dens, color=POSTERIOR_COLOUR, alpha=0.55, lw=0)
+        inner = (grid >= row["q05"]) & (grid <= row["q95"])
+        ax.fill_between(grid, 0, dens, color=POSTERIOR_COLOUR, alpha=0.22, lw=0)
+        ax.fill_between(grid, 0, dens, where=inner, color=POSTERIOR_COLOUR, alpha=0.5, lw=0)
         ax.plot(grid, dens, color=POSTERIOR_COLOUR, lw=1.6)
-        top = max(float(dens.max()), prior_h) * 1.08
-        ax.vlines(x, 0, top * 0.06, color="#1f3a5f", lw=0.8, alpha=0.6)
+        top = max(float(dens.max()), prior_h) * 1.15
+        ax.vlines(x, 0, top * 0.05, color="#1f3a5f", lw=0.8, alpha=0.6)
         ax.set_ylim(0, top)
-        ax.axvspan(row["q05"], row["q95"], color=POSTERIOR_COLOUR, alpha=0.12, lw=0)
+        share = (row["q95"] - row["q05"]) / (p.high - p.low)
         ax.axvline(row["posterior_mean"], color="#1f3a5f", lw=2)
         ax.axvline(row["default"], color=DEFAULT_COLOUR, lw=1.8, ls="--")
         ax.set_xlim(p.low, p.high)
         ax.set_yticks([])
         ax.set_title("\n".join(textwrap.wrap(p.label, 42)), fontsize=9.5, loc="left")
-        ax.set_xlabel(p.key, fontsize=7.5, color="#555555")
+        ax.set_xlabel(
+            f"{p.key}\n90% interval: {share:.0%} of the prior range",
+            fontsize=7.5,
+            color="#555555",
+        )
         ax.tick_params(axis="x", labelsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         style.tidy(ax)
@@ -584,13 +638,13 @@ def posterior_figure(fit: FitResult) -> Figure:
     for j in range(k, nrows * ncols):
         axes[j // ncols][j % ncols].set_visible(False)
     handles = [
-        Patch(facecolor=PRIOR_COLOUR, label="prior (uniform over the range)"),
-        Patch(facecolor=POSTERIOR_COLOUR, alpha=0.55, label="posterior (ticks: particles)"),
-        Patch(facecolor=POSTERIOR_COLOUR, alpha=0.12, label="90% interval"),
+        Line2D([], [], color=PRIOR_LINE, lw=2, ls=(0, (4, 2)), label="prior (uniform)"),
+        Patch(facecolor=POSTERIOR_COLOUR, alpha=0.5, label="posterior, 90% interval darker"),
+        Line2D([], [], color="#1f3a5f", marker="|", ls="", ms=8, label="particles"),
         Line2D([], [], color="#1f3a5f", lw=2, label="posterior mean"),
         Line2D([], [], color=DEFAULT_COLOUR, lw=1.8, ls="--", label="current default"),
     ]
-    body.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False, fontsize=9)
+    grid_fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False, fontsize=9)
     return fig
 
 
@@ -617,8 +671,7 @@ def fitted_defaults_toml(fit: FitResult, extends: str, date: dt.date | None = No
     fitted values, under a header recording how they were found (their provenance)."""
     s = fit.settings
     date = date or dt.date.today()
-    done = fit.generations[fit.generations["complete"]]
-    ess = float(done["effective_sample_size"].iloc[-1]) if len(done) else float("nan")
+    ess = float(fit.generations["effective_sample_size"].iloc[-1])
     k = int(fit.fitted_table["pass"].sum())
     head = [
         f"Fitted defaults for the calibration scenario '{fit.scenario.name}', written by "
@@ -630,8 +683,8 @@ def fitted_defaults_toml(fit: FitResult, extends: str, date: dt.date | None = No
         f"Budget: {s.budget} model runs ({fit.runs} used); {s.seeds_per_point} seeds per "
         f"point, the same for every point; population {s.population_size}; seed {s.seed}.",
         f"Date: {date.isoformat()}.",
-        f"Generations: {len(done)} complete; final tolerance {fit.epsilon:.4g}; effective "
-        f"sample size {ess:.1f}.",
+        f"Generations: {len(fit.generations)} ({fit.stopped}); final tolerance "
+        f"{fit.epsilon:.4g}; effective sample size {ess:.1f}.",
         f"Distance achieved by the values below ({fit.fitted_from}): "
         f"{fit.fitted_distance:.4g}, with {k} of {len(fit.fitted_table)} statistics in band "
         f"over the fit's {s.seeds_per_point} seeds.",
@@ -677,15 +730,14 @@ def fit_markdown(fit: FitResult, command: str | None = None, where: str = "") ->
     grow = [
         {
             "Generation": str(int(g.generation)),
-            "Quantile": f"{g.quantile:.2f}",
+            "Points proposed": str(int(g.points_proposed)),
+            "Beat the previous tolerance": ""
+            if not np.isfinite(g.beat_previous_tolerance)
+            else f"{g.beat_previous_tolerance:.0%}",
             "Tolerance": f"{g.epsilon:.4g}",
-            "Points tried": str(int(g.points_tried)),
-            "Accepted": str(int(g.points_accepted)),
-            "Acceptance": f"{g.acceptance_rate:.0%}",
-            "ESS": ""
-            if not np.isfinite(g.effective_sample_size)
-            else f"{g.effective_sample_size:.1f}",
-            "Complete": "yes" if g.complete else "no (budget spent)",
+            "New in population": str(int(g.new_in_population)),
+            "ESS": f"{g.effective_sample_size:.1f}",
+            "Runs": str(int(g.runs)),
         }
         for g in gens.itertuples(index=False)
     ]
