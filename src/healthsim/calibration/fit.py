@@ -465,7 +465,7 @@ def _smc(settings: FitSettings, scenario: Scenario, ev: _Evaluator, bar: _Progre
         w = abc.mixture_weights(u_pop, proposals, counts)
         new = sum(r["generation"] == gen for r in pop)
         gens.append(_gen_row(gen, k, p_acc, eps, new, w, k * s.seeds_per_point))
-        if p_acc < s.p_acc_min:
+        if p_acc < s.p_acc_min and points_left > 0:
             stopped = "converged"
             break
     return _finish(s, scenario, ev, rows, gens, pop, w, eps, stopped, bar)
