@@ -71,8 +71,8 @@ FIT_FILES = {
     "mean, sd, median, 90% interval, fitted value",
     "fit_posterior.csv": "the final population: one row per particle, its parameters, "
     "weight and distance",
-    "fit_points.csv": "every evaluated point: generation, parameters, distance, accepted, "
-    "and each statistic's mean over the point's seeds",
+    "fit_points.csv": "every evaluated point: generation, parameters, distance, whether it "
+    "is in the posterior, and each statistic's mean over the point's seeds",
     "fit_generations.csv": "one row per generation: points proposed, the share of them "
     "that beat the previous tolerance, the new tolerance, how many of the population are "
     "new, effective sample size, runs",
@@ -724,7 +724,9 @@ def fitted_defaults_toml(fit: FitResult, extends: str, date: dt.date | None = No
     return text
 
 
-def fit_markdown(fit: FitResult, command: str | None = None, where: str = "") -> str:
+def fit_markdown(
+    fit: FitResult, command: str | None = None, where: str = "", out: Path | str = "."
+) -> str:
     s = fit.settings
     gens = fit.generations
     grow = [
@@ -774,7 +776,7 @@ def fit_markdown(fit: FitResult, command: str | None = None, where: str = "") ->
         "before adopting them:",
         "",
         "```",
-        "healthsim calibrate --check --scenario fitted_defaults.toml",
+        f"healthsim calibrate --check --scenario {Path(out) / 'fitted_defaults.toml'}",
         "```",
         "",
         "To adopt them as the model's defaults, see 'How to adopt fitted values' in "
@@ -822,7 +824,7 @@ def write_fit(
         fit.generations.to_csv(tmp / "fit_generations.csv", index=False)
         fit.fitted_table.to_csv(tmp / "fit_fitted_check.csv", index=False)
         style.save(posterior_figure(fit), tmp / "fit_posterior.png")
-        (tmp / "fit.md").write_text(fit_markdown(fit, command, where), encoding="utf-8")
+        (tmp / "fit.md").write_text(fit_markdown(fit, command, where, out), encoding="utf-8")
         for f in sorted(tmp.iterdir()):
             os.replace(f, out / f.name)
     finally:
