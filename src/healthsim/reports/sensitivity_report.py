@@ -222,6 +222,17 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
                 acc += f", {flip.cv_accuracy:.0%} in 5-fold cross-validation"
             maj = flip.wins[flip.majority] / max(flip.n_points, 1)
             acc += f" (always guessing {flip.majority}: {maj:.0%})."
+            if flip.importance is not None and flip.importance.sum() > 0:
+                labels = {p.key: p.label for p in d.space.parameters}
+                imp = flip.importance[flip.importance > 0.01].sort_values(ascending=False)
+                acc += (
+                    " It separates the winners on "
+                    + ", ".join(
+                        f"{labels.get(k, k)} ({v:.0%} of the tree's importance)"
+                        for k, v in imp.items()
+                    )
+                    + "."
+                )
             b.append(("p", acc))
             frame = flip.region_frame()[
                 ["region", "rule", "points", "winner", "density", "coverage", "mean_contrast"]
@@ -392,8 +403,7 @@ def to_markdown(bl: list[Block]) -> str:
             md.append("")
         elif kind == "fig":
             _, file, title, about = blk
-            md += [f"### {title}" if not title.startswith("#") else title, ""]
-            md += [f"![{title}]({file})", "", about, ""]
+            md += [f"![{title}]({file})", "", f"*{title}.* {about}", ""]
     return "\n".join(md)
 
 
@@ -443,9 +453,9 @@ def to_html(bl: list[Block], folder: Path, title: str) -> str:
             _, file, ftitle, about = blk
             data = base64.b64encode((folder / file).read_bytes()).decode("ascii")
             parts.append(
-                f"<figure><h3>{_inline(ftitle)}</h3>"
-                f'<img alt="{html.escape(ftitle)}" src="data:image/png;base64,{data}">'
-                f"<figcaption>{_inline(about)}</figcaption></figure>"
+                f'<figure><img alt="{html.escape(ftitle)}" src="data:image/png;base64,{data}">'
+                f"<figcaption><strong>{_inline(ftitle)}.</strong> {_inline(about)}"
+                "</figcaption></figure>"
             )
     parts.append("</body></html>")
     return "\n".join(parts)
