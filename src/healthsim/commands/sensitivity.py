@@ -203,7 +203,7 @@ def build(args: argparse.Namespace):
         data["fixed"] = {**data.get("fixed", {}), **dict(args.fixed)}
     from healthsim.sensitivity.spec import build_analysis
 
-    return build_analysis(data, file=None)
+    return build_analysis(data, file=None, where="options")
 
 
 def _with_fixed(a, fixed: dict[str, Any]):

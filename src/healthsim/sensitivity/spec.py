@@ -340,9 +340,14 @@ def load_analysis(ref: str | Path, **changes: Any) -> Analysis:
     return build_analysis(data, file=path)
 
 
-def build_analysis(data: Mapping[str, Any], *, file: Path | None = None) -> Analysis:
-    """Validate analysis data (as in a file, or from Python) into an :class:`Analysis`."""
-    where = file if file is not None else "analysis"
+def build_analysis(
+    data: Mapping[str, Any], *, file: Path | None = None, where: str | None = None
+) -> Analysis:
+    """Validate analysis data (as in a file, or from Python) into an :class:`Analysis`.
+
+    ``where`` names the source in error messages when there is no file (default
+    ``analysis``; the command line says ``options``)."""
+    where = file if file is not None else (where or "analysis")
     data = normalise(data)
     try:
         decl = AnalysisDecl.model_validate(dict(data))
