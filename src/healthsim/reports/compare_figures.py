@@ -146,7 +146,7 @@ def _band_legend(
     fig.legend(
         handles=handles,
         loc="outside upper center",
-        ncols=min(len(handles), 7),
+        ncols=min(len(handles), 4),
         frameon=False,
         fontsize=9,
         columnspacing=1.2,
