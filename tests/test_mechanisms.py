@@ -776,14 +776,17 @@ def region_with_failing_social_care(seed: int, failing: bool) -> HealthEconomy:
 
 
 def test_c8_failure_clusters_where_the_system_is_the_cause():
-    control = [summarise(region_with_failing_social_care(s, False)) for s in (1, 2, 3, 4)]
-    system = [summarise(region_with_failing_social_care(s, True)) for s in (1, 2, 3, 4)]
+    """Medians over seeds: with few failing trusts a join ratio can be large by chance
+    (two failing trusts that happen to be linked), so the mean is dominated by tails."""
+    seeds = (1, 2, 3, 4, 5, 6)
+    control = [summarise(region_with_failing_social_care(s, False)) for s in seeds]
+    system = [summarise(region_with_failing_social_care(s, True)) for s in seeds]
     for key in ("failure_clustering", "economy_concentration"):
-        caused = np.nanmean([x[key] for x in system])
+        caused = np.nanmedian([x[key] for x in system])
         assert caused > 1.5, (
             f"{key} should be well above 1 when two economies' social care fails (C8)"
         )
-        assert caused > np.nanmean([x[key] for x in control]), (
+        assert caused > np.nanmedian([x[key] for x in control]), (
             f"{key} should be higher where the system is the cause than where it is not"
         )
 

@@ -280,7 +280,7 @@ class Behaviour(Section):
         "terms so quality is steady without a squeeze.",
     )
     baseline_deterioration: float = Field(
-        0.0232,
+        0.0229,
         ge=0,
         le=0.2,
         description="Share of quality lost a month from ordinary entropy (staff churn, ageing "
@@ -298,11 +298,11 @@ class Behaviour(Section):
         description="Share of quality lost a month per unit of occupancy above the threshold (C8).",
     )
     understaffing_harm: float = Field(
-        0.04,
+        0.03,
         ge=0,
         le=5,
-        description="Share of quality lost a month per unit of staffing shortfall below "
-        "establishment (C10).",
+        description="Share of quality lost a month per unit of staff in post below 95% of "
+        "the establishment the activity safely needs (before any cuts of posts) (C10).",
     )
     cuts_harm: float = Field(
         0.6,
@@ -570,8 +570,8 @@ class Behaviour(Section):
         le=2,
         description="How much an economy's demand per bed rises with its population per "
         "bed relative to population_per_bed (assumption: demand ~ (population/beds)^e, "
-        "capped to +/-25%). No effect on generated economies, whose population follows "
-        "their beds; it matters for economies built from NHS data.",
+        "kept within 0.8 to 1.25 times). No effect on generated economies, whose "
+        "population follows their beds; it matters for economies built from NHS data.",
     )
     overflow_diversion: Share = Field(
         0.5,
@@ -638,8 +638,9 @@ class Behaviour(Section):
         -2.0,
         ge=-60,
         le=0,
-        description="Cash (months of income) below which a trust is financially "
-        "unsustainable and needs emergency loans.",
+        description="Cash (months of income) below which a trust is counted financially "
+        "unsustainable (in the NHS it would need emergency loans; the model lets cash go "
+        "negative and flags it).",
     )
     # C2, politics
     scandal_rate: Share = Field(
@@ -841,8 +842,9 @@ class ScopeSpec(Section):
         0.0,
         ge=0,
         le=2,
-        description="Share of extra social-care capacity funded in an economy with a "
-        "trust in special measures (whole-economy scope).",
+        description="Share of extra social-care capacity funded in an economy once one of "
+        "its trusts is found failing (a warning or special measures; whole-economy "
+        "scope). Raised once per economy and kept: a structural fix.",
     )
     reconfiguration_support: bool = Field(
         False,

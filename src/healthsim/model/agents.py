@@ -92,10 +92,17 @@ class Trust(FixedAgent):
             )
         )
         s.efficiency_rate[i] = achieved
+        safe = float(rules.safe_efficiency(s.capability[i], b.efficiency_capacity))
+        productivity = min(achieved, safe)
         s.cut_excess[i] = max(0.0, achieved - b.efficiency_frontier)
-        if s.cut_excess[i] > 0:
-            # Unsafe cuts remove posts: the establishment falls with the excess cut.
-            s.establishment[i] *= 1.0 - 0.5 * s.cut_excess[i]
+        # The rest is found by deeper cuts: a share POST_CUT_SHARE by cutting posts (the
+        # funded establishment falls by as much pay as that saves, and the saving comes
+        # through fewer staff and less agency cover), the remainder by cutting non-pay
+        # spending (maintenance, services), which lowers the unit cost.
+        posts = rules.POST_CUT_SHARE * (achieved - productivity)
+        s.productivity_rate[i] = achieved - posts
+        if posts > 0:
+            s.establishment[i] *= max(0.0, 1.0 - posts / m.pay_share)
 
     def consider_reconfiguration(self, supported: bool) -> None:
         """Start a service reconfiguration when the deficit is deep and the board able,
@@ -308,6 +315,20 @@ class Oversight(Agent):
             m.log(i, f"moved to {rung.name.replace('_', ' ')}")
         if rung >= Rung.warning:
             self.act_on_economy(trust)
+            self.release_as_buddy(trust)
+
+    def release_as_buddy(self, trust: Trust) -> None:
+        """A buddy found failing itself stops supporting: its partners wait for another
+        buddy (matched again next month)."""
+        m, s = self.model, self.model.s
+        i = trust.index
+        if s.buddy_load[i] <= 0:
+            return
+        for j in np.flatnonzero(s.buddy_of == i):
+            partner = m.trusts[int(j)]
+            self.end_support(partner)
+            s.awaiting_support[j] = s.rung[j] >= Rung.special_measures
+            m.log(int(j), f"buddy {trust.label} withdraws (it is failing itself)")
 
     def act_on_economy(self, trust: Trust) -> None:
         """Whole-economy scope (C9): when a trust is found failing (a warning or special
@@ -344,6 +365,7 @@ class Oversight(Agent):
         if political:
             m.month_political += 1
         s.ever_in_sm[i] = True
+        self.release_as_buddy(trust)
         text = "placed in special measures" + (" (political pressure)" if political else "")
         if reg.communication.naming:
             s.named[i] = True
@@ -430,7 +452,8 @@ class Oversight(Agent):
         m, s, lad = self.model, self.model.s, self.model.p.regime.ladder
         i = trust.index
         if s.rung[i] == Rung.administration:
-            self.exit_special_measures(trust, to=Rung.warning, text="leaves administration")
+            after = Rung.warning if m.p.regime.ladder.graduated else Rung.none
+            self.exit_special_measures(trust, to=after, text="leaves administration")
             return
         if f.failing_observed <= lad.exit_max_failing and f.observed_mean >= lad.exit_min_quality:
             # a graduated ladder keeps an eye on a trust after exit; a binary one does not

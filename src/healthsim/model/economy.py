@@ -112,6 +112,7 @@ class HealthEconomy(Model):
         super().__init__(scenario=EconomyScenario(rng=seed, config=scenario))
         self.p = scenario
         self.seed = seed
+        self.pay_share = PAY_SHARE
         self.months = scenario.months
         b = scenario.behaviour
 
@@ -270,6 +271,7 @@ class HealthEconomy(Model):
             income_ring=np.tile(income0, (12, 1)),
             efficiency_target=np.zeros(n),
             efficiency_rate=np.zeros(n),
+            productivity_rate=np.zeros(n),
             cut_excess=np.zeros(n),
             reconfig_left=np.zeros(n),
             reconfig_saving=np.zeros(n),
@@ -453,9 +455,9 @@ class HealthEconomy(Model):
         for tr in self.trusts:
             tr.plan_year(eff)
             tr.consider_reconfiguration(supported=False)
-        # Costs rise with inflation and fall with the efficiency delivered this year,
-        # at the same time as the tariff changes.
-        s.unit_cost *= (1 + infl) * (1 - s.efficiency_rate)
+        # Costs rise with inflation and fall with the productivity delivered this year,
+        # at the same time as the tariff changes (cuts of posts save through staffing).
+        s.unit_cost *= (1 + infl) * (1 - s.productivity_rate)
         self.efficiency_achieved = float(s.efficiency_rate.mean())
         # One-off national cash (e.g. the 2016/17 Sustainability and Transformation
         # Fund), paid in twelve monthly parts as a share of last year's income.
@@ -468,7 +470,9 @@ class HealthEconomy(Model):
         """One month of the economy (vectorised over trusts)."""
         t = self.steps - 1
         self.month_index = t
-        td = t if t < self.months else self.months - 1  # past the end, reuse last draws
+        if t >= self.draws.demand.shape[0]:
+            self._extend_draws()
+        td = t
         s, p, d = self.s, self.p, self.draws
         b = p.behaviour
         reg = p.regime
@@ -525,14 +529,15 @@ class HealthEconomy(Model):
         in_sm = rung >= Rung.special_measures
         any_sm = in_sm.any()
         support = s.support
-        central = self.central_payment
+        central = self.central_payment  # money from the centre: regime and national
         central.fill(0.0)
-        if imp.funding > 0 and any_sm:
-            central += in_sm * imp.funding
+        regime_money = 0.0  # what the regime pays trusts this month (£m)
         funding_boost = None
         if imp.funding > 0 and any_sm:
+            central += in_sm * imp.funding
+            regime_money += float(central.sum())
             funding_boost = mn(0.3, 10.0 * central / (income + 1e-12))
-        central += s.injection
+        central += s.injection  # national one-off cash: not the regime's spending
         costs = (
             s.unit_cost
             * (1.0 - s.reconfig_saving)
@@ -551,6 +556,7 @@ class HealthEconomy(Model):
             help_ = in_sm * (cover * mx(0.0, -surplus))
             surplus += help_
             central += help_
+            regime_money += float(help_.sum())
         s.cash += surplus
         ring = t % 12
         s.surplus_ring[ring] = surplus
@@ -635,9 +641,8 @@ class HealthEconomy(Model):
         if self._fading:
             self._fade_consultancy(dq, k, worsen)
         q += dq
-        if t < self.months:  # past the planned end there are no fresh draws: no noise
-            q += self._quality_noise_sd * d.quality_noise[td]
-            q -= (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
+        q += self._quality_noise_sd * d.quality_noise[td]
+        q -= (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
         np.maximum(q, 0.0, out=q)
         np.minimum(q, 1.0, out=q)
 
@@ -667,9 +672,9 @@ class HealthEconomy(Model):
             for i in np.flatnonzero(ended):
                 self.oversight.end_support(self.trusts[i])
                 self.log(int(i), "improvement support ends")
-            self.month_regime_cost += self._support_cost(central)
-        elif any_sm:
-            self.month_regime_cost += float(central.sum())
+            self.month_regime_cost += self._support_cost(regime_money)
+        else:
+            self.month_regime_cost += regime_money
         if self._whole_economy and self.sc_uplift.any():
             self.month_regime_cost += float(
                 (self.sc_uplift * self.sc_budget).sum() / 12.0 * reg.scope.system_cost_share
@@ -740,6 +745,14 @@ class HealthEconomy(Model):
         if self.steps >= self.months:
             self.running = False
 
+    def _extend_draws(self) -> None:
+        """Stepping past the planned end (Mesa's tools, the app): draw twice as many
+        months. Each stream draws row-major by month, so the months already run keep
+        exactly the same numbers and later months get fresh ones."""
+        d = self.draws
+        months, trusts, services = d.shock_u.shape
+        self.draws = Draws.make(self.seed, 2 * months, trusts, services)
+
     def _progress_reconfigurations(self) -> None:
         """Count down reconfigurations; completed ones cut costs for good (C10)."""
         s = self.s
@@ -795,9 +808,11 @@ class HealthEconomy(Model):
             self._fading = True
         return gain
 
-    def _support_cost(self, central: np.ndarray) -> float:
+    def _support_cost(self, regime_money: float) -> float:
+        """The regime's spending this month (£m): money paid to trusts, buddies' fees
+        and central improvement teams."""
         s, b = self.s, self.p.behaviour
-        cost = float(central.sum())
+        cost = regime_money
         cost += float((s.support == Support.buddy).sum() * b.buddy_cost)
         cost += float((s.support == Support.central).sum() * b.central_cost)
         return cost

@@ -71,7 +71,11 @@ def social_care_node(eid: str) -> str:
 def build_structure(spec: Economy, rng: np.random.Generator) -> Structure:
     """Build the economy from the scenario: explicit trusts and links, or generated."""
     if spec.trusts:
-        trusts = [(t.id, t.label or t.id, t.economy, t.beds, t.region) for t in spec.trusts]
+        econ_region = {e.id: e.region for e in spec.economies}
+        trusts = [
+            (t.id, t.label or t.id, t.economy, t.beds, t.region or econ_region.get(t.economy, ""))
+            for t in spec.trusts
+        ]
         links = [(lk.source, lk.target, lk.weight) for lk in spec.links]
         if not links:
             links = _generate_links_for(trusts, spec, rng)

@@ -22,6 +22,10 @@ ADMISSIONS_PER_BED_MONTH = 6.0
 STAFFING_SAFE = 0.95
 #: Largest annual cost-improvement target a board will plan (share of costs).
 MAX_EFFICIENCY_TARGET = 0.10
+#: Share of the efficiency found beyond a board's safe capacity that comes from cutting
+#: posts (the rest from non-pay cuts). Assumption: 2010s savings came as much from pay
+#: restraint, procurement and deferred maintenance as from fewer posts.
+POST_CUT_SHARE = 0.5
 #: Highest bed occupancy a trust can run at (the rest is turnaround).
 MAX_OCCUPANCY = 0.98
 
@@ -160,14 +164,20 @@ def learning_factor(openness_, fear, fear_learning_penalty: float):
     return (0.4 + 0.6 * openness_) * (1.0 - fear_learning_penalty * fear)
 
 
+def safe_efficiency(capability, capacity: float):
+    """Annual efficiency (share of costs) a board can deliver without cutting posts:
+    ``capacity`` at capability 0.55, more for abler boards (C10, C11)."""
+    return capacity * (0.4 + capability) / 0.95
+
+
 def efficiency_achieved(target, capability, capacity: float, unsafe_share: float = 0.25):
     """Annual efficiency (cost cut, share) a board delivers against its ``target`` (C10).
 
-    Safe capacity grows with capability (capacity at capability 0.55); a board pushed
-    beyond it delivers a share ``unsafe_share`` of the rest by cutting deeper (which then
-    hurts care).
+    Up to its safe capacity (:func:`safe_efficiency`) by real productivity; a board
+    pushed beyond it delivers a share ``unsafe_share`` of the rest by cutting posts
+    (which then hurts care).
     """
-    safe = capacity * (0.4 + capability) / 0.95
+    safe = safe_efficiency(capability, capacity)
     return np.where(target <= safe, target, safe + unsafe_share * (target - safe))
 
 

@@ -72,7 +72,8 @@ class TrustState:
     surplus_ring: np.ndarray  # (12, T) last 12 months' surplus, £m
     income_ring: np.ndarray  # (12, T) last 12 months' income, £m
     efficiency_target: np.ndarray  # annual cost cut the board attempts
-    efficiency_rate: np.ndarray  # annual cost cut achieved this year
+    efficiency_rate: np.ndarray  # annual cost cut achieved this year (all of it)
+    productivity_rate: np.ndarray  # the part that lowers the unit cost (all but post cuts)
     cut_excess: np.ndarray  # annual cut beyond the frontier (harms care)
     reconfig_left: np.ndarray  # months until a reconfiguration saves money (0 = none)
     reconfig_saving: np.ndarray  # share of costs saved by completed reconfigurations
