@@ -36,11 +36,11 @@ INDEX_NAMES = {
 
 
 def footer(result: SensitivityResult) -> list[str]:
+    """One short line (it must fit the narrowest figure): what was run."""
     d = result.design
-    what = " minus ".join(d.scenario_names) if d.contrast else d.scenario_names[0]
     return [
         f"Sensitivity analysis '{result.name}': {d.settings.name}, {len(result.X)} points x "
-        f"{d.replicates} replicate(s) on common seeds, {what} · healthsim {__version__}"
+        f"{d.replicates} replicate(s) on common seeds · healthsim {__version__}"
     ]
 
 
