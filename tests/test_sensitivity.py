@@ -101,12 +101,12 @@ def test_discovery_finds_a_planted_flip_region():
         )
     )
     rng = np.random.default_rng(3)
-    X = rng.uniform([0, 0, 0], [2, 1, 1], size=(600, 3))
+    x = rng.uniform([0, 0, 0], [2, 1, 1], size=(600, 3))
     # blame (a) has less harm only where deterrence > 1.2 and toxicity < 0.4
-    contrast = np.where((X[:, 0] > 1.2) & (X[:, 1] < 0.4), -1.0, 1.0) + rng.normal(0, 0.05, 600)
+    contrast = np.where((x[:, 0] > 1.2) & (x[:, 1] < 0.4), -1.0, 1.0) + rng.normal(0, 0.05, 600)
     flip = discover(
         space,
-        X,
+        x,
         contrast,
         np.ones(600, bool),
         output="harm_total",
@@ -127,11 +127,11 @@ def test_discovery_finds_a_planted_flip_region():
 
 def test_discovery_says_so_when_nothing_flips():
     space = Space((Parameter("a", "real", 0, 1), Parameter("b", "real", 0, 1)))
-    X = np.random.default_rng(0).uniform(size=(50, 2))
+    x = np.random.default_rng(0).uniform(size=(50, 2))
     flip = discover(
         space,
-        X,
-        1 + X[:, 0],
+        x,
+        1 + x[:, 0],
         np.ones(50, bool),
         output="harm_total",
         label="Avoidable harm",
@@ -140,7 +140,7 @@ def test_discovery_says_so_when_nothing_flips():
         b="support",
     )
     assert not flip.flips and "no region inside the declared bounds" in flip.statement()
-    assert flip.closest is not None and flip.closest["contrast"] == pytest.approx(1 + X[:, 0].min())
+    assert flip.closest is not None and flip.closest["contrast"] == pytest.approx(1 + x[:, 0].min())
 
 
 SMALL = {
@@ -178,7 +178,7 @@ def test_contrast_runs_on_common_seeds_resumes_exactly_and_writes_a_report(tmp_p
     n = len(first.X) * 2 * 2
     assert len(rows) == n and all(r[5] == "ok" for r in rows)
     seeds = {(r[0], r[1], r[2]): r[3] for r in rows}
-    for (p, s, rep), seed in seeds.items():
+    for (_p, _s, rep), seed in seeds.items():
         assert seed == seeds[(0, 0, rep)], "replicate r uses one seed at every point and regime"
     # a regime keeps its own values where applies_to says so
     blame = [r for r in rows if r[1] == 0]
