@@ -186,7 +186,7 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
     if ex is not None:
         facts.append(
             f"Runs: {ex.progress.computed} computed now on {ex.where}, {ex.progress.reused} "
-            f"reused from the store, {ex.progress.failed} failed; {ex.seconds:.0f} s."
+            f"reused from the store, {ex.progress.failed} failed; {ex.seconds:.1f} s."
         )
     facts.append(
         f"Made with healthsim {__version__}"
