@@ -526,13 +526,16 @@ class Behaviour(Section):
     )
     # C7, accountability
     accountability_penalty: float = Field(
-        0.35,
+        0.2,
         ge=0,
         le=5,
         description="Loss of accountability clarity per outside body holding powers over "
         "the trust: clarity = 1 / (1 + penalty x bodies). 'With too many in charge, no "
-        "one is' (Berwick; C7).",
+        "one is' (Berwick; C7). No direct measure exists: set with T1 (time in special "
+        "measures) under the 2013 regime, whose trusts in special measures answered to up "
+        "to three bodies (conditions, oversight directions, an improvement director).",
     )
+
     # C8, social care
     delayed_discharge_beds_per_shortfall: float = Field(
         0.3,

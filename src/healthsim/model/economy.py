@@ -613,7 +613,7 @@ class HealthEconomy(Model):
 
         # -- accountability (C7) -----------------------------------------------------
         if any_sm or s.conditions.any():
-            bodies = s.conditions + (rung == Rung.administration)
+            bodies = s.conditions.astype(float) + (rung == Rung.administration)
             if self._directions:
                 bodies = bodies + in_sm
             if imp.powers:
