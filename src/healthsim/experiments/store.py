@@ -196,7 +196,7 @@ class ResultStore:
         if stored != json.loads(_json(identity)):
             what = describe_difference(stored, identity)
             raise ExperimentError(
-                f"{where} holds the runs of a different experiment ({what}); use --fresh "
+                f"{where} holds the runs of a different experiment: {what}. Use --fresh "
                 "to replace them, or choose another --out"
             )
 
@@ -298,7 +298,7 @@ IDENTITY_LABELS = {
     "seed": "master seed",
     "series": "monthly metrics kept",
     "healthsim": "healthsim version",
-    "code": "healthsim's model code (updated since)",
+    "code": "healthsim's model code has changed since",
 }
 _DIGESTS = {"settings", "code"}
 

@@ -69,7 +69,7 @@ def _new(result: ComparisonResult, width: float, height: float) -> Figure:
     total = height + foot
     fig = Figure(figsize=(width, total), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(rect=(0, foot / total, 1, 1 - foot / total))
+    fig.get_layout_engine().set(rect=(0, foot / total, 0.985, 1 - foot / total))
     for i, line in enumerate(lines):
         fig.text(
             0.01,
