@@ -59,6 +59,10 @@ def playwright_api():
         import solara  # noqa: F401
     except ImportError:
         _need("solara", "pip install -e '.[dev,app]'")
+    try:  # Mesa's SolaraViz, which the app is built on, imports altair
+        import mesa.visualization  # noqa: F401
+    except ImportError as exc:
+        _need("Mesa's SolaraViz", f"{exc}; pip install altair")
     with sync_playwright() as p:
         yield p
 

@@ -40,7 +40,7 @@ def _m(name: str, factor: float = 1.0) -> Callable[[dict, int], np.ndarray]:
 
 PANELS: tuple[Panel, ...] = (
     Panel(
-        "Avoidable harm a month (dotted: never reported)",
+        "Harm a month (dotted: never reported)",
         (("reported", "-", _m("harm_reported")), ("never reported", ":", _m("harm_hidden"))),
         floor=10,
     ),
@@ -51,13 +51,13 @@ PANELS: tuple[Panel, ...] = (
         count=True,
     ),
     Panel(
-        "Surplus or deficit, % of income (12 months)",
+        "Surplus or deficit, % of income",
         (("surplus or deficit", "-", _m("margin_12m", 100)),),
         unit="%",
         floor=2,
     ),
     Panel(
-        "Share of harm reported by staff",
+        "Share of harm reported",
         (("reporting rate", "-", _m("reporting_rate", 100)),),
         unit="%",
         floor=100,
@@ -69,7 +69,7 @@ PANELS: tuple[Panel, ...] = (
         floor=15,
     ),
     Panel(
-        "True quality of care (average, 0 to 1)",
+        "True quality of care (0 to 1)",
         (("quality", "-", _m("quality_mean")),),
         floor=1,
     ),
@@ -105,7 +105,7 @@ class Charts:
         for ax in axes[len(PANELS) :]:
             ax.set_visible(False)
         for ax, panel in zip(self.axes, PANELS, strict=True):
-            ax.set_title(panel.title, fontsize=9.5, loc="left")
+            ax.set_title(panel.title, fontsize=9, loc="left")
             ax.set_xlim(self.x_all[0], self.x_all[-1] + 1 / 12)
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.25)
@@ -151,7 +151,7 @@ class Charts:
             lo, hi = 0.0, 0.0
             for line, get, k, panel in row:
                 model = self.models[k]
-                n = model.recorder.n_rows
+                n = min(model.recorder.n_rows, len(self.x_all))  # not past the planned end
                 y = get(model.recorder.monthly, n)
                 line.set_data(self.x_all[:n], y)
                 if n:

@@ -1,21 +1,22 @@
-"""What one browser session runs: one model, or two on the same seed stepped together.
+"""What the workshop app runs, without widgets: presets, regimes and the twin run.
 
-No widgets here: the page (``page.py``) holds a :class:`Session` and calls it; tests
-call it directly. A run's settings are a preset (a shipped scenario, or the file the app
-was started with) plus the levers the room moved; the same seed gives both runs of a
-comparison identical luck (the model draws every random number up front, by stream).
+The page (``page.py``) hands one HealthEconomy to Mesa's ``SolaraViz``, which steps and
+rebuilds it; this module gives that page its presets, names a run after the preset it
+came from and the levers moved, and keeps the *twin* of side-by-side mode: the same
+economy, squeeze and seed under another regime, stepped to the primary model's month.
+Tests and ``healthsim animate`` use it without the app's extra dependencies.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from healthsim.config import Scenario, ScenarioError, load_scenario, shipped_scenarios
-from healthsim.config import with_overrides as _with_overrides
+from healthsim.app.levers import LEVERS
+from healthsim.config import Scenario, load_scenario, shipped_scenarios, with_overrides
 from healthsim.model.economy import HealthEconomy
 
 #: Presets offered first, in this order (the rest of the shipped scenarios follow).
@@ -31,7 +32,7 @@ FIRST = (
     "region",
 )
 
-#: What a comparison starts with: the other side of the argument.
+#: The regime a comparison starts with: the other side of the argument.
 PARTNER = {
     "blame_focused": "board_supported",
     "board_supported": "blame_focused",
@@ -43,12 +44,20 @@ PARTNER = {
 
 @dataclass(frozen=True)
 class Preset:
-    """A scenario the room can start from."""
+    """A scenario the room can start from.
+
+    Attributes:
+        key: a shipped scenario's name, or ``file:<name>`` for the file the app was
+            started with.
+        ref: what :func:`~healthsim.config.load_scenario` loads it from (a shipped name
+            or an absolute path).
+    """
 
     key: str
     title: str
     description: str
     scenario: Scenario
+    ref: str = ""
 
 
 #: Plain titles of the shipped presets (others get their name, humanised).
@@ -67,6 +76,10 @@ TITLES = {
 }
 
 
+#: Titles of regimes that come from a preset not named after its regime.
+REGIME_TITLES = {"baseline": "The baseline's regime"}
+
+
 def _title(name: str) -> str:
     return TITLES.get(name, name.replace("_", " ").capitalize())
 
@@ -81,173 +94,122 @@ def load_presets(start: str | Path | None = None) -> dict[str, Preset]:
     if start is not None:
         sc = load_scenario(start)
         shipped = shipped_scenarios()
-        key = (
-            sc.name
-            if Path(str(start)).stem in shipped and sc.name in shipped
-            else f"file:{sc.name}"
-        )
-        title = _title(sc.name) + ("" if key == sc.name else " (your file)")
-        out[key] = Preset(key, title, sc.description, sc)
+        is_shipped = Path(str(start)).stem in shipped and sc.name in shipped
+        key = sc.name if is_shipped else f"file:{sc.name}"
+        ref = sc.name if is_shipped else str(Path(start).resolve())
+        title = _title(sc.name) + ("" if is_shipped else " (your file)")
+        out[key] = Preset(key, title, sc.description, sc, ref)
     names = list(shipped_scenarios())
     ordered = [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
     for name in ordered:
         if name in out:
             continue
         sc = load_scenario(name)
-        out[name] = Preset(name, _title(name), sc.description, sc)
+        out[name] = Preset(name, _title(name), sc.description, sc, name)
     return out
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    """One run's settings: a preset and the levers moved away from it.
+# --------------------------------------------------------------------------------------
+# Naming a run
+# --------------------------------------------------------------------------------------
 
-    Attributes:
-        preset: key of a :class:`Preset`.
-        changes: lever key path -> value, only the levers moved from the preset.
-        keep_year_changes: keep the preset's year-by-year squeeze (e.g. 4% savings in
-            the first three years); False applies the squeeze levers to every year.
+
+def preset_of(scenario: Scenario, presets: Mapping[str, Preset]) -> Preset:
+    """The preset a run's scenario came from (by name; levers do not change it)."""
+    for p in presets.values():
+        if p.scenario.name == scenario.name:
+            return p
+    return next(iter(presets.values()))
+
+
+def changes(scenario: Scenario, preset: Scenario) -> list[str]:
+    """Plain labels of the levers (and run length) a scenario moved from its preset."""
+    out = [lv.label for lv in LEVERS if lv.value_in(scenario) != lv.value_in(preset)]
+    if scenario.years != preset.years:
+        out.append("Years to run")
+    if scenario.squeeze.years != preset.squeeze.years:
+        out.append("The preset's year-by-year squeeze")
+    return out
+
+
+def run_name(scenario: Scenario, presets: Mapping[str, Preset]) -> str:
+    """A run's name for titles and legends: its preset, and how many levers moved."""
+    p = preset_of(scenario, presets)
+    n = len(changes(scenario, p.scenario))
+    return f"{p.title} (+{n} change{'s' if n > 1 else ''})" if n else p.title
+
+
+# --------------------------------------------------------------------------------------
+# Side by side: the twin
+# --------------------------------------------------------------------------------------
+
+
+def regimes(presets: Mapping[str, Preset]) -> dict[str, Preset]:
+    """The distinct regimes among the presets, one preset for each, by preset key.
+
+    A regime is offered by the preset named after it when there is one (the baseline's
+    regime is "The 2013 special-measures regime"). Regime presets change only the
+    ``[regime]`` section, so their regime can be put on any economy and squeeze.
     """
-
-    preset: str
-    changes: Mapping[str, Any] = field(default_factory=dict)
-    keep_year_changes: bool = True
-
-    def with_change(self, key: str, value: Any, preset_value: Any) -> RunSettings:
-        """A copy with one lever set (dropped from ``changes`` if back at the preset)."""
-        ch = dict(self.changes)
-        if value == preset_value:
-            ch.pop(key, None)
+    out: dict[str, Preset] = {}
+    for p in presets.values():
+        regime = p.scenario.regime
+        if any(q.scenario.regime == regime for q in out.values()):
+            continue
+        named = presets.get(regime.name)
+        if named is not None and named.scenario.regime == regime:
+            out[named.key] = named
         else:
-            ch[key] = value
-        return replace(self, changes=ch)
-
-    def scenario(self, presets: Mapping[str, Preset], years: int | None = None) -> Scenario:
-        """The scenario this run uses."""
-        over: dict[str, Any] = dict(self.changes)
-        if not self.keep_year_changes:
-            over["squeeze.years"] = []
-        if years is not None:
-            over["years"] = years
-        return _with_overrides(presets[self.preset].scenario, over)
+            title = REGIME_TITLES.get(p.key, f"The regime of: {p.title}")
+            out[p.key] = Preset(p.key, title, p.description, p.scenario, p.ref)
+    return out
 
 
-class Session:
-    """The runs of one browser session, stepped together under one lock.
+def partner(scenario: Scenario, choices: Mapping[str, Preset]) -> str:
+    """The regime a comparison starts with for a run of ``scenario``."""
+    key = PARTNER.get(scenario.regime.name, "board_supported")
+    if key not in choices or choices[key].scenario.regime.name == scenario.regime.name:
+        key = next(
+            (k for k, p in choices.items() if p.scenario.regime.name != scenario.regime.name),
+            next(iter(choices)),
+        )
+    return key
 
-    Attributes:
-        presets: the presets offered.
-        runs: settings of run A and, in comparison mode, run B.
-        seed: the seed both runs share.
-        years: run length in years (``None`` = the preset's).
-        models: the models being shown (built from the settings at the last reset).
-        built_from: the settings the models were built from (to tell what is pending).
+
+def twin_scenario(scenario: Scenario, regime: Scenario) -> Scenario:
+    """``scenario`` (its economy, squeeze, run length and moved levers) under the regime
+    of ``regime``."""
+    if scenario.regime == regime.regime:
+        return scenario
+    return with_overrides(scenario, {"regime": regime.regime.model_dump(mode="json")})
+
+
+class Twins:
+    """Side by side: for each primary model, its twin under another regime.
+
+    The twin is built from the primary's scenario with the chosen regime and the
+    primary's seed (so both see the same luck: every random number is drawn up front,
+    by stream), and stepped to the primary's month whenever it is asked for. A reset
+    gives a new primary model and so a new twin; the old ones go with their primary.
     """
 
-    def __init__(
-        self,
-        presets: Mapping[str, Preset],
-        first: str | None = None,
-        seed: int = 1,
-        years: int | None = None,
-    ) -> None:
-        self.presets = dict(presets)
-        first = first or next(iter(self.presets))
-        self.runs: list[RunSettings] = [RunSettings(first)]
-        self.seed = seed
-        self.years = years
-        self.lock = threading.RLock()
-        self.models: list[HealthEconomy] = []
-        self.built_from: tuple = ()
-        self.error: str | None = None
-        self.reset()
+    def __init__(self) -> None:
+        self._twins: weakref.WeakKeyDictionary[HealthEconomy, dict[str, HealthEconomy]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
 
-    # -- settings --------------------------------------------------------------------
-    @property
-    def comparing(self) -> bool:
-        return len(self.runs) > 1
-
-    def set_compare(self, on: bool) -> None:
-        """Switch comparison mode; run B starts from the preset that argues with A's."""
-        if on and not self.comparing:
-            a = self.runs[0].preset
-            b = PARTNER.get(a, "board_supported" if a != "board_supported" else "baseline")
-            if b not in self.presets:
-                b = a
-            self.runs.append(RunSettings(b))
-        elif not on and self.comparing:
-            self.runs = self.runs[:1]
-        self.reset_if_fresh(force=True)
-
-    def set_run(self, k: int, settings: RunSettings) -> None:
-        self.runs[k] = settings
-        self.reset_if_fresh()
-
-    def set_seed(self, seed: int) -> None:
-        self.seed = int(seed)
-        self.reset_if_fresh()
-
-    def set_years(self, years: int | None) -> None:
-        self.years = years
-        self.reset_if_fresh()
-
-    def _key(self) -> tuple:
-        return (tuple(self.runs), self.seed, self.years)
-
-    @property
-    def pending(self) -> bool:
-        """Settings changed since the models were built (they apply at the next reset)."""
-        return self._key() != self.built_from
-
-    def reset_if_fresh(self, force: bool = False) -> None:
-        """Rebuild at once if nothing has run yet (nothing to lose), else wait for reset."""
-        if force or self.month == 0:
-            self.reset()
-
-    # -- running ---------------------------------------------------------------------
-    def scenario(self, k: int) -> Scenario:
-        return self.runs[k].scenario(self.presets, self.years)
-
-    def reset(self) -> None:
-        """Build fresh models from the current settings (month 0)."""
-        with self.lock:
-            try:
-                models = [
-                    HealthEconomy(self.scenario(k), rng=self.seed) for k in range(len(self.runs))
-                ]
-            except (ScenarioError, ValueError) as exc:
-                self.error = str(exc)
-                return
-            self.error = None
-            self.models = models
-            self.built_from = self._key()
-
-    def step(self, months: int = 1) -> None:
-        """Advance every run by ``months`` (not past the end)."""
-        with self.lock:
-            for _ in range(months):
-                if self.finished:
-                    return
-                for m in self.models:
-                    if m.running:
-                        m.step()
-
-    @property
-    def month(self) -> int:
-        return max((m.steps for m in self.models), default=0)
-
-    @property
-    def months(self) -> int:
-        return max((m.months for m in self.models), default=0)
-
-    @property
-    def finished(self) -> bool:
-        return all(not m.running for m in self.models)
-
-    def name(self, k: int) -> str:
-        """A run's name for legends: the preset's title, marked if levers moved."""
-        rs = self.runs[k]
-        title = self.presets[rs.preset].title
-        n = len(rs.changes) + (0 if rs.keep_year_changes else 1)
-        label = f"{title} (+{n} change{'s' if n > 1 else ''})" if n else title
-        return f"{'AB'[k]}: {label}" if self.comparing else label
+    def get(self, primary: HealthEconomy, regime: Preset) -> HealthEconomy:
+        """The twin of ``primary`` under ``regime``, at the primary's month."""
+        with self._lock:
+            by_regime = self._twins.setdefault(primary, {})
+            twin = by_regime.get(regime.key)
+            if twin is None:
+                sc = twin_scenario(primary.p, regime.scenario)
+                twin = HealthEconomy(sc, rng=primary.seed)
+                by_regime.clear()  # keep one twin per primary
+                by_regime[regime.key] = twin
+            target = min(primary.steps, twin.months)
+            while twin.steps < target:
+                twin.step()
+            return twin

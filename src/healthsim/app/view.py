@@ -207,6 +207,17 @@ class NetworkView:
     legend: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _edges(g) -> list[tuple[str, str, dict]]:
+    """The graph's links, copied. The app may draw while Mesa's play loop steps the
+    model in another thread, and a step can add or drop a buddy link mid-copy."""
+    for _ in range(5):
+        try:
+            return list(g.edges(data=True))
+        except RuntimeError:  # the graph changed during the copy: copy again
+            continue
+    return list(g.edges(data=True))
+
+
 def network_view(
     model: HealthEconomy,
     colour_by: ColourBy = "rung",
@@ -310,7 +321,7 @@ def network_view(
             )
 
     index = {f"trust:{tid}": i for i, tid in enumerate(st.trust_ids)}
-    for a, b, data in g.edges(data=True):
+    for a, b, data in _edges(g):
         kind = data.get("kind", "flow")
         buddy = bool(data.get("buddy")) or kind == "buddy"
         (ax, ay), (bx, by) = xy(a), xy(b)

@@ -87,11 +87,12 @@ def handle(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535 (got {args.port})")
-    missing = [m for m in ("solara", "ipyvuetify") if importlib.util.find_spec(m) is None]
+    # Mesa's SolaraViz, which the app is built on, imports altair as well as solara.
+    missing = [m for m in ("solara", "ipyvuetify", "altair") if importlib.util.find_spec(m) is None]
     if missing:
         raise UsageError(
-            f"the app needs {', '.join(missing)}: install it with "
-            "`pip install 'healthsim[app]'` (or ./install.sh --dev)"
+            f"the app needs {', '.join(missing)}: install {'it' if len(missing) == 1 else 'them'}"
+            " with `pip install 'healthsim[app]'` (or ./install.sh --dev)"
         )
     if importlib.util.find_spec("solara_assets") is None:
         print(
