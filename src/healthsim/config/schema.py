@@ -732,9 +732,11 @@ class Identification(Section):
         "national rate, complaints and deficits bring an inspection forward (C1).",
     )
     political_pressure: Share = Field(
-        0.0,
+        0.05,
         description="Weight of media salience against evidence in who is inspected and "
-        "who is put in special measures: 0 = independent; 1 = visibility decides (C2).",
+        "who is put in special measures: 0 = independent; 1 = visibility decides (C2). "
+        "The default (the 2013 regime) allows a little political steer, the article's "
+        "worry; no measure of it exists.",
     )
     inspection_cost: float = Field(
         0.15, ge=0, le=10, description="£m per inspection (CQC's costs per acute trust)."
@@ -828,9 +830,10 @@ class Improvement(Section):
         "raising its resources.",
     )
     powers: bool = Field(
-        False,
+        True,
         description="Whether the helper (buddy or improvement director) holds powers over "
-        "the board (C7).",
+        "the board (C7). The default (the 2013 regime) appointed improvement directors "
+        "with powers alongside buddies.",
     )
     support_months: int = Field(
         24, ge=1, le=120, description="Longest time support lasts for one episode."
