@@ -599,7 +599,9 @@ class Behaviour(Section):
         0.025,
         ge=0,
         le=0.2,
-        description="Annual cost cut beyond which cuts hurt staffing and quality (C10).",
+        description="Annual cost cut beyond which cuts hurt quality directly (C10), when "
+        "it is also beyond the board's safe capacity (efficiency_capacity, more for abler "
+        "boards): deeper cuts close services and defer maintenance.",
     )
     deficit_push: float = Field(
         0.4,

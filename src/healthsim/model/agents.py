@@ -94,7 +94,8 @@ class Trust(FixedAgent):
         s.efficiency_rate[i] = achieved
         safe = float(rules.safe_efficiency(s.capability[i], b.efficiency_capacity))
         productivity = min(achieved, safe)
-        s.cut_excess[i] = max(0.0, achieved - b.efficiency_frontier)
+        # cuts hurt care directly beyond both the board's safe capacity and the frontier
+        s.cut_excess[i] = max(0.0, achieved - max(safe, b.efficiency_frontier))
         # The rest is found by deeper cuts: a share POST_CUT_SHARE by cutting posts (the
         # funded establishment falls by as much pay as that saves, and the saving comes
         # through fewer staff and less agency cover), the remainder by cutting non-pay
@@ -127,7 +128,7 @@ class Trust(FixedAgent):
         """A new board: capability drawn afresh, a period of disruption (C11)."""
         m, s, b = self.model, self.model.s, self.model.p.behaviour
         i, t = self.index, m.month_index
-        z = m.draws.board_z[min(t, m.draws.board_z.shape[0] - 1), i]
+        z = m.draws.board_z[t, i]
         s.capability[i] = float(
             np.clip(b.new_board_capability + b.new_board_capability_sd * z, 0.05, 1)
         )
@@ -198,7 +199,7 @@ class Inspectorate(Agent):
             return
         s = m.s
         t = m.month_index
-        td = min(t, m.draws.trigger_u.shape[0] - 1)  # past the planned end: last draws
+        td = t  # the step has drawn this month (past the planned end too)
         rate = m.reported_rate
         national = rate.sum() / rate.shape[0]
         signal = np.maximum(0.0, -5.0 * m.margin_12m)
@@ -219,7 +220,7 @@ class Inspectorate(Agent):
         m, s = self.model, self.model.s
         ident = m.p.regime.identification
         i = trust.index
-        t = min(m.month_index, m.draws.inspection_keys.shape[0] - 1)
+        t = m.month_index
         n_serv = s.quality.shape[1]
         k = min(ident.services_sampled, n_serv)
         sampled = np.argsort(m.draws.inspection_keys[t, i])[:k]
@@ -289,8 +290,7 @@ class Oversight(Agent):
             not pure
             and ident.political_pressure > 0
             and f.failing_observed >= 1
-            and m.draws.political_u[min(m.month_index, m.draws.political_u.shape[0] - 1), i]
-            < ident.political_pressure * s.salience[i]
+            and m.draws.political_u[m.month_index, i] < ident.political_pressure * s.salience[i]
         )
         if pure or political:
             self.enter_special_measures(trust, f, political=political)
@@ -373,7 +373,7 @@ class Oversight(Agent):
             s.salience[i] = min(1.0, s.salience[i] + 0.5)
             text += ", named publicly"
         m.log(i, text)
-        td = min(t, m.draws.replace_u.shape[0] - 1)  # past the planned end: last draws
+        td = t
         if m.draws.replace_u[td, i] < reg.communication.board_replacement_probability:
             trust.replace_board("regime")
         self.start_support(trust)

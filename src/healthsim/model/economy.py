@@ -7,7 +7,7 @@ annual budget and tariff round are Mesa scheduled events.
 
 Order of a month (see docs/ODD.md, "Process overview and scheduling"):
 demand and diversion -> social care and delayed discharges -> treatment and occupancy
--> payment and costs -> harm and reporting -> workforce -> fear, morale, openness ->
+-> harm and reporting -> payment and costs -> workforce -> fear, morale, openness ->
 accountability -> quality (improvement, support, deterioration, shocks) -> boards ->
 reputation and media -> risk-triggered inspections -> record. Routine inspections and
 reviews run at the end of the month they are due; the budget round before month 1 of

@@ -174,8 +174,8 @@ def efficiency_achieved(target, capability, capacity: float, unsafe_share: float
     """Annual efficiency (cost cut, share) a board delivers against its ``target`` (C10).
 
     Up to its safe capacity (:func:`safe_efficiency`) by real productivity; a board
-    pushed beyond it delivers a share ``unsafe_share`` of the rest by cutting posts
-    (which then hurts care).
+    pushed beyond it delivers a share ``unsafe_share`` of the rest by deeper cuts, of
+    posts (a share ``POST_CUT_SHARE``) and of non-pay spending, which hurt care.
     """
     safe = safe_efficiency(capability, capacity)
     return np.where(target <= safe, target, safe + unsafe_share * (target - safe))
