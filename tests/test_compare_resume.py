@@ -82,13 +82,13 @@ def test_killed_then_rerun_gives_identical_results_and_recomputes_nothing(tmp_pa
         "compare",
         *SCENARIOS,
         "--reps",
-        "40",
+        "60",
         "--years",
-        "5",
+        "10",
         "--seed",
         "11",
     ]
-    total = 3 * 40
+    total = 3 * 60
     full = tmp_path / "full"
     subprocess.run([*base, "--workers", "2", "--out", str(full), "--quiet"], check=True)
 

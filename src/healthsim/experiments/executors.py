@@ -382,7 +382,7 @@ class DaskExecutor(Executor):
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=":0",  # no fixed port to collide with
                 silence_logs=logging.ERROR,
             )
             self._client = Client(self._cluster)
