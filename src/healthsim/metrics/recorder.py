@@ -240,15 +240,20 @@ class ArrayDataCollector:
 
     def __init__(self, recorder: Recorder) -> None:
         self._rec = recorder
+        self._vars: tuple[int, dict[str, list[float]]] | None = None
 
     @property
-    def _collection_steps(self) -> list[int]:
-        return list(range(1, self._rec.n_rows + 1))
+    def _collection_steps(self) -> range:
+        return range(1, self._rec.n_rows + 1)
 
     @property
     def model_vars(self) -> dict[str, list[float]]:
+        """Monthly metrics as lists (what Mesa's tools index by step), built once per
+        number of recorded months."""
         n = self._rec.n_rows
-        return {k: v[:n].tolist() for k, v in self._rec.monthly.items()}
+        if self._vars is None or self._vars[0] != n:
+            self._vars = (n, {k: v[:n].tolist() for k, v in self._rec.monthly.items()})
+        return self._vars[1]
 
     def collect(self, model) -> None:
         """Mesa calls this on some paths; the model has already recorded the month."""

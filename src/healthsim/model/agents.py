@@ -49,7 +49,6 @@ class Trust(FixedAgent):
         self.trust_id = trust_id
         self.label = label
         self.cell = cell
-        self.next_inspection = None  # the pending scheduled inspection (a Mesa Event)
         self.pending_review = None
 
     # -- state, read from the arrays ------------------------------------------------
@@ -66,11 +65,6 @@ class Trust(FixedAgent):
         return int(self.model.s.economy[self.index])
 
     # -- scheduled events (Mesa events call these bound methods) ----------------------
-    def scheduled_inspection(self) -> None:
-        """The inspectorate's routine visit is due."""
-        self.next_inspection = None
-        self.model.inspectorate.inspect(self, reason="scheduled")
-
     def special_measures_review(self) -> None:
         """An exit re-inspection is due while in special measures."""
         self.pending_review = None
@@ -176,12 +170,18 @@ class Inspectorate(Agent):
     """The regulator: scheduled and risk-triggered inspections, noisy ratings (C1-C3)."""
 
     def schedule(self, trust: Trust, after: float) -> None:
-        """Book the next routine inspection ``after`` months from now (end of month)."""
+        """Book the next routine inspection ``after`` months from now (at the end of that
+        month; it replaces any routine visit already booked)."""
         m = self.model
-        if trust.next_inspection is not None:
-            trust.next_inspection.cancel()
-        when = np.floor(m.time) + max(1.0, float(after)) + 0.5  # end of the month due
-        trust.next_inspection = m.schedule_event(trust.scheduled_inspection, at=float(when))
+        m.s.inspection_due[trust.index] = int(np.floor(m.time)) + max(1, int(after))
+
+    def visit_due(self) -> None:
+        """The inspectorate's monthly round (a recurring Mesa event at the end of each
+        month): inspect every trust whose routine visit falls due now, in trust order."""
+        m = self.model
+        due = np.flatnonzero(m.s.inspection_due == int(np.floor(m.time)))
+        for i in due:
+            self.inspect(m.trusts[int(i)], reason="scheduled")
 
     def check_risk(self) -> None:
         """Monthly: bring inspections forward where reported harm, money or media
@@ -225,9 +225,8 @@ class Inspectorate(Agent):
         k = min(ident.services_sampled, n_serv)
         sampled = np.argsort(m.draws.inspection_keys[t, i])[:k]
         true_q = s.quality[i]
-        obs = np.clip(
-            true_q[sampled] + ident.noise_sd * m.draws.inspection_noise[t, i, sampled], 0, 1
-        )
+        obs = true_q[sampled] + ident.noise_sd * m.draws.inspection_noise[t, i, sampled]
+        obs = np.minimum(np.maximum(obs, 0.0), 1.0)
         n_fail_obs = int((obs < ident.bar).sum())
         n_ri = int(((obs >= ident.bar) & (obs < ident.good_threshold)).sum())
         n_out = int((obs >= ident.outstanding_threshold).sum())
@@ -253,7 +252,7 @@ class Inspectorate(Agent):
         s.rating[i] = rating
         if s.first_rating[i] < 0:
             s.first_rating[i] = rating
-        s.observed_quality[i] = finding.observed_mean
+        s.observed_quality[i] = obs.sum() / obs.shape[0]
         s.last_inspection[i] = m.month_index
         m.month_inspections += 1
         m.month_regime_cost += ident.inspection_cost

@@ -169,6 +169,8 @@ class HealthEconomy(Model):
             )
         self._start_in_special_measures(scenario.initial.special_measures_share)
         self.schedule_recurring(self.budget_round, Schedule(interval=12, start=0.25))
+        # routine inspections: the inspectorate's round at the end of every month
+        self.schedule_recurring(self.inspectorate.visit_due, Schedule(interval=1, start=1.5))
         self.running = True
         del b
 
@@ -285,6 +287,7 @@ class HealthEconomy(Model):
             last_exit_month=np.full(n, -1, dtype=np.int64),
             fail_streak=np.zeros(n, dtype=np.int64),
             last_inspection=np.full(n, -99, dtype=np.int64),
+            inspection_due=np.full(n, -1, dtype=np.int64),
             support=np.zeros(n, dtype=np.int64),
             support_left=np.zeros(n, dtype=np.int64),
             awaiting_support=np.zeros(n, dtype=bool),
@@ -309,6 +312,8 @@ class HealthEconomy(Model):
         self.sc_uplift = np.zeros(n_econ)
         self.sc_budget = econ_income * 12 * SOCIAL_CARE_BUDGET_SHARE  # £m a year
         self.margin_12m = margin.copy()
+        self.roll_surplus = self.s.surplus_ring.sum(axis=0)
+        self.roll_income = self.s.income_ring.sum(axis=0)
         self.reported_rate = np.zeros(n)
         self.central_payment = np.zeros(n)
         self.occupancy = np.full(n, b.base_occupancy)
@@ -559,10 +564,14 @@ class HealthEconomy(Model):
             regime_money += float(help_.sum())
         s.cash += surplus
         ring = t % 12
+        month_income = income + central
+        # rolling 12-month sums, kept up to date rather than summed each month
+        roll_surplus = self.roll_surplus
+        roll_surplus += surplus - s.surplus_ring[ring]
+        roll_income = self.roll_income
+        roll_income += month_income - s.income_ring[ring]
         s.surplus_ring[ring] = surplus
-        s.income_ring[ring] = income + central
-        roll_surplus = s.surplus_ring.sum(axis=0)
-        roll_income = s.income_ring.sum(axis=0)
+        s.income_ring[ring] = month_income
         self.margin_12m = roll_surplus / roll_income
         in_deficit = roll_surplus < 0
         unsustainable = s.cash < (b.unsustainable_cash_months / 12.0) * roll_income
@@ -663,7 +672,7 @@ class HealthEconomy(Model):
         # -- support bookkeeping, ladder clocks --------------------------------------
         if any_sm:
             s.months_in_sm += in_sm
-            if s.awaiting_support.any():
+            if t % 3 == 0 and s.awaiting_support.any():  # the oversight body looks quarterly
                 for i in np.flatnonzero(s.awaiting_support):
                     self.oversight.start_support(self.trusts[i], retry=True)
         if s.support_left.any():
@@ -706,7 +715,7 @@ class HealthEconomy(Model):
         pt["harm"][r] = harm
         pt["harm_hidden"][r] = harm - reported
         pt["surplus"][r] = surplus
-        pt["income"][r] = income + central
+        pt["income"][r] = month_income
         pt["surplus_12m"][r] = roll_surplus
         pt["income_12m"][r] = roll_income
         pt["cash"][r] = s.cash
@@ -736,8 +745,8 @@ class HealthEconomy(Model):
         sc["board_replacements"][r] = self.month_board_replacements
         sc["regime_cost"][r] = self.month_regime_cost
         sc["commissioner_paid"][r] = income.sum()
-        sc["demand_diverted"][r] = moved.sum() + diverted.sum()
-        sc["unmet_demand"][r] = demand.sum() - treated.sum()
+        sc["demand_diverted"][r] = (moved + diverted).sum()
+        sc["unmet_demand"][r] = (demand - treated).sum()
         sc["efficiency_achieved"][r] = self.efficiency_achieved
         sc["efficiency_required"][r] = self.efficiency_required
         sc["social_care_shortfall"][r] = self.shortfall.sum() / self.n_econ

@@ -87,6 +87,7 @@ class TrustState:
     last_exit_month: np.ndarray  # -1 if never exited
     fail_streak: np.ndarray  # failing inspections in a row
     last_inspection: np.ndarray  # month of latest inspection (-99 if none)
+    inspection_due: np.ndarray  # routine visit due at the end of this month (model time)
     support: np.ndarray  # Support
     support_left: np.ndarray  # months of support left
     awaiting_support: np.ndarray  # in special measures, waiting for a free buddy (bool)
