@@ -389,7 +389,7 @@ class Oversight(Agent):
 
     def start_support(self, trust: Trust, retry: bool = False) -> None:
         """Provide the regime's kind of improvement support (C6). When no buddy is free,
-        the trust waits and the oversight body looks again each month."""
+        the trust waits and the oversight body looks again every third month."""
         m, s, imp = self.model, self.model.s, self.model.p.regime.improvement
         i = trust.index
         kind = Support[imp.model.value]
