@@ -169,17 +169,27 @@ class SocialCare(Agent):
 class Inspectorate(Agent):
     """The regulator: scheduled and risk-triggered inspections, noisy ratings (C1-C3)."""
 
+    def __init__(self, model: HealthEconomy) -> None:
+        super().__init__(model)
+        self._rounds: dict[int, object] = {}  # month -> the Mesa event of its round
+
     def schedule(self, trust: Trust, after: float) -> None:
         """Book the next routine inspection ``after`` months from now (at the end of that
-        month; it replaces any routine visit already booked)."""
+        month; it replaces any routine visit already booked). The inspectorate keeps one
+        Mesa event per month in which visits are due."""
         m = self.model
-        m.s.inspection_due[trust.index] = int(np.floor(m.time)) + max(1, int(after))
+        month = int(np.floor(m.time)) + max(1, int(after))
+        m.s.inspection_due[trust.index] = month
+        if month not in self._rounds:
+            self._rounds[month] = m.schedule_event(self.visit_due, at=month + 0.5)
 
     def visit_due(self) -> None:
-        """The inspectorate's monthly round (a recurring Mesa event at the end of each
-        month): inspect every trust whose routine visit falls due now, in trust order."""
+        """The inspectorate's round at the end of a month (a scheduled Mesa event):
+        inspect every trust whose routine visit falls due now, in trust order."""
         m = self.model
-        due = np.flatnonzero(m.s.inspection_due == int(np.floor(m.time)))
+        month = int(np.floor(m.time))
+        self._rounds.pop(month, None)
+        due = np.flatnonzero(m.s.inspection_due == month)
         for i in due:
             self.inspect(m.trusts[int(i)], reason="scheduled")
 

@@ -169,8 +169,6 @@ class HealthEconomy(Model):
             )
         self._start_in_special_measures(scenario.initial.special_measures_share)
         self.schedule_recurring(self.budget_round, Schedule(interval=12, start=0.25))
-        # routine inspections: the inspectorate's round at the end of every month
-        self.schedule_recurring(self.inspectorate.visit_due, Schedule(interval=1, start=1.5))
         self.running = True
         del b
 
