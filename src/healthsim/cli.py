@@ -63,15 +63,19 @@ def seed_value(text: str) -> int:
     return seed
 
 
-def years_value(text: str) -> int:
-    """A run length in years: a whole number, 1 or more."""
+def positive_int(text: str) -> int:
+    """A whole number, 1 or more (a count, a run length in years)."""
     try:
-        years = int(text, 10)
+        value = int(text, 10)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if years < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more (got {years})")
-    return years
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return value
+
+
+#: A run length in years.
+years_value = positive_int
 
 
 def assignment(text: str) -> tuple[str, Any]:

@@ -25,16 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from healthsim.cli import UsageError, assignment, seed_value, years_value
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more (got {v})")
-    return v
+from healthsim.cli import positive_int as _positive
 
 
 def parameter_value(text: str) -> tuple[str, Any]:
