@@ -29,6 +29,8 @@ from healthsim.config.schema import Scenario
 from healthsim.metrics.recorder import ArrayDataCollector, Recorder
 from healthsim.model import rules
 from healthsim.model.agents import Commissioner, Inspectorate, Oversight, SocialCare, Trust
+from healthsim.model.kernel import parameters as kernel_parameters
+from healthsim.model.kernel import people_and_quality
 from healthsim.model.network import Structure, build_structure, trust_node
 from healthsim.model.state import Rung, Support, TrustState
 from healthsim.model.streams import Draws, stream
@@ -200,10 +202,26 @@ class HealthEconomy(Model):
         self._demand_var_half = b.demand_noise_sd**2 / 2
         self._fading = False
         self._hops: dict[int, np.ndarray] = {}
+        self._kernel_parameters = kernel_parameters(
+            b,
+            self._blame,
+            reg.ladder.oversight_directions,
+            reg.improvement.powers,
+            self._deterrence,
+            self._general_deterrence,
+            self._on_ladder,
+            b.accountability_penalty,
+        )
+        n_serv = sc.economy.services_per_trust
+        self._kernel_buffers = {
+            name: np.zeros(n) for name in ("boost", "clarity", "leave", "qmean", "k", "worsen")
+        }
+        self._kernel_buffers["dq"] = np.zeros((n, n_serv))
+        self._boosted = False
+        self.s.openness = self.s.openness.astype(float)
+        self.s.bodies = np.zeros(n)
         self._one_off = False
         self._inv_services = 1.0 / sc.economy.services_per_trust
-        self._zeros = np.zeros(n)
-        self._ones = np.ones(n)
 
     def _init_state(self, sc: Scenario, seed: int) -> None:
         st, ini, b = self.structure, sc.initial, sc.behaviour
@@ -577,72 +595,54 @@ class HealthEconomy(Model):
         if s.reconfig_left.any():
             self._progress_reconfigurations()
 
-        # -- workforce (C5, C10) -----------------------------------------------------
-        leave = s.staff * rules.leaving_rate(
-            s.fear, s.morale, b.turnover_base, b.fear_turnover, b.morale_turnover
-        )
-        hire = rules.hiring(
-            vac,
-            b.recruitment_rate,
-            s.reputation,
-            b.reputation_recruitment,
-            in_deficit,
-            b.hiring_restraint,
-        )
-        s.staff += hire - leave
-
-        # -- fear, morale, openness (C5) ---------------------------------------------
-        blame = self._blame
-        if blame > 0:
-            ladder_pressure = in_sm + 0.4 * (rung == Rung.warning)
-            named_share = (
-                np.bincount(e, weights=s.named, minlength=self.n_econ) / self.econ_counts
-            )[e]
-            target = rules.fear_target(
-                blame,
-                b.fear_culture,
-                b.fear_from_naming,
-                s.named,
-                ladder_pressure,
-                b.fear_contagion,
-                named_share,
-            )
-        else:
-            target = 0.0
-        s.fear = rules.relax(s.fear, target, b.fear_adjustment)
-        qmean = q.sum(axis=1) * self._inv_services
-        s.morale = rules.relax(
-            s.morale,
-            rules.morale_target(s.fear, occupancy, staffing, qmean, b.occupancy_threshold),
-            b.morale_adjustment,
-        )
-        s.openness = rules.openness(s.fear, s.morale, b.openness_base, b.fear_toxicity)
-
-        # -- accountability (C7) -----------------------------------------------------
-        if any_sm or s.conditions.any():
-            bodies = s.conditions.astype(float) + (rung == Rung.administration)
-            if self._directions:
-                bodies = bodies + in_sm
-            if imp.powers:
-                bodies = bodies + (in_sm & (support != Support.none))
-            s.bodies = bodies
-            clarity = rules.accountability_clarity(bodies, b.accountability_penalty)
-        else:
-            s.bodies = self._zeros
-            clarity = self._ones
-
-        # -- quality (C3, C6, C10, C11) ----------------------------------------------
-        cap_eff = s.capability * (1.0 - b.disruption_penalty * (s.disruption > 0))
-        learning = rules.learning_factor(s.openness, s.fear, b.fear_learning_penalty)
-        resources = mn(staffing, 1.1)
+        # -- workforce, fear, morale, openness, accountability, base quality change --
+        # (C5, C7, C10, C11: rules.py's formulas, compiled into one pass: kernel.py)
+        kb = self._kernel_buffers
+        boost = kb["boost"]
         if funding_boost is not None:
-            resources = resources * (1.0 + funding_boost)
-        drive = 1.0 + self._deterrence * (
-            self._general_deterrence + self._on_ladder * (rung >= Rung.warning)
+            boost[:] = funding_boost
+        elif self._boosted:
+            boost.fill(0.0)
+        self._boosted = funding_boost is not None
+        clarity, leave, qmean, k1, worsen, dq = (
+            kb["clarity"],
+            kb["leave"],
+            kb["qmean"],
+            kb["k"],
+            kb["worsen"],
+            kb["dq"],
         )
-        worsen = rules.deterioration(occupancy, staffing, s.cut_excess, s.morale, b)
-        k = (b.improvement_rate * cap_eff * learning * resources * clarity * drive)[:, None]
-        dq = k * (1.0 - q) - worsen[:, None] * q
+        people_and_quality(
+            self._kernel_parameters,
+            q,
+            s.staff,
+            vac,
+            s.reputation,
+            in_deficit,
+            s.fear,
+            s.morale,
+            s.named,
+            rung,
+            e,
+            self.econ_counts,
+            occupancy,
+            staffing,
+            s.conditions,
+            support,
+            s.capability,
+            s.disruption,
+            s.cut_excess,
+            boost,
+            s.openness,
+            s.bodies,
+            clarity,
+            leave,
+            qmean,
+            k1,
+            worsen,
+            dq,
+        )
+        k = k1[:, None]
         if (support != Support.none).any():
             dq += self._support_effect(q, clarity, self._good, imp.intensity)
         if self._fading:

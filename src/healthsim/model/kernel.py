@@ -1,0 +1,208 @@
+"""The monthly people-and-quality arithmetic, compiled (numba), one pass per trust.
+
+The same formulas as :mod:`healthsim.model.rules` (workforce, fear, morale, openness,
+accountability clarity, learning, deterioration and the base quality change), fused into
+one loop so a month costs one call instead of some eighty small array operations. The
+rules stay the readable, tested reference: ``tests/test_kernel.py`` checks this kernel
+against them on random inputs. Parameters come in one float array (indices below) so the
+compiled signature is stable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from healthsim.model.rules import QUALITY_REFERENCE, STAFFING_SAFE
+
+# indices into the parameter array (built by :func:`parameters`)
+(
+    TURNOVER_BASE,
+    FEAR_TURNOVER,
+    MORALE_TURNOVER,
+    RECRUITMENT,
+    REP_RECRUITMENT,
+    RESTRAINT,
+    BLAME,
+    CULTURE,
+    NAMING_FEAR,
+    CONTAGION,
+    FEAR_ADJ,
+    OCC_THRESHOLD,
+    MORALE_ADJ,
+    OPEN_BASE,
+    TOXICITY,
+    PENALTY,
+    DIRECTIONS,
+    POWERS,
+    DISRUPTION_PENALTY,
+    LEARN_PENALTY,
+    DETERRENCE,
+    GENERAL_DETERRENCE,
+    ON_LADDER,
+    BASE_DET,
+    OCC_HARM,
+    STAFF_HARM,
+    CUTS_HARM,
+    MORALE_HARM,
+    IMPROVEMENT,
+) = range(29)
+N_PARAMETERS = 29
+
+
+def parameters(
+    b,
+    blame: float,
+    directions: bool,
+    powers: bool,
+    deterrence: float,
+    general: float,
+    on_ladder: float,
+    penalty: float,
+) -> np.ndarray:
+    """Pack the Behaviour section and regime constants for :func:`people_and_quality`."""
+    p = np.zeros(N_PARAMETERS)
+    p[TURNOVER_BASE], p[FEAR_TURNOVER], p[MORALE_TURNOVER] = (
+        b.turnover_base,
+        b.fear_turnover,
+        b.morale_turnover,
+    )
+    p[RECRUITMENT], p[REP_RECRUITMENT], p[RESTRAINT] = (
+        b.recruitment_rate,
+        b.reputation_recruitment,
+        b.hiring_restraint,
+    )
+    p[BLAME], p[CULTURE], p[NAMING_FEAR], p[CONTAGION] = (
+        blame,
+        b.fear_culture,
+        b.fear_from_naming,
+        b.fear_contagion,
+    )
+    p[FEAR_ADJ], p[OCC_THRESHOLD], p[MORALE_ADJ] = (
+        b.fear_adjustment,
+        b.occupancy_threshold,
+        b.morale_adjustment,
+    )
+    p[OPEN_BASE], p[TOXICITY], p[PENALTY] = b.openness_base, b.fear_toxicity, penalty
+    p[DIRECTIONS], p[POWERS] = float(directions), float(powers)
+    p[DISRUPTION_PENALTY], p[LEARN_PENALTY] = b.disruption_penalty, b.fear_learning_penalty
+    p[DETERRENCE], p[GENERAL_DETERRENCE], p[ON_LADDER] = deterrence, general, on_ladder
+    p[BASE_DET], p[OCC_HARM], p[STAFF_HARM] = (
+        b.baseline_deterioration,
+        b.occupancy_harm,
+        b.understaffing_harm,
+    )
+    p[CUTS_HARM], p[MORALE_HARM], p[IMPROVEMENT] = (b.cuts_harm, b.morale_harm, b.improvement_rate)
+    return p
+
+
+@njit(cache=True)
+def people_and_quality(
+    p,
+    q,
+    staff,
+    vac,
+    reputation,
+    in_deficit,
+    fear,
+    morale,
+    named,
+    rung,
+    economy,
+    econ_counts,
+    occupancy,
+    staffing,
+    conditions,
+    support,
+    capability,
+    disruption,
+    cut_excess,
+    boost,
+    openness,
+    bodies,
+    clarity,
+    leave,
+    qmean,
+    k,
+    worsen,
+    dq,
+):  # pragma: no cover - compiled; checked against the rules in tests/test_kernel.py
+    """One month for every trust; updates staff, fear, morale in place and fills the
+    output arrays (openness, bodies, clarity, leave, qmean, k, worsen, dq)."""
+    n, n_serv = q.shape
+    named_share = np.zeros(econ_counts.shape[0])
+    for i in range(n):
+        named_share[economy[i]] += named[i]
+    for e in range(econ_counts.shape[0]):
+        named_share[e] /= econ_counts[e]
+    for i in range(n):
+        in_sm = 1.0 if rung[i] >= 3 else 0.0
+        # workforce (rules.leaving_rate, rules.hiring)
+        rate = p[TURNOVER_BASE] * (
+            1.0 + p[FEAR_TURNOVER] * fear[i] + p[MORALE_TURNOVER] * max(0.0, 0.6 - morale[i])
+        )
+        leave[i] = staff[i] * min(1.0, rate)
+        hire = (
+            vac[i]
+            * p[RECRUITMENT]
+            * (1.0 - p[REP_RECRUITMENT] * (1.0 - reputation[i]))
+            * (1.0 - p[RESTRAINT] * in_deficit[i])
+        )
+        staff[i] += hire - leave[i]
+        # fear (rules.fear_target, rules.relax)
+        target = 0.0
+        if p[BLAME] > 0:
+            ladder = in_sm + (0.4 if rung[i] == 2 else 0.0)
+            own = max(named[i] * 1.0, 0.5 * ladder)
+            target = min(
+                1.0,
+                p[BLAME]
+                * (
+                    p[CULTURE]
+                    + p[NAMING_FEAR] * own
+                    + p[CONTAGION] * p[NAMING_FEAR] * named_share[economy[i]]
+                ),
+            )
+        fear[i] = fear[i] + p[FEAR_ADJ] * (target - fear[i])
+        # morale (rules.morale_target) and openness (rules.openness)
+        total = 0.0
+        for j in range(n_serv):
+            total += q[i, j]
+        qmean[i] = total * (1.0 / n_serv)
+        mt = (
+            0.72
+            - 0.3 * fear[i]
+            - 1.5 * max(0.0, occupancy[i] - p[OCC_THRESHOLD])
+            - 0.8 * max(0.0, 1.0 - staffing[i])
+            + 0.3 * (qmean[i] - QUALITY_REFERENCE)
+        )
+        mt = min(max(mt, 0.0), 1.0)
+        morale[i] = morale[i] + p[MORALE_ADJ] * (mt - morale[i])
+        openness[i] = min(
+            max(p[OPEN_BASE] * (1.0 - p[TOXICITY] * fear[i]) * (0.7 + 0.5 * morale[i]), 0.02), 1.0
+        )
+        # accountability (rules.accountability_clarity)
+        bodies[i] = (1.0 if conditions[i] else 0.0) + (1.0 if rung[i] == 4 else 0.0)
+        bodies[i] += p[DIRECTIONS] * in_sm
+        if support[i] != 0:
+            bodies[i] += p[POWERS] * in_sm
+        clarity[i] = 1.0 / (1.0 + p[PENALTY] * bodies[i])
+        # quality (rules.learning_factor, rules.deterioration, rules.quality_change)
+        cap_eff = capability[i] * (
+            1.0 - p[DISRUPTION_PENALTY] * (1.0 if disruption[i] > 0 else 0.0)
+        )
+        learning = (0.4 + 0.6 * openness[i]) * (1.0 - p[LEARN_PENALTY] * fear[i])
+        resources = min(staffing[i], 1.1) * (1.0 + boost[i])
+        drive = 1.0 + p[DETERRENCE] * (
+            p[GENERAL_DETERRENCE] + p[ON_LADDER] * (1.0 if rung[i] >= 2 else 0.0)
+        )
+        worsen[i] = (
+            p[BASE_DET]
+            + p[OCC_HARM] * max(0.0, occupancy[i] - p[OCC_THRESHOLD])
+            + p[STAFF_HARM] * max(0.0, STAFFING_SAFE - staffing[i])
+            + p[CUTS_HARM] * cut_excess[i] / 12.0
+            + p[MORALE_HARM] * max(0.0, 0.6 - morale[i])
+        )
+        k[i] = p[IMPROVEMENT] * cap_eff * learning * resources * clarity[i] * drive
+        for j in range(n_serv):
+            dq[i, j] = k[i] * (1.0 - q[i, j]) - worsen[i] * q[i, j]

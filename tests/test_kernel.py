@@ -1,0 +1,183 @@
+"""The compiled monthly kernel against the readable rules it fuses (rules.py).
+
+`kernel.people_and_quality` must give what the rules give, trust by trust, for any
+state: the rules are the reference, the kernel is the fast path the model runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from healthsim.config import load_scenario
+from healthsim.model import kernel, rules
+
+N, S = 9, 6
+
+
+def state(rng: np.random.Generator) -> dict:
+    return {
+        "q": rng.random((N, S)),
+        "staff": 0.7 + 0.4 * rng.random(N),
+        "vac": 0.2 * rng.random(N),
+        "reputation": rng.random(N),
+        "in_deficit": rng.random(N) < 0.5,
+        "fear": rng.random(N),
+        "morale": rng.random(N),
+        "named": rng.random(N) < 0.3,
+        "rung": rng.integers(0, 5, N),
+        "economy": np.repeat(np.arange(3), 3),
+        "econ_counts": np.full(3, 3.0),
+        "occupancy": 0.8 + 0.25 * rng.random(N),
+        "staffing": 0.8 + 0.3 * rng.random(N),
+        "conditions": rng.random(N) < 0.4,
+        "support": rng.integers(0, 4, N),
+        "capability": rng.random(N),
+        "disruption": rng.integers(0, 3, N).astype(float),
+        "cut_excess": 0.02 * rng.random(N),
+        "boost": 0.1 * rng.random(N),
+    }
+
+
+def run_kernel(p: np.ndarray, st: dict) -> dict:
+    st = {k: v.copy() for k, v in st.items()}
+    out = {
+        k: np.zeros(N) for k in ("openness", "bodies", "clarity", "leave", "qmean", "k", "worsen")
+    }
+    out["dq"] = np.zeros((N, S))
+    kernel.people_and_quality(
+        p,
+        st["q"],
+        st["staff"],
+        st["vac"],
+        st["reputation"],
+        st["in_deficit"],
+        st["fear"],
+        st["morale"],
+        st["named"],
+        st["rung"],
+        st["economy"],
+        st["econ_counts"],
+        st["occupancy"],
+        st["staffing"],
+        st["conditions"],
+        st["support"],
+        st["capability"],
+        st["disruption"],
+        st["cut_excess"],
+        st["boost"],
+        out["openness"],
+        out["bodies"],
+        out["clarity"],
+        out["leave"],
+        out["qmean"],
+        out["k"],
+        out["worsen"],
+        out["dq"],
+    )
+    return {**st, **out}
+
+
+def run_rules(b, blame, directions, powers, deterrence, general, on_ladder, st: dict) -> dict:
+    """The same month through the vectorised rules, as the model wrote it before."""
+    st = {k: v.copy() for k, v in st.items()}
+    leave = st["staff"] * rules.leaving_rate(
+        st["fear"], st["morale"], b.turnover_base, b.fear_turnover, b.morale_turnover
+    )
+    hire = rules.hiring(
+        st["vac"],
+        b.recruitment_rate,
+        st["reputation"],
+        b.reputation_recruitment,
+        st["in_deficit"],
+        b.hiring_restraint,
+    )
+    staff = st["staff"] + hire - leave
+    in_sm = st["rung"] >= 3
+    if blame > 0:
+        pressure = in_sm + 0.4 * (st["rung"] == 2)
+        share = (np.bincount(st["economy"], weights=st["named"]) / st["econ_counts"])[st["economy"]]
+        target = rules.fear_target(
+            blame,
+            b.fear_culture,
+            b.fear_from_naming,
+            st["named"],
+            pressure,
+            b.fear_contagion,
+            share,
+        )
+    else:
+        target = 0.0
+    fear = rules.relax(st["fear"], target, b.fear_adjustment)
+    qmean = st["q"].mean(axis=1)
+    morale = rules.relax(
+        st["morale"],
+        rules.morale_target(fear, st["occupancy"], st["staffing"], qmean, b.occupancy_threshold),
+        b.morale_adjustment,
+    )
+    openness = rules.openness(fear, morale, b.openness_base, b.fear_toxicity)
+    bodies = (
+        st["conditions"].astype(float)
+        + (st["rung"] == 4)
+        + directions * in_sm
+        + powers * (in_sm & (st["support"] != 0))
+    )
+    clarity = rules.accountability_clarity(bodies, b.accountability_penalty)
+    cap_eff = st["capability"] * (1.0 - b.disruption_penalty * (st["disruption"] > 0))
+    learning = rules.learning_factor(openness, fear, b.fear_learning_penalty)
+    resources = np.minimum(st["staffing"], 1.1) * (1.0 + st["boost"])
+    drive = 1.0 + deterrence * (general + on_ladder * (st["rung"] >= 2))
+    worsen = rules.deterioration(st["occupancy"], st["staffing"], st["cut_excess"], morale, b)
+    k = b.improvement_rate * cap_eff * learning * resources * clarity * drive
+    dq = rules.quality_change(
+        st["q"],
+        cap_eff[:, None],
+        learning[:, None],
+        resources[:, None],
+        clarity[:, None],
+        drive[:, None],
+        worsen[:, None],
+        b.improvement_rate,
+    )
+    return {
+        "staff": staff,
+        "fear": fear,
+        "morale": morale,
+        "openness": openness,
+        "bodies": bodies,
+        "clarity": clarity,
+        "leave": leave,
+        "qmean": qmean,
+        "k": k,
+        "worsen": worsen,
+        "dq": dq,
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("scenario", ["blame_focused", "board_supported", "regime_2013"])
+def test_kernel_equals_the_rules(scenario, seed):
+    sc = load_scenario(scenario)
+    b, reg = sc.behaviour, sc.regime
+    blame = reg.communication.blame_intensity
+    deterrence = b.blame_deterrence * blame
+    args = (
+        b,
+        blame,
+        reg.ladder.oversight_directions,
+        reg.improvement.powers,
+        deterrence,
+        b.general_deterrence,
+        1.0 - b.general_deterrence,
+    )
+    p = kernel.parameters(*args, b.accountability_penalty)
+    st = state(np.random.default_rng(seed))
+    got, want = run_kernel(p, st), run_rules(*args, st)
+    for key, expected in want.items():
+        np.testing.assert_allclose(
+            got[key],
+            expected,
+            rtol=1e-12,
+            atol=1e-14,
+            err_msg=f"{scenario}: the compiled kernel's {key} should equal the rules'",
+        )
