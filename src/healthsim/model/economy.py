@@ -29,8 +29,8 @@ from healthsim.config.schema import Scenario
 from healthsim.metrics.recorder import ArrayDataCollector, Recorder
 from healthsim.model import rules
 from healthsim.model.agents import Commissioner, Inspectorate, Oversight, SocialCare, Trust
+from healthsim.model.kernel import demand_to_harm, money, people_and_quality
 from healthsim.model.kernel import parameters as kernel_parameters
-from healthsim.model.kernel import people_and_quality
 from healthsim.model.network import Structure, build_structure, trust_node
 from healthsim.model.state import Rung, Support, TrustState
 from healthsim.model.streams import Draws, stream
@@ -214,13 +214,35 @@ class HealthEconomy(Model):
         )
         n_serv = sc.economy.services_per_trust
         self._kernel_buffers = {
-            name: np.zeros(n) for name in ("boost", "clarity", "leave", "qmean", "k", "worsen")
+            name: np.zeros(n) for name in ("clarity", "leave", "qmean", "k", "worsen")
         }
         self._kernel_buffers["dq"] = np.zeros((n, n_serv))
-        self._boosted = False
+        self._front_buffers = {
+            name: np.zeros(n)
+            for name in (
+                "demand",
+                "moved",
+                "dd_beds",
+                "treated",
+                "over",
+                "diverted",
+                "occupancy",
+                "harm",
+                "reported",
+            )
+        }
+        self._money_buffers = {
+            name: np.zeros(n)
+            for name in ("income", "vac", "staffing", "surplus", "month_income", "boost")
+        }
+        self._money_buffers["econ_value"] = np.zeros(self.n_econ)
+        self._money_buffers["in_deficit"] = np.zeros(n, dtype=bool)
+        self._money_buffers["unsustainable"] = np.zeros(n, dtype=bool)
+        self._consult_cost = (
+            b.consultancy_cost * reg.improvement.intensity if self._has_consultancy else 0.0
+        )
         self.s.openness = self.s.openness.astype(float)
         self.s.bodies = np.zeros(n)
-        self._one_off = False
         self._inv_services = 1.0 / sc.economy.services_per_trust
 
     def _init_state(self, sc: Scenario, seed: int) -> None:
@@ -395,7 +417,6 @@ class HealthEconomy(Model):
     def charge_one_off(self, i: int, cost: float) -> None:
         """Charge trust ``i`` a one-off cost (£m) in the coming month's accounts."""
         self.s.one_off_cost[i] += cost
-        self._one_off = True
 
     def annual_income(self, i: int) -> float:
         return float(self.s.income_ring[:, i].sum())
@@ -505,105 +526,111 @@ class HealthEconomy(Model):
         # -- demand: growth, noise, reputation shift to neighbours (C5, C8) ----------
         self.need *= g["demand"]
         s.throughput *= g["throughput"]
-        demand = (
-            s.base_demand
-            * self.need[e]
-            * np.exp(self._demand_sd * d.demand[td] - self._demand_var_half)
-        )
-        moved = demand * (b.reputation_demand_shift * (1.0 - s.reputation))
-        demand += self.flow_t @ moved - moved
-
-        # -- social care and delayed discharges (C8) --------------------------------
         self.sc_need *= g["sc_need"]
-        self.shortfall = rules.social_care_shortfall(
-            self.sc_capacity * (1.0 + self.sc_uplift), self.sc_need
-        )
-        dd_beds = (b.delayed_discharge_beds_per_shortfall * self.shortfall)[e] * s.beds
-
-        # -- treatment, overflow diversion, occupancy -------------------------------
-        room = mx(0.0, s.beds * rules.MAX_OCCUPANCY - dd_beds) * s.throughput
-        treated = mn(demand, room)
-        over = demand - treated  # demand beyond the trust's own capacity
-        diverted = b.overflow_diversion * over
-        treated = mn(treated + self.flow_t @ diverted, room)
-        occupancy = (treated / s.throughput + dd_beds) / s.beds
-
-        # -- harm and reporting (C5) -------------------------------------------------
+        # phases 1 to 4 (demand, social care, treatment, harm) compiled: kernel.py
+        fb = self._front_buffers
+        demand, moved, dd_beds, treated = fb["demand"], fb["moved"], fb["dd_beds"], fb["treated"]
+        over, diverted, occupancy = fb["over"], fb["diverted"], fb["occupancy"]
+        harm, reported = fb["harm"], fb["reported"]
         q = s.quality
-        admissions = treated * self._admissions_per_service
-        harm = rules.harm_rate(q).sum(axis=1) * admissions
-        reported = harm * s.openness
-        self.reported_rate = reported / (admissions * q.shape[1] + 1e-12)
-
-        # -- money: commissioners pay, trusts spend (C10) ----------------------------
-        value = treated * self.price
-        econ_value = np.bincount(e, weights=value, minlength=self.n_econ)
-        pay = rules.commissioner_pay_factor(self.allocation / 12.0, econ_value)
-        income = value * pay[e]
-        activity = treated / self.treated0
-        needed = s.establishment * activity  # funded posts: what the trust hires to
-        vac = mx(0.0, needed - s.staff)
-        # staff in post over the establishment the activity safely needs (before any
-        # cuts): what care and morale feel; unsafe cuts lower `needed`, not this
-        staffing = s.staff / activity
-        rung = s.rung
-        in_sm = rung >= Rung.special_measures
-        any_sm = in_sm.any()
-        support = s.support
-        central = self.central_payment  # money from the centre: regime and national
-        central.fill(0.0)
-        regime_money = 0.0  # what the regime pays trusts this month (£m)
-        funding_boost = None
-        if imp.funding > 0 and any_sm:
-            central += in_sm * imp.funding
-            regime_money += float(central.sum())
-            funding_boost = mn(0.3, 10.0 * central / (income + 1e-12))
-        central += s.injection  # national one-off cash: not the regime's spending
-        costs = (
-            s.unit_cost
-            * (1.0 - s.reconfig_saving)
-            * (s.wage_bill0 * (s.staff + self._agency_factor * vac) + s.nonpay0 * treated)
-            + harm * b.harm_litigation_cost
+        demand_to_harm(
+            s.base_demand,
+            self.need,
+            e,
+            d.demand[td],
+            self._demand_sd,
+            self._demand_var_half,
+            b.reputation_demand_shift,
+            s.reputation,
+            self.flow_t,
+            self.sc_capacity,
+            self.sc_uplift,
+            self.sc_need,
+            b.delayed_discharge_beds_per_shortfall,
+            s.beds,
+            rules.MAX_OCCUPANCY,
+            s.throughput,
+            b.overflow_diversion,
+            q,
+            self._admissions_per_service,
+            rules.HARM_RATE_AT_REFERENCE,
+            rules.QUALITY_REFERENCE,
+            s.openness,
+            self.shortfall,
+            demand,
+            moved,
+            dd_beds,
+            treated,
+            over,
+            diverted,
+            occupancy,
+            harm,
+            reported,
+            self.reported_rate,
         )
-        if self._has_consultancy:
-            costs += (support == Support.consultancy) * (b.consultancy_cost * imp.intensity)
-        if self._one_off:
-            costs += s.one_off_cost
-            s.one_off_cost.fill(0.0)
-            self._one_off = False
-        surplus = income + central - costs
-        cover = reg.financial_support.deficit_cover
-        if cover > 0 and any_sm:
-            help_ = in_sm * (cover * mx(0.0, -surplus))
-            surplus += help_
-            central += help_
-            regime_money += float(help_.sum())
-        s.cash += surplus
-        ring = t % 12
-        month_income = income + central
-        # rolling 12-month sums, kept up to date rather than summed each month
-        roll_surplus = self.roll_surplus
-        roll_surplus += surplus - s.surplus_ring[ring]
-        roll_income = self.roll_income
-        roll_income += month_income - s.income_ring[ring]
-        s.surplus_ring[ring] = surplus
-        s.income_ring[ring] = month_income
-        self.margin_12m = roll_surplus / roll_income
-        in_deficit = roll_surplus < 0
-        unsustainable = s.cash < (b.unsustainable_cash_months / 12.0) * roll_income
-        self.ever_unsustainable |= unsustainable
+
+        # -- money: commissioners pay, trusts spend (C10); compiled: kernel.money -----
+        mb = self._money_buffers
+        income, central, vac, staffing = (
+            mb["income"],
+            self.central_payment,
+            mb["vac"],
+            mb["staffing"],
+        )
+        surplus, month_income, boost = mb["surplus"], mb["month_income"], mb["boost"]
+        in_deficit, unsustainable = mb["in_deficit"], mb["unsustainable"]
+        roll_surplus, roll_income = self.roll_surplus, self.roll_income
+        rung = s.rung
+        support = s.support
+        regime_money, any_sm = money(
+            treated,
+            self.price,
+            e,
+            self.allocation / 12.0,
+            self.treated0,
+            s.establishment,
+            s.staff,
+            rung,
+            imp.funding if imp.funding > 0 else 0.0,
+            s.injection,
+            s.unit_cost,
+            s.reconfig_saving,
+            s.wage_bill0,
+            self._agency_factor,
+            s.nonpay0,
+            harm,
+            b.harm_litigation_cost,
+            self._consult_cost,
+            support,
+            s.one_off_cost,
+            reg.financial_support.deficit_cover,
+            s.cash,
+            s.surplus_ring,
+            s.income_ring,
+            t % 12,
+            roll_surplus,
+            roll_income,
+            b.unsustainable_cash_months / 12.0,
+            self.ever_unsustainable,
+            mb["econ_value"],
+            income,
+            central,
+            vac,
+            staffing,
+            surplus,
+            month_income,
+            self.margin_12m,
+            in_deficit,
+            unsustainable,
+            boost,
+        )
+        in_sm = rung >= Rung.special_measures if any_sm else None
         if s.reconfig_left.any():
             self._progress_reconfigurations()
 
         # -- workforce, fear, morale, openness, accountability, base quality change --
         # (C5, C7, C10, C11: rules.py's formulas, compiled into one pass: kernel.py)
         kb = self._kernel_buffers
-        boost = kb["boost"]
-        if funding_boost is not None:
-            boost[:] = funding_boost
-        elif self._boosted:
-            boost.fill(0.0)
-        self._boosted = funding_boost is not None
         clarity, leave, qmean, k1, worsen, dq = (
             kb["clarity"],
             kb["leave"],

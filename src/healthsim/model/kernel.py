@@ -206,3 +206,175 @@ def people_and_quality(
         k[i] = p[IMPROVEMENT] * cap_eff * learning * resources * clarity[i] * drive
         for j in range(n_serv):
             dq[i, j] = k[i] * (1.0 - q[i, j]) - worsen[i] * q[i, j]
+
+
+@njit(cache=True)
+def demand_to_harm(
+    base_demand,
+    need,
+    economy,
+    z,
+    demand_sd,
+    demand_var_half,
+    shift,
+    reputation,
+    flow_t,
+    sc_capacity,
+    sc_uplift,
+    sc_need,
+    dd_per_shortfall,
+    beds,
+    max_occupancy,
+    throughput,
+    overflow,
+    q,
+    admissions_per_service,
+    harm_reference,
+    quality_reference,
+    openness,
+    shortfall,
+    demand,
+    moved,
+    dd_beds,
+    treated,
+    over,
+    diverted,
+    occupancy,
+    harm,
+    reported,
+    reported_rate,
+):  # pragma: no cover - compiled; the model's golden outputs pin its results
+    """Demand and its shift to neighbours, social care and delayed discharges,
+    treatment and diversion, occupancy, harm and reporting (step phases 1 to 4), with
+    the formulas of rules.social_care_shortfall and rules.harm_rate."""
+    n, n_serv = q.shape
+    for ec in range(sc_need.shape[0]):
+        shortfall[ec] = min(
+            max(1.0 - sc_capacity[ec] * (1.0 + sc_uplift[ec]) / sc_need[ec], 0.0), 1.0
+        )
+    for i in range(n):
+        demand[i] = base_demand[i] * need[economy[i]] * np.exp(demand_sd * z[i] - demand_var_half)
+        moved[i] = demand[i] * (shift * (1.0 - reputation[i]))
+    for i in range(n):
+        inflow = 0.0
+        for j in range(n):
+            inflow += flow_t[i, j] * moved[j]
+        demand[i] += inflow - moved[i]
+    room = np.empty(n)
+    for i in range(n):
+        dd_beds[i] = dd_per_shortfall * shortfall[economy[i]] * beds[i]
+        room[i] = max(0.0, beds[i] * max_occupancy - dd_beds[i]) * throughput[i]
+        treated[i] = min(demand[i], room[i])
+        over[i] = demand[i] - treated[i]
+        diverted[i] = overflow * over[i]
+    for i in range(n):
+        inflow = 0.0
+        for j in range(n):
+            inflow += flow_t[i, j] * diverted[j]
+        treated[i] = min(treated[i] + inflow, room[i])
+        occupancy[i] = (treated[i] / throughput[i] + dd_beds[i]) / beds[i]
+        admissions = treated[i] * admissions_per_service
+        rate = 0.0
+        for s in range(n_serv):
+            gap = (1.0 - q[i, s]) / (1.0 - quality_reference)
+            rate += harm_reference * gap * gap
+        harm[i] = rate * admissions
+        reported[i] = harm[i] * openness[i]
+        reported_rate[i] = reported[i] / (admissions * n_serv + 1e-12)
+
+
+@njit(cache=True)
+def money(
+    treated,
+    price,
+    economy,
+    allocation_month,
+    treated0,
+    establishment,
+    staff,
+    rung,
+    funding,
+    injection,
+    unit_cost,
+    reconfig_saving,
+    wage_bill0,
+    agency_factor,
+    nonpay0,
+    harm,
+    litigation,
+    consult_cost,
+    support,
+    one_off_cost,
+    cover,
+    cash,
+    surplus_ring,
+    income_ring,
+    ring,
+    roll_surplus,
+    roll_income,
+    unsustainable_months,
+    ever_unsustainable,
+    econ_value,
+    income,
+    central,
+    vac,
+    staffing,
+    surplus,
+    month_income,
+    margin,
+    in_deficit,
+    unsustainable,
+    boost,
+):  # pragma: no cover - compiled; the model's golden outputs and invariants pin it
+    """Payment, costs, cash and the 12-month accounts (step phase 5): commissioners pay
+    pro rata to their allocation (rules.commissioner_pay_factor), the regime pays
+    improvement funding and deficit cover to trusts in special measures, the centre any
+    one-off cash. Returns (money the regime paid this month, any trust in special
+    measures)."""
+    n = treated.shape[0]
+    econ_value[:] = 0.0
+    for i in range(n):
+        econ_value[economy[i]] += treated[i] * price
+    any_sm = False
+    regime_money = 0.0
+    for i in range(n):
+        value = treated[i] * price
+        v = econ_value[economy[i]]
+        pay = min(1.0, allocation_month[economy[i]] / max(v, 1e-300)) if v > 0 else 1.0
+        income[i] = value * pay
+        activity = treated[i] / treated0[i]
+        vac[i] = max(0.0, establishment[i] * activity - staff[i])
+        staffing[i] = staff[i] / activity
+        in_sm = rung[i] >= 3
+        any_sm = any_sm or in_sm
+        central[i] = funding if in_sm else 0.0
+        regime_money += central[i]
+        boost[i] = min(0.3, 10.0 * central[i] / (income[i] + 1e-12)) if in_sm else 0.0
+        central[i] += injection[i]
+        cost = (
+            unit_cost[i]
+            * (1.0 - reconfig_saving[i])
+            * (wage_bill0[i] * (staff[i] + agency_factor * vac[i]) + nonpay0[i] * treated[i])
+            + harm[i] * litigation
+        )
+        if support[i] == 2:
+            cost += consult_cost
+        cost += one_off_cost[i]
+        one_off_cost[i] = 0.0
+        surplus[i] = income[i] + central[i] - cost
+        if in_sm and cover > 0:
+            help_ = cover * max(0.0, -surplus[i])
+            surplus[i] += help_
+            central[i] += help_
+            regime_money += help_
+        cash[i] += surplus[i]
+        month_income[i] = income[i] + central[i]
+        roll_surplus[i] += surplus[i] - surplus_ring[ring, i]
+        roll_income[i] += month_income[i] - income_ring[ring, i]
+        surplus_ring[ring, i] = surplus[i]
+        income_ring[ring, i] = month_income[i]
+        margin[i] = roll_surplus[i] / roll_income[i]
+        in_deficit[i] = roll_surplus[i] < 0
+        unsustainable[i] = cash[i] < unsustainable_months * roll_income[i]
+        ever_unsustainable[i] = ever_unsustainable[i] or unsustainable[i]
+    return regime_money, any_sm
