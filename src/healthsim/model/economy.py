@@ -29,7 +29,7 @@ from healthsim.config.schema import Scenario
 from healthsim.metrics.recorder import ArrayDataCollector, Recorder
 from healthsim.model import rules
 from healthsim.model.agents import Commissioner, Inspectorate, Oversight, SocialCare, Trust
-from healthsim.model.kernel import demand_to_harm, money, people_and_quality
+from healthsim.model.kernel import demand_to_harm, money, people_and_quality, settle
 from healthsim.model.kernel import parameters as kernel_parameters
 from healthsim.model.network import Structure, build_structure, trust_node
 from healthsim.model.state import Rung, Support, TrustState
@@ -217,6 +217,8 @@ class HealthEconomy(Model):
             name: np.zeros(n) for name in ("clarity", "leave", "qmean", "k", "worsen")
         }
         self._kernel_buffers["dq"] = np.zeros((n, n_serv))
+        self._settle_buffers = {"qmean_end": np.zeros(n), "qmin": np.zeros(n)}
+        self._settle_buffers["truly"] = np.zeros(n, dtype=bool)
         self._front_buffers = {
             name: np.zeros(n)
             for name in (
@@ -521,7 +523,7 @@ class HealthEconomy(Model):
         imp = reg.improvement
         e = s.economy
         g = self._growth
-        mx, mn = np.maximum, np.minimum
+        mx = np.maximum
 
         # -- demand: growth, noise, reputation shift to neighbours (C5, C8) ----------
         self.need *= g["demand"]
@@ -674,25 +676,46 @@ class HealthEconomy(Model):
             dq += self._support_effect(q, clarity, self._good, imp.intensity)
         if self._fading:
             self._fade_consultancy(dq, k, worsen)
-        q += dq
-        q += self._quality_noise_sd * d.quality_noise[td]
-        q -= (d.shock_u[td] < b.shock_rate) * (b.shock_size * d.shock_size[td])
-        np.maximum(q, 0.0, out=q)
-        np.minimum(q, 1.0, out=q)
-
-        # -- boards (C11) ------------------------------------------------------------
-        s.capability += b.capability_learning * (1.0 - s.capability) - (
-            b.capability_decay * s.capability
+        # quality takes its change, noise and shocks; boards, reputation, media and
+        # true failure settle (compiled: kernel.settle)
+        sb = self._settle_buffers
+        truly, qmean_end, qmin = sb["truly"], sb["qmean_end"], sb["qmin"]
+        settle(
+            q,
+            dq,
+            self._quality_noise_sd,
+            d.quality_noise[td],
+            b.shock_rate,
+            b.shock_size,
+            d.shock_u[td],
+            d.shock_size[td],
+            s.capability,
+            b.capability_learning,
+            b.capability_decay,
+            s.disruption,
+            s.reputation,
+            qmean,
+            s.named,
+            b.reputation_recovery,
+            s.salience,
+            b.salience_decay,
+            d.scandal_u[td],
+            b.scandal_rate,
+            self._bar,
+            self._breadth,
+            t,
+            s.failing_since,
+            truly,
+            qmean_end,
+            qmin,
         )
-        if s.disruption.any():
-            s.disruption = mx(0, s.disruption - 1)
+
+        # -- boards (C11): ordinary and fear-driven churn ------------------------------
         churn = d.churn_u[td] < b.board_churn_base + b.fear_board_churn * s.fear
         if churn.any():
             for i in np.flatnonzero(churn):
                 why = "leaders left" if s.fear[i] < 0.3 else "leaders left under pressure"
                 self.trusts[i].replace_board(why)
-        np.maximum(s.capability, 0.0, out=s.capability)
-        np.minimum(s.capability, 1.0, out=s.capability)
 
         # -- support bookkeeping, ladder clocks --------------------------------------
         if any_sm:
@@ -714,18 +737,6 @@ class HealthEconomy(Model):
                 (self.sc_uplift * self.sc_budget).sum() / 12.0 * reg.scope.system_cost_share
             )
 
-        # -- reputation and media (C2, C5) -------------------------------------------
-        rep_target = rules.reputation_target(qmean) * (1.0 - 0.4 * s.named)
-        s.reputation = rules.relax(s.reputation, rep_target, b.reputation_recovery)
-        s.salience = mn(
-            1.0, s.salience * (1.0 - b.salience_decay) + 0.5 * (d.scandal_u[td] < b.scandal_rate)
-        )
-
-        # -- true failure (for false negatives and detection lags) -------------------
-        truly = (q < self._bar).sum(axis=1) >= self._breadth
-        if truly.any() or (s.failing_since >= 0).any():
-            s.failing_since = np.where(truly, np.where(s.failing_since < 0, t, s.failing_since), -1)
-
         # -- the inspectorate's monthly risk check (C1, C2) --------------------------
         self.inspectorate.check_risk()
 
@@ -733,8 +744,8 @@ class HealthEconomy(Model):
         rec = self.recorder
         r = rec.row()
         pt = rec.per_trust
-        pt["quality"][r] = q.sum(axis=1) * self._inv_services  # end of month, as the rest
-        pt["quality_worst_service"][r] = q.min(axis=1)
+        pt["quality"][r] = qmean_end  # end of month, as the rest
+        pt["quality_worst_service"][r] = qmin
         pt["rung"][r] = s.rung
         pt["rating"][r] = s.rating
         pt["harm"][r] = harm

@@ -378,3 +378,72 @@ def money(
         unsustainable[i] = cash[i] < unsustainable_months * roll_income[i]
         ever_unsustainable[i] = ever_unsustainable[i] or unsustainable[i]
     return regime_money, any_sm
+
+
+@njit(cache=True)
+def settle(
+    q,
+    dq,
+    noise_sd,
+    noise,
+    shock_rate,
+    shock_size,
+    shock_u,
+    shock_z,
+    capability,
+    learning_rate,
+    decay,
+    disruption,
+    reputation,
+    qmean,
+    named,
+    recovery,
+    salience,
+    salience_decay,
+    scandal_u,
+    scandal_rate,
+    bar,
+    breadth,
+    t,
+    failing_since,
+    truly,
+    qmean_end,
+    qmin,
+):  # pragma: no cover - compiled; the model's golden outputs pin it
+    """The end of a month's arithmetic: quality takes its change, noise and local shocks
+    (kept in [0, 1]); boards learn and forget; disruption counts down; reputation drifts
+    towards its quality-based target (rules.reputation_target, lowered while named);
+    media salience fades and new stories arrive; who truly fails the breadth rule."""
+    n, n_serv = q.shape
+    for i in range(n):
+        total = 0.0
+        low = 1.0
+        failing = 0
+        for j in range(n_serv):
+            v = q[i, j] + dq[i, j]
+            v += noise_sd * noise[i, j]
+            v -= (shock_size * shock_z[i, j]) if shock_u[i, j] < shock_rate else 0.0
+            v = min(max(v, 0.0), 1.0)
+            q[i, j] = v
+            total += v
+            low = min(low, v)
+            if v < bar:
+                failing += 1
+        qmean_end[i] = total * (1.0 / n_serv)
+        qmin[i] = low
+        c = capability[i] + learning_rate * (1.0 - capability[i]) - decay * capability[i]
+        capability[i] = min(max(c, 0.0), 1.0)
+        if disruption[i] > 0:
+            disruption[i] = disruption[i] - 1.0
+        target = min(0.2 + qmean[i], 1.0) * (1.0 - 0.4 * (1.0 if named[i] else 0.0))
+        reputation[i] = reputation[i] + recovery * (target - reputation[i])
+        salience[i] = min(
+            1.0,
+            salience[i] * (1.0 - salience_decay) + (0.5 if scandal_u[i] < scandal_rate else 0.0),
+        )
+        truly[i] = failing >= breadth
+        if truly[i]:
+            if failing_since[i] < 0:
+                failing_since[i] = t
+        else:
+            failing_since[i] = -1
