@@ -38,7 +38,7 @@ from typing import Any
 from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk
 
 #: Modules a forkserver imports once, so workers start with healthsim already loaded.
-PRELOAD = ["healthsim.experiments.tasks"]
+PRELOAD = ["healthsim.experiments.tasks", "healthsim.experiments.preload"]
 
 
 class ExperimentError(ValueError):
@@ -221,6 +221,10 @@ class ProcessExecutor(Executor):
             return
         workers = min(self.workers, len(tasks))
         method = self.start_method or default_start_method()
+        if method == "fork":  # forked workers inherit the parent's compiled kernels
+            from healthsim.experiments.preload import warm_up
+
+            warm_up()
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=self._context(method),
