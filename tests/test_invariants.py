@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
-import annotated_types as at
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -31,6 +30,7 @@ from pydantic.fields import FieldInfo
 
 from healthsim import run
 from healthsim.config import schema, with_overrides
+from healthsim.config.schema import field_bounds
 from healthsim.metrics.summary import (
     UNDEFINED_WHEN_EMPTY,
     monthly_frame,
@@ -70,18 +70,8 @@ SHARES_MONTHLY = (
 
 def bounds(field: FieldInfo) -> tuple[float | None, float | None, bool]:
     """(lowest, highest, lower bound is open) allowed by a field's metadata."""
-    lo = hi = None
-    open_lo = False
-    for m in field.metadata:
-        if isinstance(m, at.Ge):
-            lo = m.ge
-        elif isinstance(m, at.Gt):
-            lo, open_lo = m.gt, True
-        elif isinstance(m, at.Le):
-            hi = m.le
-        elif isinstance(m, at.Lt):
-            hi = m.lt
-    return lo, hi, open_lo
+    b = field_bounds(field.metadata)
+    return b.low, b.high, b.low_open
 
 
 def scenario_fields(

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-import annotated_types as at
 from pydantic.fields import FieldInfo
 
-from healthsim.config.schema import Regime, Scenario, Squeeze
+from healthsim.config.schema import Regime, Scenario, Squeeze, field_bounds
 
 Kind = Literal["float", "int", "bool", "choice"]
 
@@ -211,13 +210,8 @@ class Lever:
 
 
 def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    lo = hi = None
-    for m in info.metadata:
-        if isinstance(m, at.Ge | at.Gt):
-            lo = float(m.ge if isinstance(m, at.Ge) else m.gt)
-        elif isinstance(m, at.Le | at.Lt):
-            hi = float(m.le if isinstance(m, at.Le) else m.lt)
-    return lo, hi
+    b = field_bounds(info.metadata)
+    return (None if b.low is None else float(b.low)), (None if b.high is None else float(b.high))
 
 
 def _step(lo: float, hi: float, kind: Kind, unit: str) -> float:

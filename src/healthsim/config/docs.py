@@ -38,7 +38,7 @@ from pydantic_core import PydanticUndefined
 
 from healthsim.config import schema as schema_module
 from healthsim.config.loader import load_scenario, resolve_path, shipped_scenarios
-from healthsim.config.schema import Scenario, Squeeze, SqueezeYear
+from healthsim.config.schema import Scenario, Squeeze, SqueezeYear, field_bounds
 
 #: File names of the generated documents, inside the docs folder.
 REFERENCE_FILE = "scenario-reference.md"
@@ -234,20 +234,8 @@ def allowed_values(annotation: Any, field: FieldInfo) -> str:
     elif base is bool:
         text = "`true`, `false`"
     else:
-        lo = hi = None
-        lo_open = hi_open = False
-        min_len = None
-        for m in field.metadata:
-            if isinstance(m, at.Ge):
-                lo = m.ge
-            elif isinstance(m, at.Gt):
-                lo, lo_open = m.gt, True
-            elif isinstance(m, at.Le):
-                hi = m.le
-            elif isinstance(m, at.Lt):
-                hi, hi_open = m.lt, True
-            elif isinstance(m, at.MinLen):
-                min_len = m.min_length
+        lo, hi, lo_open, hi_open = field_bounds(field.metadata)
+        min_len = next((m.min_length for m in field.metadata if isinstance(m, at.MinLen)), None)
         if base is str:
             text = "non-empty text" if min_len else "any text"
         elif lo is not None and hi is not None and not lo_open and not hi_open:

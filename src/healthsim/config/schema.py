@@ -14,11 +14,40 @@ reputation are dimensionless in [0, 1].
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
+import annotated_types as at
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Bounds(NamedTuple):
+    """The numeric range a field allows (None where it is open-ended)."""
+
+    low: float | None
+    high: float | None
+    low_open: bool  # the low end itself is not allowed (gt rather than ge)
+    high_open: bool  # the high end itself is not allowed (lt rather than le)
+
+
+def field_bounds(metadata) -> Bounds:
+    """The range given by a field's constraint metadata (``FieldInfo.metadata``):
+    the one place the docs, the app's sliders, sensitivity declarations and the
+    invariant tests read a parameter's allowed range from. Values keep their type
+    (an integer field's bounds are integers)."""
+    low = high = None
+    low_open = high_open = False
+    for m in metadata:
+        if isinstance(m, at.Ge):
+            low, low_open = m.ge, False
+        elif isinstance(m, at.Gt):
+            low, low_open = m.gt, True
+        elif isinstance(m, at.Le):
+            high, high_open = m.le, False
+        elif isinstance(m, at.Lt):
+            high, high_open = m.lt, True
+    return Bounds(low, high, low_open, high_open)
 
 
 class Section(BaseModel):

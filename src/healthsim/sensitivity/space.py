@@ -32,10 +32,9 @@ from functools import cache
 from typing import Any, Literal
 
 import numpy as np
-from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 
-from healthsim.config.schema import Scenario
+from healthsim.config.schema import Scenario, field_bounds
 
 Kind = Literal["real", "integer", "categorical"]
 Dist = Literal["uniform", "loguniform", "triangular", "truncnormal"]
@@ -123,17 +122,9 @@ def schema_fields() -> dict[str, FieldInfo]:
 
 
 def _field_info(key: str, ann: Any, metadata: list, description: str) -> FieldInfo | None:
-    lower = upper = None
-    lower_strict = upper_strict = False
-    for m in metadata:
-        if isinstance(m, Ge):
-            lower = float(m.ge)
-        elif isinstance(m, Gt):
-            lower, lower_strict = float(m.gt), True
-        elif isinstance(m, Le):
-            upper = float(m.le)
-        elif isinstance(m, Lt):
-            upper, upper_strict = float(m.lt), True
+    lower, upper, lower_strict, upper_strict = field_bounds(metadata)
+    lower = None if lower is None else float(lower)
+    upper = None if upper is None else float(upper)
     if ann is bool:
         return FieldInfo(key, "categorical", None, None, False, False, (False, True), description)
     if isinstance(ann, type) and issubclass(ann, Enum):
