@@ -181,3 +181,141 @@ def test_kernel_equals_the_rules(scenario, seed):
             atol=1e-14,
             err_msg=f"{scenario}: the compiled kernel's {key} should equal the rules'",
         )
+
+
+def test_demand_to_harm_uses_the_rules():
+    """Social-care shortfall, harm per admission and reporting in the compiled phases
+    1-4 equal rules.social_care_shortfall and rules.harm_rate (one economy, no flows)."""
+    rng = np.random.default_rng(3)
+    n, s, n_econ = 5, 4, 2
+    economy = np.array([0, 0, 1, 1, 1])
+    q = rng.random((n, s))
+    openness = rng.random(n)
+    sc_capacity, sc_uplift, sc_need = (
+        rng.random(n_econ),
+        0.2 * rng.random(n_econ),
+        1 + rng.random(n_econ),
+    )
+    out = {
+        k: np.zeros(n)
+        for k in (
+            "demand",
+            "moved",
+            "dd",
+            "treated",
+            "over",
+            "diverted",
+            "occupancy",
+            "harm",
+            "reported",
+            "rate",
+        )
+    }
+    shortfall = np.zeros(n_econ)
+    beds = 300 + 200 * rng.random(n)
+    kernel.demand_to_harm(
+        0.8 * beds,
+        np.ones(n_econ),
+        economy,
+        np.zeros(n),
+        0.0,
+        0.0,
+        0.0,
+        np.ones(n),
+        np.zeros((n, n)),
+        sc_capacity,
+        sc_uplift,
+        sc_need,
+        0.3,
+        beds,
+        rules.MAX_OCCUPANCY,
+        np.ones(n),
+        0.5,
+        q,
+        1.5,
+        rules.HARM_RATE_AT_REFERENCE,
+        rules.QUALITY_REFERENCE,
+        openness,
+        shortfall,
+        out["demand"],
+        out["moved"],
+        out["dd"],
+        out["treated"],
+        out["over"],
+        out["diverted"],
+        out["occupancy"],
+        out["harm"],
+        out["reported"],
+        out["rate"],
+    )
+    np.testing.assert_allclose(
+        shortfall,
+        rules.social_care_shortfall(sc_capacity * (1 + sc_uplift), sc_need),
+        err_msg="the kernel's social-care shortfall should equal the rule's",
+    )
+    want = rules.harm_rate(q).sum(axis=1) * out["treated"] * 1.5
+    np.testing.assert_allclose(
+        out["harm"],
+        want,
+        rtol=1e-12,
+        err_msg="the kernel's harm should be rules.harm_rate x admissions",
+    )
+    np.testing.assert_allclose(
+        out["reported"],
+        want * openness,
+        rtol=1e-12,
+        err_msg="reported harm should be harm x openness",
+    )
+
+
+def test_settle_uses_the_rules():
+    """Reputation drifts to rules.reputation_target (lower while named) with rules.relax;
+    quality stays in [0, 1]; true failure counts services below the bar."""
+    rng = np.random.default_rng(4)
+    n, s = 6, 5
+    q, dq = rng.random((n, s)), 0.3 * (rng.random((n, s)) - 0.5)
+    reputation, qmean, named = rng.random(n), rng.random(n), rng.random(n) < 0.5
+    cap, disruption, salience = rng.random(n), np.array([0.0, 2, 0, 1, 0, 3]), rng.random(n)
+    failing_since = np.full(n, -1)
+    truly, qmean_end, qmin = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)
+    rep0, q0 = reputation.copy(), q.copy()
+    kernel.settle(
+        q,
+        dq,
+        0.0,
+        np.zeros((n, s)),
+        0.0,
+        0.1,
+        np.ones((n, s)),
+        np.ones((n, s)),
+        cap,
+        0.01,
+        0.002,
+        disruption,
+        reputation,
+        qmean,
+        named,
+        0.05,
+        salience,
+        0.1,
+        np.ones(n),
+        0.01,
+        0.5,
+        2,
+        7,
+        failing_since,
+        truly,
+        qmean_end,
+        qmin,
+    )
+    target = rules.reputation_target(qmean) * (1.0 - 0.4 * named)
+    np.testing.assert_allclose(
+        reputation,
+        rules.relax(rep0, target, 0.05),
+        rtol=1e-12,
+        err_msg="reputation should follow the rules",
+    )
+    np.testing.assert_allclose(q, np.clip(q0 + dq, 0, 1), err_msg="quality takes dq, in [0, 1]")
+    assert np.array_equal(truly, (q < 0.5).sum(axis=1) >= 2), "breadth rule on true quality"
+    assert np.array_equal(failing_since, np.where(truly, 7, -1)), "failing since this month"
+    assert np.array_equal(disruption, [0, 1, 0, 0, 0, 2]), "disruption counts down to 0"

@@ -356,7 +356,6 @@ class HealthEconomy(Model):
         self.roll_income = self.s.income_ring.sum(axis=0)
         self.reported_rate = np.zeros(n)
         self.central_payment = np.zeros(n)
-        self.occupancy = np.full(n, b.base_occupancy)
         self.shortfall = 1.0 - self.sc_capacity
         self._growth = {"demand": 0.0, "throughput": 0.0, "sc_need": 0.0}
 
