@@ -1,8 +1,11 @@
 """The model's rules as small pure functions.
 
 Each works element-wise on numpy arrays (one value per trust, or per trust and service
-line) and equally on plain floats, so the vectorised monthly arithmetic and a per-trust
-reference give the same numbers (tests check this). Units are in each docstring;
+line) and equally on plain floats. They are the readable statement of the model's
+equations: the model runs them compiled, fused per trust, in
+:mod:`healthsim.model.kernel`, and ``tests/test_kernel.py`` checks the kernel against
+them (``tests/test_rules.py`` checks them against plain per-trust versions). Units are in
+each docstring;
 "a month" means per monthly step. Sources of the default parameters are in
 ``healthsim.config.schema``.
 """
