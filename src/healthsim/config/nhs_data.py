@@ -274,23 +274,31 @@ def _trust_type(path: Path, line: int, code: str, row: dict[str, str]) -> str:
     )
 
 
+def _coded_rows(path: Path, rows, column: str, what: str):
+    """Rows with their code (upper case), refusing an empty or a repeated code.
+
+    Yields (line, code, row); errors name the file, the column and the line."""
+    first: dict[str, int] = {}
+    for line, row in rows:
+        code = row.get(column, "").upper()
+        if not code:
+            raise NHSDataError(path, column, f"line {line}: empty {what} code")
+        if code in first:
+            raise NHSDataError(
+                path,
+                column,
+                f"line {line}: duplicate {what} code {code} (first on line {first[code]})",
+            )
+        first[code] = line
+        yield line, code, row
+
+
 def _read_icbs(path: Path) -> tuple[SourceFile, list[IcbRecord]]:
     source, header, rows = _read_csv(path)
     _check_columns(path, header, ICB_REQUIRED)
     pop_col = "population_mid2022" if "population_mid2022" in header else "population"
     icbs: list[IcbRecord] = []
-    first: dict[str, int] = {}
-    for line, row in rows:
-        code = row.get("icb_code", "").upper()
-        if not code:
-            raise NHSDataError(path, "icb_code", f"line {line}: empty ICB code")
-        if code in first:
-            raise NHSDataError(
-                path,
-                "icb_code",
-                f"line {line}: duplicate ICB code {code} (first on line {first[code]})",
-            )
-        first[code] = line
+    for line, code, row in _coded_rows(path, rows, "icb_code", "ICB"):
         pop = _number(path, pop_col, line, f"ICB {code}", row.get(pop_col, ""))
         icbs.append(
             IcbRecord(
@@ -323,18 +331,7 @@ def read_nhs_data(trusts_path: str | Path, icbs_path: str | Path) -> NHSData:
     source, header, rows = _read_csv(trusts_path)
     _check_columns(trusts_path, header, TRUST_REQUIRED)
     trusts: list[TrustRecord] = []
-    first: dict[str, int] = {}
-    for line, row in rows:
-        code = row.get("trust_code", "").upper()
-        if not code:
-            raise NHSDataError(trusts_path, "trust_code", f"line {line}: empty trust code")
-        if code in first:
-            raise NHSDataError(
-                trusts_path,
-                "trust_code",
-                f"line {line}: duplicate trust code {code} (first on line {first[code]})",
-            )
-        first[code] = line
+    for line, code, row in _coded_rows(trusts_path, rows, "trust_code", "trust"):
         ttype = _trust_type(trusts_path, line, code, row)
         icb = row.get("icb_code", "").upper()
         if not icb and ttype in MODELLED_TYPES:
