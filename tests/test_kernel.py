@@ -319,3 +319,15 @@ def test_settle_uses_the_rules():
     assert np.array_equal(truly, (q < 0.5).sum(axis=1) >= 2), "breadth rule on true quality"
     assert np.array_equal(failing_since, np.where(truly, 7, -1)), "failing since this month"
     assert np.array_equal(disruption, [0, 1, 0, 0, 0, 2]), "disruption counts down to 0"
+
+
+def test_the_live_occupancy_is_this_months():
+    """model.occupancy (what the workshop app shows) is the month just run, not the
+    starting value: the compiled pass writes it in place."""
+    from healthsim.model import HealthEconomy
+
+    m = HealthEconomy("baseline", rng=2)
+    m.run(18)
+    recorded = m.recorder.per_trust["occupancy"][m.recorder.n_rows - 1]
+    assert np.array_equal(m.occupancy, recorded), "occupancy should be this month's"
+    assert not np.allclose(m.occupancy, m.p.behaviour.base_occupancy), "it should move"

@@ -233,6 +233,10 @@ class HealthEconomy(Model):
                 "reported",
             )
         }
+        # this month's bed occupancy per trust (read by the workshop app); the step
+        # writes it in place
+        self.occupancy = self._front_buffers["occupancy"]
+        self.occupancy[:] = sc.behaviour.base_occupancy
         self._money_buffers = {
             name: np.zeros(n)
             for name in ("income", "vac", "staffing", "surplus", "month_income", "boost")
