@@ -213,9 +213,13 @@ def test_demand_to_harm_uses_the_rules():
     }
     shortfall = np.zeros(n_econ)
     beds = 300 + 200 * rng.random(n)
+    need, throughput = np.ones(n_econ), np.ones(n)
     kernel.demand_to_harm(
+        1.01,
+        1.002,
+        1.0,
         0.8 * beds,
-        np.ones(n_econ),
+        need,
         economy,
         np.zeros(n),
         0.0,
@@ -229,7 +233,7 @@ def test_demand_to_harm_uses_the_rules():
         0.3,
         beds,
         rules.MAX_OCCUPANCY,
-        np.ones(n),
+        throughput,
         0.5,
         q,
         1.5,
@@ -248,6 +252,7 @@ def test_demand_to_harm_uses_the_rules():
         out["reported"],
         out["rate"],
     )
+    assert np.allclose(need, 1.01) and np.allclose(throughput, 1.002), "the month's growth"
     np.testing.assert_allclose(
         shortfall,
         rules.social_care_shortfall(sc_capacity * (1 + sc_uplift), sc_need),
@@ -279,7 +284,8 @@ def test_settle_uses_the_rules():
     failing_since = np.full(n, -1)
     truly, qmean_end, qmin = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)
     rep0, q0 = reputation.copy(), q.copy()
-    kernel.settle(
+    fear, churn_u, churn = rng.random(n), rng.random(n), np.zeros(n, dtype=bool)
+    leaving = kernel.settle(
         q,
         dq,
         0.0,
@@ -307,7 +313,14 @@ def test_settle_uses_the_rules():
         truly,
         qmean_end,
         qmin,
+        churn_u,
+        0.1,
+        0.6,
+        fear,
+        churn,
     )
+    assert np.array_equal(churn, churn_u < 0.1 + 0.6 * fear), "boards leave with fear"
+    assert leaving == churn.sum()
     target = rules.reputation_target(qmean) * (1.0 - 0.4 * named)
     np.testing.assert_allclose(
         reputation,
@@ -331,3 +344,182 @@ def test_the_live_occupancy_is_this_months():
     recorded = m.recorder.per_trust["occupancy"][m.recorder.n_rows - 1]
     assert np.array_equal(m.occupancy, recorded), "occupancy should be this month's"
     assert not np.allclose(m.occupancy, m.p.behaviour.base_occupancy), "it should move"
+
+
+# --------------------------------------------------------------------------------------
+# The compiled agent bookkeeping against the numpy it replaced (the reference versions
+# below are the model's code before it was compiled, kept here as the specification).
+# --------------------------------------------------------------------------------------
+
+
+def reference_risk_triggers(rate, margin, salience, trigger_u, w, pp, t, last, rung):
+    national = rate.sum() / rate.shape[0]
+    signal = np.maximum(0.0, -5.0 * margin)
+    if national > 0:
+        signal += np.maximum(0.0, rate * (1.0 / national) - 1.0)
+    prob = ((1 - pp) * w * 0.08) * signal
+    if pp > 0:
+        prob += (pp * 0.15) * salience
+    due = trigger_u < prob
+    return due & (t - last >= 6) & (rung < 3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_risk_triggers_equal_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    rate = rng.random(n) * (rng.random(n) < 0.9)
+    margin = 0.1 * (rng.random(n) - 0.6)
+    salience, trigger_u = rng.random(n), 0.03 * rng.random(n)
+    last, rung = rng.integers(-99, 20, n), rng.integers(0, 5, n)
+    w, pp = float(rng.random()), float(rng.random()) * (seed % 2)
+    due = np.zeros(n, dtype=bool)
+    count = kernel.risk_triggers(rate, margin, salience, trigger_u, w, pp, 20, last, rung, 3, due)
+    want = reference_risk_triggers(rate, margin, salience, trigger_u, w, pp, 20, last, rung)
+    assert np.array_equal(due, want)
+    assert count == want.sum() and count > 0
+
+
+def test_risk_triggers_with_no_reported_harm_use_money_alone():
+    n = 4
+    due = np.zeros(n, dtype=bool)
+    margin = np.array([0.0, -0.2, 0.05, -0.5])
+    count = kernel.risk_triggers(
+        np.zeros(n), margin, np.zeros(n), np.full(n, 0.05), 1.0, 0.0, 10,
+        np.full(n, -99), np.zeros(n, dtype=np.int64), 3, due,
+    )  # fmt: skip
+    assert due.tolist() == [False, True, False, True] and count == 2
+
+
+def test_record_month_writes_every_metric_under_its_name():
+    """The compiled recording writes each per-trust metric and scalar into the rows the
+    recorder names (PER_TRUST and SCALARS order)."""
+    from healthsim.metrics.recorder import PER_TRUST, SCALARS, Recorder
+
+    rng = np.random.default_rng(1)
+    n, n_econ = 7, 3
+    rec = Recorder(4, n)
+    names = [k for k in PER_TRUST if k != "harm_hidden"] + ["reported"]
+    src = {k: rng.random(n) for k in names}
+    for k in ("rung", "rating", "support", "buddy_of"):
+        src[k] = rng.integers(-1, 4, n)
+    for k in ("financially_unsustainable", "truly_failing"):
+        src[k] = rng.random(n) < 0.5
+    counts = rng.random(10)
+    paid, moved, diverted, demand, treated = (rng.random(n) for _ in range(5))
+    shortfall = rng.random(n_econ)
+    r = rec.row()
+    r = rec.row()  # the second month
+    kernel.record_month(
+        rec.trust_block,
+        rec.scalar_block,
+        r,
+        *(src[k] for k in list(PER_TRUST)[:5]),  # quality .. harm
+        src["reported"],  # harm_hidden is harm less reported
+        *(src[k] for k in list(PER_TRUST)[6:]),
+        counts,
+        paid,
+        moved,
+        diverted,
+        demand,
+        treated,
+        shortfall,
+    )  # fmt: skip
+    for k in PER_TRUST:
+        want = src["harm"] - src["reported"] if k == "harm_hidden" else src[k]
+        np.testing.assert_array_equal(rec.per_trust[k][r], want, err_msg=k)
+        assert not rec.per_trust[k][0].any(), f"{k}: only row {r} is written"
+    want = dict(zip(SCALARS[:8], counts[:8], strict=True))
+    want |= {
+        "commissioner_paid": paid.sum(),
+        "demand_diverted": (moved + diverted).sum(),
+        "unmet_demand": (demand - treated).sum(),
+        "efficiency_achieved": counts[8],
+        "efficiency_required": counts[9],
+        "social_care_shortfall": shortfall.sum() / n_econ,
+    }
+    assert set(want) == set(SCALARS)
+    for k, v in want.items():
+        assert rec.scalars[k][r] == pytest.approx(v, rel=1e-12), k
+
+
+def reference_support_effect(st, good, intensity, b):
+    """The model's numpy support effect before it was compiled."""
+    s = st
+    q, clarity = s["q"], s["clarity"]
+    gap = np.maximum(0.0, good - q)
+    rate = np.zeros(q.shape[0])
+    buddy = s["support"] == 1
+    if buddy.any():
+        idx = np.flatnonzero(buddy)
+        helper = s["buddy_of"][idx]
+        rate[idx] = b["eff"] * s["capability"][helper]
+        s["capability"][idx] += b["transfer"] * intensity * (1 - s["capability"][idx])
+        loss = b["burden"] * intensity * s["capability"][helper]
+        np.subtract.at(s["capability"], helper, loss)
+        np.add.at(s["lost"], helper, loss)
+        np.add.at(s["months"], helper, 1)
+    consult = s["support"] == 2
+    rate[consult] = b["consult"]
+    rate[s["support"] == 3] = b["central"]
+    gain = (rate * intensity * clarity)[:, None] * gap
+    if consult.any():
+        s["consult_gain"][consult] += gain[consult]
+    s["dq"] += gain
+    return bool(consult.any())
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_support_effect_equals_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    n, k = 12, 5
+    support = rng.integers(0, 4, n)
+    helpers = np.flatnonzero(support == 0)
+    buddy_of = np.full(n, -1)
+    for i in np.flatnonzero(support == 1):  # a buddy may help several trusts
+        buddy_of[i] = helpers[rng.integers(0, helpers.size)] if helpers.size else -1
+    support[(support == 1) & (buddy_of < 0)] = 0
+    st = {
+        "q": rng.random((n, k)),
+        "clarity": rng.random(n),
+        "support": support,
+        "buddy_of": buddy_of,
+        "capability": rng.random(n),
+        "consult_gain": rng.random((n, k)),
+        "lost": np.zeros(n),
+        "months": np.zeros(n),
+        "dq": 0.01 * rng.standard_normal((n, k)),
+    }
+    b = {"eff": 0.05, "transfer": 0.02, "burden": 0.01, "consult": 0.04, "central": 0.03}
+    ref = {key: v.copy() for key, v in st.items()}
+    want = reference_support_effect(ref, 0.6, 0.8, b)
+    got = kernel.support_effect(
+        st["q"], st["clarity"], 0.6, 0.8, st["support"], st["buddy_of"], st["capability"],
+        b["eff"], b["transfer"], b["burden"], b["consult"], b["central"],
+        st["consult_gain"], st["lost"], st["months"], st["dq"],
+    )  # fmt: skip
+    assert got == want
+    for key in ("capability", "consult_gain", "lost", "months", "dq"):
+        np.testing.assert_allclose(st[key], ref[key], rtol=1e-14, atol=0, err_msg=key)
+
+
+def test_support_clock_counts_down_and_prices_the_support_still_running():
+    support = np.array([0, 1, 1, 3, 2, 3])
+    left = np.array([0, 1, 5, 1, 2, 3])
+    ended = np.zeros(6, dtype=bool)
+    n_ended, cost = kernel.support_clock(left, support, ended, 10.0, 0.5, 2.0)
+    assert left.tolist() == [0, 0, 4, 0, 1, 2]
+    assert ended.tolist() == [False, True, False, True, False, False] and n_ended == 2
+    # still running: one buddy (0.5) and one central team (2.0), on top of 10
+    assert cost == 10.0 + 0.5 + 2.0
+    idle = np.zeros(6, dtype=np.int64)
+    assert kernel.support_clock(idle, support, ended, 3.0, 0.5, 2.0) == (-1, 3.0)
+    assert not ended.any()
+
+
+def test_reconfigurations_count_down_and_then_save_for_good():
+    left = np.array([0.0, 1.0, 3.0])
+    saving = np.array([0.1, 0.1, 0.0])
+    kernel.progress_reconfigurations(left, saving, 0.05)
+    assert left.tolist() == [0.0, 0.0, 2.0]
+    np.testing.assert_allclose(saving, [0.1, 1 - 0.9 * 0.95, 0.0])

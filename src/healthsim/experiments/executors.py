@@ -35,7 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
-from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk
+from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk, settled_heap
 
 #: Modules a forkserver imports once, so workers start with healthsim already loaded.
 PRELOAD = ["healthsim.experiments.tasks", "healthsim.experiments.preload"]
@@ -128,7 +128,9 @@ class SerialExecutor(Executor):
 
     def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
         for task in tasks:
-            yield [job.evaluate(task)]
+            with settled_heap():
+                record = job.evaluate(task)
+            yield [record]
 
     def describe(self) -> str:
         return "1 process (serial)"
@@ -235,7 +237,10 @@ class ProcessExecutor(Executor):
         todo = guided_chunks(tasks, workers, self.chunksize)
         finished = False
         try:
-            with _quiet_start(method):  # workers start on these first submissions
+            # workers start on these first submissions; forked ones inherit a frozen
+            # heap, so neither their collector nor their reference counts touch (and
+            # copy) the parent's pages
+            with _quiet_start(method), settled_heap():
                 for chunk in _take(todo, workers * 3):
                     pending.add(pool.submit(_run_chunk, chunk))
             while pending:

@@ -120,14 +120,30 @@ class Recorder:
     for (:meth:`monthly`), so nothing on the hot path reduces over trusts.
     """
 
-    __slots__ = ("_cache", "months", "n_rows", "per_trust", "scalars")
+    __slots__ = (
+        "_cache",
+        "months",
+        "n_rows",
+        "per_trust",
+        "scalar_block",
+        "scalars",
+        "trust_block",
+    )
 
     def __init__(self, months: int, trusts: int) -> None:
         self.months = months
         self.n_rows = 0
-        self.scalars = {k: np.zeros(months) for k in SCALARS}
-        self.per_trust = {k: np.zeros((months, trusts)) for k in PER_TRUST}
+        #: every per-trust metric in one block (metric, month, trust), so the model
+        #: writes a month's row in one compiled call (kernel.record_month);
+        #: ``per_trust`` holds views of it by name
+        self.trust_block = np.zeros((len(PER_TRUST), months, trusts))
+        self.scalar_block = np.zeros((len(SCALARS), months))
+        self._bind()
         self._cache: tuple[int, dict[str, np.ndarray]] | None = None
+
+    def _bind(self) -> None:
+        self.per_trust = {k: self.trust_block[i] for i, k in enumerate(PER_TRUST)}
+        self.scalars = {k: self.scalar_block[i] for i, k in enumerate(SCALARS)}
 
     def row(self) -> int:
         """Index of the row for the month being recorded (and advance)."""
@@ -140,10 +156,10 @@ class Recorder:
     def _grow(self) -> None:
         """Run past the planned length (e.g. Mesa tools stepping on): extend the arrays."""
         extra = max(12, self.months)
-        for k, v in self.scalars.items():
-            self.scalars[k] = np.concatenate([v, np.zeros(extra)])
-        for k, v in self.per_trust.items():
-            self.per_trust[k] = np.concatenate([v, np.zeros((extra, v.shape[1]))])
+        tb, sb = self.trust_block, self.scalar_block
+        self.trust_block = np.concatenate([tb, np.zeros((tb.shape[0], extra, tb.shape[2]))], 1)
+        self.scalar_block = np.concatenate([sb, np.zeros((sb.shape[0], extra))], axis=1)
+        self._bind()
         self.months += extra
 
     @property

@@ -16,6 +16,7 @@ from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from healthsim.model import rules
+from healthsim.model.kernel import risk_triggers
 from healthsim.model.state import Rating, Rung, Support
 
 if TYPE_CHECKING:
@@ -172,6 +173,7 @@ class Inspectorate(Agent):
     def __init__(self, model: HealthEconomy) -> None:
         super().__init__(model)
         self._rounds: dict[int, object] = {}  # month -> the Mesa event of its round
+        self._due = np.zeros(model.s.n, dtype=np.bool_)  # this month's risk triggers
 
     def schedule(self, trust: Trust, after: float) -> None:
         """Book the next routine inspection ``after`` months from now (at the end of that
@@ -208,22 +210,23 @@ class Inspectorate(Agent):
         if w <= 0 and pp <= 0:
             return
         s = m.s
-        t = m.month_index
-        td = t  # the step has drawn this month (past the planned end too)
-        rate = m.reported_rate
-        national = rate.sum() / rate.shape[0]
-        signal = np.maximum(0.0, -5.0 * m.margin_12m)
-        if national > 0:
-            signal += np.maximum(0.0, rate * (1.0 / national) - 1.0)
-        prob = ((1 - pp) * w * 0.08) * signal
-        if pp > 0:
-            prob += (pp * 0.15) * s.salience
-        due = m.draws.trigger_u[td] < prob
-        if not due.any():
-            return
-        due &= (t - s.last_inspection >= 6) & (s.rung < Rung.special_measures)
-        for i in np.flatnonzero(due):
-            self.inspect(m.trusts[i], reason="risk")
+        t = m.month_index  # the step has drawn this month (past the planned end too)
+        due = self._due
+        if risk_triggers(
+            m.reported_rate,
+            m.margin_12m,
+            s.salience,
+            m.draws.trigger_u[t],
+            w,
+            pp,
+            t,
+            s.last_inspection,
+            s.rung,
+            Rung.special_measures.value,
+            due,
+        ):
+            for i in np.flatnonzero(due):
+                self.inspect(m.trusts[i], reason="risk")
 
     def inspect(self, trust: Trust, reason: str) -> Finding:
         """Observe a sample of services with noise, rate them, report to oversight."""

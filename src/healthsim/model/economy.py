@@ -29,7 +29,16 @@ from healthsim.config.schema import Scenario
 from healthsim.metrics.recorder import ArrayDataCollector, Recorder
 from healthsim.model import rules
 from healthsim.model.agents import Commissioner, Inspectorate, Oversight, SocialCare, Trust
-from healthsim.model.kernel import demand_to_harm, money, people_and_quality, settle
+from healthsim.model.kernel import (
+    demand_to_harm,
+    money,
+    people_and_quality,
+    progress_reconfigurations,
+    record_month,
+    settle,
+    support_clock,
+    support_effect,
+)
 from healthsim.model.kernel import parameters as kernel_parameters
 from healthsim.model.network import Structure, build_structure, trust_node
 from healthsim.model.state import Rung, Support, TrustState
@@ -218,7 +227,8 @@ class HealthEconomy(Model):
         }
         self._kernel_buffers["dq"] = np.zeros((n, n_serv))
         self._settle_buffers = {"qmean_end": np.zeros(n), "qmin": np.zeros(n)}
-        self._settle_buffers["truly"] = np.zeros(n, dtype=bool)
+        for name in ("truly", "churn", "ended"):
+            self._settle_buffers[name] = np.zeros(n, dtype=bool)
         self._front_buffers = {
             name: np.zeros(n)
             for name in (
@@ -250,6 +260,7 @@ class HealthEconomy(Model):
         self.s.openness = self.s.openness.astype(float)
         self.s.bodies = np.zeros(n)
         self._inv_services = 1.0 / sc.economy.services_per_trust
+        self._counts = np.zeros(10)  # the month's counters, for kernel.record_month
 
     def _init_state(self, sc: Scenario, seed: int) -> None:
         st, ini, b = self.structure, sc.initial, sc.behaviour
@@ -526,19 +537,18 @@ class HealthEconomy(Model):
         imp = reg.improvement
         e = s.economy
         g = self._growth
-        mx = np.maximum
 
         # -- demand: growth, noise, reputation shift to neighbours (C5, C8) ----------
-        self.need *= g["demand"]
-        s.throughput *= g["throughput"]
-        self.sc_need *= g["sc_need"]
-        # phases 1 to 4 (demand, social care, treatment, harm) compiled: kernel.py
+        # phases 1 to 4 (growth, demand, social care, treatment, harm) compiled
         fb = self._front_buffers
         demand, moved, dd_beds, treated = fb["demand"], fb["moved"], fb["dd_beds"], fb["treated"]
         over, diverted, occupancy = fb["over"], fb["diverted"], fb["occupancy"]
         harm, reported = fb["harm"], fb["reported"]
         q = s.quality
         demand_to_harm(
+            g["demand"],
+            g["throughput"],
+            g["sc_need"],
             s.base_demand,
             self.need,
             e,
@@ -630,8 +640,7 @@ class HealthEconomy(Model):
             boost,
         )
         in_sm = rung >= Rung.special_measures if any_sm else None
-        if s.reconfig_left.any():
-            self._progress_reconfigurations()
+        progress_reconfigurations(s.reconfig_left, s.reconfig_saving, b.reconfiguration_saving)
 
         # -- workforce, fear, morale, openness, accountability, base quality change --
         # (C5, C7, C10, C11: rules.py's formulas, compiled into one pass: kernel.py)
@@ -675,15 +684,33 @@ class HealthEconomy(Model):
             dq,
         )
         k = k1[:, None]
-        if (support != Support.none).any():
-            dq += self._support_effect(q, clarity, self._good, imp.intensity)
+        if support_effect(  # C6, compiled
+            q,
+            clarity,
+            self._good,
+            imp.intensity,
+            support,
+            s.buddy_of,
+            s.capability,
+            b.buddy_effectiveness,
+            b.buddy_capability_transfer,
+            b.buddy_burden,
+            b.consultancy_effectiveness,
+            b.central_effectiveness,
+            s.consult_gain,
+            self.buddy_capability_lost,
+            self.buddy_months,
+            dq,
+        ):
+            self._fading = True
         if self._fading:
             self._fade_consultancy(dq, k, worsen)
         # quality takes its change, noise and shocks; boards, reputation, media and
         # true failure settle (compiled: kernel.settle)
         sb = self._settle_buffers
         truly, qmean_end, qmin = sb["truly"], sb["qmean_end"], sb["qmin"]
-        settle(
+        churn = sb["churn"]
+        leaving = settle(
             q,
             dq,
             self._quality_noise_sd,
@@ -711,11 +738,15 @@ class HealthEconomy(Model):
             truly,
             qmean_end,
             qmin,
+            d.churn_u[td],
+            b.board_churn_base,
+            b.fear_board_churn,
+            s.fear,
+            churn,
         )
 
-        # -- boards (C11): ordinary and fear-driven churn ------------------------------
-        churn = d.churn_u[td] < b.board_churn_base + b.fear_board_churn * s.fear
-        if churn.any():
+        # -- boards (C11): ordinary and fear-driven churn (drawn in kernel.settle) ----
+        if leaving:
             for i in np.flatnonzero(churn):
                 why = "leaders left" if s.fear[i] < 0.3 else "leaders left under pressure"
                 self.trusts[i].replace_board(why)
@@ -726,15 +757,15 @@ class HealthEconomy(Model):
             if t % 3 == 0 and s.awaiting_support.any():  # the oversight body looks quarterly
                 for i in np.flatnonzero(s.awaiting_support):
                     self.oversight.start_support(self.trusts[i], retry=True)
-        if s.support_left.any():
-            s.support_left = mx(0, s.support_left - 1)
-            ended = (s.support_left == 0) & (support != Support.none)
+        ended = sb["ended"]
+        n_ended, spent = support_clock(
+            s.support_left, support, ended, regime_money, b.buddy_cost, b.central_cost
+        )
+        if n_ended > 0:
             for i in np.flatnonzero(ended):
                 self.oversight.end_support(self.trusts[i])
                 self.log(int(i), "improvement support ends")
-            self.month_regime_cost += self._support_cost(regime_money)
-        else:
-            self.month_regime_cost += regime_money
+        self.month_regime_cost += spent
         if self._whole_economy and self.sc_uplift.any():
             self.month_regime_cost += float(
                 (self.sc_uplift * self.sc_budget).sum() / 12.0 * reg.scope.system_cost_share
@@ -743,52 +774,61 @@ class HealthEconomy(Model):
         # -- the inspectorate's monthly risk check (C1, C2) --------------------------
         self.inspectorate.check_risk()
 
-        # -- record ------------------------------------------------------------------
+        # -- record (compiled: kernel.record_month) ---------------------------------
         rec = self.recorder
         r = rec.row()
-        pt = rec.per_trust
-        pt["quality"][r] = qmean_end  # end of month, as the rest
-        pt["quality_worst_service"][r] = qmin
-        pt["rung"][r] = s.rung
-        pt["rating"][r] = s.rating
-        pt["harm"][r] = harm
-        pt["harm_hidden"][r] = harm - reported
-        pt["surplus"][r] = surplus
-        pt["income"][r] = month_income
-        pt["surplus_12m"][r] = roll_surplus
-        pt["income_12m"][r] = roll_income
-        pt["cash"][r] = s.cash
-        pt["financially_unsustainable"][r] = unsustainable
-        pt["staffing"][r] = staffing
-        pt["leavers"][r] = leave
-        pt["staff"][r] = s.staff
-        pt["occupancy"][r] = occupancy
-        pt["over_capacity"][r] = over
-        pt["delayed_discharge_beds"][r] = dd_beds
-        pt["fear"][r] = s.fear
-        pt["openness"][r] = s.openness
-        pt["morale"][r] = s.morale
-        pt["reputation"][r] = s.reputation
-        pt["capability"][r] = s.capability
-        pt["clarity"][r] = clarity
-        pt["support"][r] = s.support
-        pt["buddy_of"][r] = s.buddy_of
-        pt["truly_failing"][r] = truly
-        sc = rec.scalars
-        sc["entries"][r] = self.month_entries
-        sc["exits"][r] = self.month_exits
-        sc["relapses"][r] = self.month_relapses
-        sc["false_positive_entries"][r] = self.month_false_positives
-        sc["political_entries"][r] = self.month_political
-        sc["inspections"][r] = self.month_inspections
-        sc["board_replacements"][r] = self.month_board_replacements
-        sc["regime_cost"][r] = self.month_regime_cost
-        sc["commissioner_paid"][r] = income.sum()
-        sc["demand_diverted"][r] = (moved + diverted).sum()
-        sc["unmet_demand"][r] = (demand - treated).sum()
-        sc["efficiency_achieved"][r] = self.efficiency_achieved
-        sc["efficiency_required"][r] = self.efficiency_required
-        sc["social_care_shortfall"][r] = self.shortfall.sum() / self.n_econ
+        counts = self._counts
+        counts[:] = (
+            self.month_entries,
+            self.month_exits,
+            self.month_relapses,
+            self.month_false_positives,
+            self.month_political,
+            self.month_inspections,
+            self.month_board_replacements,
+            self.month_regime_cost,
+            self.efficiency_achieved,
+            self.efficiency_required,
+        )
+        record_month(
+            rec.trust_block,
+            rec.scalar_block,
+            r,
+            qmean_end,  # end of month, as the rest
+            qmin,
+            s.rung,
+            s.rating,
+            harm,
+            reported,
+            surplus,
+            month_income,
+            roll_surplus,
+            roll_income,
+            s.cash,
+            unsustainable,
+            staffing,
+            leave,
+            s.staff,
+            occupancy,
+            over,
+            dd_beds,
+            s.fear,
+            s.openness,
+            s.morale,
+            s.reputation,
+            s.capability,
+            clarity,
+            s.support,
+            s.buddy_of,
+            truly,
+            counts,
+            income,
+            moved,
+            diverted,
+            demand,
+            treated,
+            self.shortfall,
+        )
         self._reset_month_counters()
         if self.steps >= self.months:
             self.running = False
@@ -800,16 +840,6 @@ class HealthEconomy(Model):
         d = self.draws
         months, trusts, services = d.shock_u.shape
         self.draws = Draws.make(self.seed, 2 * months, trusts, services)
-
-    def _progress_reconfigurations(self) -> None:
-        """Count down reconfigurations; completed ones cut costs for good (C10)."""
-        s = self.s
-        going = s.reconfig_left > 0
-        s.reconfig_left[going] -= 1
-        done = going & (s.reconfig_left == 0)
-        if done.any():
-            saving = self.p.behaviour.reconfiguration_saving
-            s.reconfig_saving[done] = 1 - (1 - s.reconfig_saving[done]) * (1 - saving)
 
     def _fade_consultancy(self, dq: np.ndarray, k: np.ndarray, worsen: np.ndarray) -> None:
         """Consultancy gains fade after the contract unless the board can hold them (C6).
@@ -828,42 +858,6 @@ class HealthEconomy(Model):
         dq -= b.consultancy_decay * above * not_consult * (1 - s.capability)[:, None]
         s.consult_gain -= b.consultancy_decay * s.consult_gain * not_consult
         self._fading = bool((s.consult_gain > 1e-9).any())
-
-    def _support_effect(
-        self, q: np.ndarray, clarity: np.ndarray, good: float, intensity: float
-    ) -> np.ndarray:
-        """Monthly quality gained from improvement support, per service (C6)."""
-        s, b = self.s, self.p.behaviour
-        gap = np.maximum(0.0, good - q)
-        rate = np.zeros(s.n)
-        buddy = s.support == Support.buddy
-        if buddy.any():
-            idx = np.flatnonzero(buddy)
-            helper = s.buddy_of[idx]
-            rate[idx] = b.buddy_effectiveness * s.capability[helper]
-            s.capability[idx] += b.buddy_capability_transfer * intensity * (1 - s.capability[idx])
-            loss = b.buddy_burden * intensity * s.capability[helper]
-            np.subtract.at(s.capability, helper, loss)
-            np.add.at(self.buddy_capability_lost, helper, loss)
-            np.add.at(self.buddy_months, helper, 1)
-        consult = s.support == Support.consultancy
-        rate[consult] = b.consultancy_effectiveness
-        central = s.support == Support.central
-        rate[central] = b.central_effectiveness
-        gain = (rate * intensity * clarity)[:, None] * gap
-        if consult.any():
-            s.consult_gain[consult] += gain[consult]
-            self._fading = True
-        return gain
-
-    def _support_cost(self, regime_money: float) -> float:
-        """The regime's spending this month (£m): money paid to trusts, buddies' fees
-        and central improvement teams."""
-        s, b = self.s, self.p.behaviour
-        cost = regime_money
-        cost += float((s.support == Support.buddy).sum() * b.buddy_cost)
-        cost += float((s.support == Support.central).sum() * b.central_cost)
-        return cost
 
     # ------------------------------------------------------------------------------
     def run(self, months: int | None = None) -> HealthEconomy:

@@ -210,6 +210,9 @@ def people_and_quality(
 
 @njit(cache=True)
 def demand_to_harm(
+    growth_demand,
+    growth_throughput,
+    growth_sc_need,
     base_demand,
     need,
     economy,
@@ -244,10 +247,17 @@ def demand_to_harm(
     reported,
     reported_rate,
 ):  # pragma: no cover - compiled; the model's golden outputs pin its results
-    """Demand and its shift to neighbours, social care and delayed discharges,
-    treatment and diversion, occupancy, harm and reporting (step phases 1 to 4), with
-    the formulas of rules.social_care_shortfall and rules.harm_rate."""
+    """The month's growth of need, throughput and social-care need; demand and its
+    shift to neighbours, social care and delayed discharges, treatment and diversion,
+    occupancy, harm and reporting (step phases 1 to 4), with the formulas of
+    rules.social_care_shortfall and rules.harm_rate."""
     n, n_serv = q.shape
+    for ec in range(need.shape[0]):
+        need[ec] *= growth_demand
+    for i in range(n):
+        throughput[i] *= growth_throughput
+    for ec in range(sc_need.shape[0]):
+        sc_need[ec] *= growth_sc_need
     for ec in range(sc_need.shape[0]):
         shortfall[ec] = min(
             max(1.0 - sc_capacity[ec] * (1.0 + sc_uplift[ec]) / sc_need[ec], 0.0), 1.0
@@ -409,12 +419,20 @@ def settle(
     truly,
     qmean_end,
     qmin,
+    churn_u,
+    churn_base,
+    fear_churn,
+    fear,
+    churn,
 ):  # pragma: no cover - compiled; the model's golden outputs pin it
     """The end of a month's arithmetic: quality takes its change, noise and local shocks
     (kept in [0, 1]); boards learn and forget; disruption counts down; reputation drifts
     towards its quality-based target (rules.reputation_target, lowered while named);
-    media salience fades and new stories arrive; who truly fails the breadth rule."""
+    media salience fades and new stories arrive; who truly fails the breadth rule; whose
+    board leaves (``churn``: ordinary and fear-driven churn, C11). Returns how many
+    boards leave."""
     n, n_serv = q.shape
+    leaving = 0
     for i in range(n):
         total = 0.0
         low = 1.0
@@ -447,3 +465,256 @@ def settle(
                 failing_since[i] = t
         else:
             failing_since[i] = -1
+        churn[i] = churn_u[i] < churn_base + fear_churn * fear[i]
+        if churn[i]:
+            leaving += 1
+    return leaving
+
+
+@njit(cache=True)
+def risk_triggers(
+    rate,
+    margin_12m,
+    salience,
+    trigger_u,
+    weight,
+    political,
+    t,
+    last_inspection,
+    rung,
+    special_measures,
+    due,
+):  # pragma: no cover - compiled; tests/test_kernel.py checks it against numpy
+    """The inspectorate's monthly risk check (C1, C2), for Inspectorate.check_risk.
+
+    A trust's chance of a risk-triggered inspection is (1 - p) w 0.08 signal + p 0.15
+    salience, where the signal is reported harm per admission above the national rate
+    (relative) plus five times any deficit margin. Marks ``due`` for those drawn that
+    were not inspected in the last six months and are not in special measures; returns
+    how many."""
+    n = rate.shape[0]
+    total = 0.0
+    for i in range(n):
+        total += rate[i]
+    national = total / n
+    inv = 1.0 / national if national > 0 else 0.0
+    scale = (1.0 - political) * weight * 0.08
+    count = 0
+    for i in range(n):
+        signal = max(0.0, -5.0 * margin_12m[i])
+        if national > 0:
+            signal += max(0.0, rate[i] * inv - 1.0)
+        prob = scale * signal
+        if political > 0:
+            prob += (political * 0.15) * salience[i]
+        hit = trigger_u[i] < prob and t - last_inspection[i] >= 6 and rung[i] < special_measures
+        due[i] = hit
+        if hit:
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def record_month(
+    block,
+    scalars,
+    r,
+    quality,
+    quality_worst_service,
+    rung,
+    rating,
+    harm,
+    reported,
+    surplus,
+    income,
+    surplus_12m,
+    income_12m,
+    cash,
+    unsustainable,
+    staffing,
+    leavers,
+    staff,
+    occupancy,
+    over_capacity,
+    delayed_discharge_beds,
+    fear,
+    openness,
+    morale,
+    reputation,
+    capability,
+    clarity,
+    support,
+    buddy_of,
+    truly_failing,
+    counts,
+    paid,
+    moved,
+    diverted,
+    demand,
+    treated,
+    shortfall,
+):  # pragma: no cover - compiled; tests/test_kernel.py checks it against numpy
+    """Write month ``r``'s row of every per-trust metric into ``block`` (metric, month,
+    trust; in :data:`healthsim.metrics.recorder.PER_TRUST` order) and the model-level
+    quantities into ``scalars`` (metric, month; :data:`~healthsim.metrics.recorder.SCALARS`
+    order): ``counts`` holds the month's counters and rates in that order up to
+    ``regime_cost``, then efficiency achieved and required; the sums are taken here."""
+    n = quality.shape[0]
+    for i in range(n):
+        block[0, r, i] = quality[i]
+        block[1, r, i] = quality_worst_service[i]
+        block[2, r, i] = rung[i]
+        block[3, r, i] = rating[i]
+        block[4, r, i] = harm[i]
+        block[5, r, i] = harm[i] - reported[i]
+        block[6, r, i] = surplus[i]
+        block[7, r, i] = income[i]
+        block[8, r, i] = surplus_12m[i]
+        block[9, r, i] = income_12m[i]
+        block[10, r, i] = cash[i]
+        block[11, r, i] = unsustainable[i]
+        block[12, r, i] = staffing[i]
+        block[13, r, i] = leavers[i]
+        block[14, r, i] = staff[i]
+        block[15, r, i] = occupancy[i]
+        block[16, r, i] = over_capacity[i]
+        block[17, r, i] = delayed_discharge_beds[i]
+        block[18, r, i] = fear[i]
+        block[19, r, i] = openness[i]
+        block[20, r, i] = morale[i]
+        block[21, r, i] = reputation[i]
+        block[22, r, i] = capability[i]
+        block[23, r, i] = clarity[i]
+        block[24, r, i] = support[i]
+        block[25, r, i] = buddy_of[i]
+        block[26, r, i] = truly_failing[i]
+    for k in range(8):  # entries .. regime_cost
+        scalars[k, r] = counts[k]
+    total_paid = 0.0
+    for i in range(paid.shape[0]):
+        total_paid += paid[i]
+    scalars[8, r] = total_paid
+    total_diverted = 0.0
+    total_unmet = 0.0
+    for i in range(n):
+        total_diverted += moved[i] + diverted[i]
+        total_unmet += demand[i] - treated[i]
+    scalars[9, r] = total_diverted
+    scalars[10, r] = total_unmet
+    scalars[11, r] = counts[8]
+    scalars[12, r] = counts[9]
+    gap = 0.0
+    for e in range(shortfall.shape[0]):
+        gap += shortfall[e]
+    scalars[13, r] = gap / shortfall.shape[0]
+
+
+@njit(cache=True)
+def progress_reconfigurations(left, saving, cut):
+    """Count down service reconfigurations; a completed one cuts costs for good by the
+    share ``cut`` (C10)."""  # pragma: no cover - compiled
+    for i in range(left.shape[0]):
+        if left[i] > 0:
+            left[i] -= 1
+            if left[i] == 0:
+                saving[i] = 1 - (1 - saving[i]) * (1 - cut)
+
+
+@njit(cache=True)
+def support_effect(
+    q,
+    clarity,
+    good,
+    intensity,
+    support,
+    buddy_of,
+    capability,
+    buddy_effectiveness,
+    buddy_transfer,
+    buddy_burden,
+    consultancy_effectiveness,
+    central_effectiveness,
+    consult_gain,
+    buddy_capability_lost,
+    buddy_months,
+    dq,
+):  # pragma: no cover - compiled; tests/test_kernel.py checks it against numpy
+    """Monthly quality gained from improvement support, added to ``dq`` (C6).
+
+    A buddied trust gains at the buddy's effectiveness times its board's capability and
+    learns from it (its capability rises towards 1); the buddy pays for it in capability
+    of its own (``buddy_burden``, counted in ``buddy_capability_lost``). Consultancy and
+    central teams gain at their own rates; consultancy's gains are kept in
+    ``consult_gain`` (they fade after the contract). Gains scale with the intensity of
+    support, the accountability clarity and the gap to ``good``. Returns whether any
+    trust had consultancy."""
+    n, n_serv = q.shape
+    rate = np.zeros(n)
+    for i in range(n):  # rates from the capability before this month's transfer
+        if support[i] == 1:
+            rate[i] = buddy_effectiveness * capability[buddy_of[i]]
+        elif support[i] == 2:
+            rate[i] = consultancy_effectiveness
+        elif support[i] == 3:
+            rate[i] = central_effectiveness
+    for i in range(n):
+        if support[i] == 1:
+            capability[i] += buddy_transfer * intensity * (1 - capability[i])
+    loss = np.zeros(n)
+    for i in range(n):  # every loss from the capability after the transfers, then paid
+        if support[i] == 1:
+            loss[i] = buddy_burden * intensity * capability[buddy_of[i]]
+    for i in range(n):
+        if support[i] == 1:
+            h = buddy_of[i]
+            capability[h] -= loss[i]
+            buddy_capability_lost[h] += loss[i]
+            buddy_months[h] += 1
+    any_consult = False
+    for i in range(n):
+        if support[i] == 0:
+            continue
+        r = rate[i] * intensity * clarity[i]
+        consult = support[i] == 2
+        any_consult = any_consult or consult
+        for j in range(n_serv):
+            gain = r * max(0.0, good - q[i, j])
+            if consult:
+                consult_gain[i, j] += gain
+            dq[i, j] += gain
+    return any_consult
+
+
+@njit(cache=True)
+def support_clock(support_left, support, ended, regime_money, buddy_cost, central_cost):
+    """Support's monthly clock and cost: counts down months of support left, marks in
+    ``ended`` whose support ends now, and returns (how many end, the regime's spending
+    this month: ``regime_money`` plus buddies' fees and central teams for the support
+    still running). How many end is -1 when no support clock was running (then the
+    spending is ``regime_money`` alone)."""  # pragma: no cover - compiled
+    n = support_left.shape[0]
+    running = False
+    for i in range(n):
+        if support_left[i] != 0:
+            running = True
+            break
+    if not running:
+        for i in range(n):
+            ended[i] = False
+        return -1, regime_money
+    n_ended = 0
+    buddies = 0
+    central = 0
+    for i in range(n):
+        support_left[i] = max(0, support_left[i] - 1)
+        ended[i] = support_left[i] == 0 and support[i] != 0
+        if ended[i]:
+            n_ended += 1
+        elif support[i] == 1:
+            buddies += 1
+        elif support[i] == 3:
+            central += 1
+    cost = regime_money
+    cost += buddies * buddy_cost
+    cost += central * central_cost
+    return n_ended, cost
