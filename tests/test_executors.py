@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import numpy as np
 import pytest
 
 from healthsim.config import load_scenario
@@ -106,3 +107,22 @@ def test_a_model_error_becomes_a_failed_record_not_a_crash(job):
     assert record.status == "failed", "an invalid override should fail the run"
     assert "improvement_rate" in record.error, record.error
     assert record.seed == 1
+
+
+def test_a_non_finite_metric_fails_the_run_and_names_the_metric_and_month(job, monkeypatch):
+    """A run whose monthly metrics hold NaN is a failed record saying which metric and
+    from which month, not a result that would poison the statistics."""
+    from healthsim.experiments import tasks
+
+    real = tasks.simulate
+
+    def poisoned(scenario, seed):
+        model = real(scenario, seed)
+        model.recorder.per_trust["fear"][4, 0] = np.nan
+        model.recorder._cache = None  # derived metrics are read afresh
+        return model
+
+    monkeypatch.setattr(tasks, "simulate", poisoned)
+    record = job.evaluate(Task(0, 0, 0, 3))
+    assert record.status == "failed"
+    assert "non-finite monthly metric 'fear' from month 5" in record.error, record.error

@@ -523,3 +523,25 @@ def test_reconfigurations_count_down_and_then_save_for_good():
     kernel.progress_reconfigurations(left, saving, 0.05)
     assert left.tolist() == [0.0, 0.0, 2.0]
     np.testing.assert_allclose(saving, [0.1, 1 - 0.9 * 0.95, 0.0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_inspections_observations_equal_the_reference(seed):
+    """kernel.observe samples the services with the lowest keys, adds the inspectors'
+    noise, keeps it in [0, 1] and counts as the numpy it replaced did."""
+    rng = np.random.default_rng(seed)
+    n_serv, k = 8, 3 + seed % 4
+    q, keys, noise = rng.random(n_serv), rng.random(n_serv), rng.standard_normal(n_serv)
+    bar, good, top, sd = 0.45, 0.65, 0.85, 0.15
+    sampled, observed = np.zeros(n_serv, dtype=np.int64), np.zeros(n_serv)
+    counts = kernel.observe(q, keys, noise, k, sd, bar, good, top, sampled, observed)
+    want_sampled = np.argsort(keys)[:k]
+    obs = np.minimum(np.maximum(q[want_sampled] + sd * noise[want_sampled], 0.0), 1.0)
+    assert sampled[:k].tolist() == want_sampled.tolist()
+    np.testing.assert_array_equal(observed[:k], obs)
+    assert counts == (
+        (obs < bar).sum(),
+        ((obs >= bar) & (obs < good)).sum(),
+        (obs >= top).sum(),
+        (q < bar).sum(),
+    )

@@ -234,7 +234,10 @@ def _first_non_finite(model: HealthEconomy) -> str:
     """Describe the first monthly metric holding NaN or infinity ('' if none)."""
     rec = model.recorder
     n = rec.n_rows
-    for name, arr in rec.monthly.items():
+    monthly = rec.monthly
+    if np.isfinite(np.concatenate([a[:n] for a in monthly.values()])).all():
+        return ""  # the usual case, in one pass
+    for name, arr in monthly.items():
         bad = ~np.isfinite(arr[:n])
         if bad.any():
             return f"non-finite monthly metric '{name}' from month {int(np.argmax(bad)) + 1}"

@@ -16,7 +16,7 @@ from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from healthsim.model import rules
-from healthsim.model.kernel import risk_triggers
+from healthsim.model.kernel import observe, risk_triggers
 from healthsim.model.state import Rating, Rung, Support
 
 if TYPE_CHECKING:
@@ -174,6 +174,9 @@ class Inspectorate(Agent):
         super().__init__(model)
         self._rounds: dict[int, object] = {}  # month -> the Mesa event of its round
         self._due = np.zeros(model.s.n, dtype=np.bool_)  # this month's risk triggers
+        n_serv = model.s.quality.shape[1]  # an inspection's sample (kernel.observe)
+        self._sampled = np.zeros(n_serv, dtype=np.int64)
+        self._observed = np.zeros(n_serv)
 
     def schedule(self, trust: Trust, after: float) -> None:
         """Book the next routine inspection ``after`` months from now (at the end of that
@@ -236,13 +239,19 @@ class Inspectorate(Agent):
         t = m.month_index
         n_serv = s.quality.shape[1]
         k = min(ident.services_sampled, n_serv)
-        sampled = np.argsort(m.draws.inspection_keys[t, i])[:k]
-        true_q = s.quality[i]
-        obs = true_q[sampled] + ident.noise_sd * m.draws.inspection_noise[t, i, sampled]
-        obs = np.minimum(np.maximum(obs, 0.0), 1.0)
-        n_fail_obs = int((obs < ident.bar).sum())
-        n_ri = int(((obs >= ident.bar) & (obs < ident.good_threshold)).sum())
-        n_out = int((obs >= ident.outstanding_threshold).sum())
+        sampled, obs = self._sampled[:k], self._observed[:k]
+        n_fail_obs, n_ri, n_out, failing_true = observe(
+            s.quality[i],
+            m.draws.inspection_keys[t, i],
+            m.draws.inspection_noise[t, i],
+            k,
+            ident.noise_sd,
+            ident.bar,
+            ident.good_threshold,
+            ident.outstanding_threshold,
+            sampled,
+            obs,
+        )
         if n_fail_obs >= ident.breadth_rule:
             rating = Rating.inadequate
         elif n_fail_obs >= 1 or n_ri + n_fail_obs >= 2:
@@ -251,12 +260,11 @@ class Inspectorate(Agent):
             rating = Rating.outstanding
         else:
             rating = Rating.good
-        failing_true = int((true_q < ident.bar).sum())
         finding = Finding(
             month=m.month_index + 1,
             trust=i,
-            services=tuple(int(x) for x in sampled),
-            observed=tuple(float(x) for x in obs),
+            services=tuple(sampled.tolist()),
+            observed=tuple(obs.tolist()),
             failing_observed=n_fail_obs,
             rating=rating,
             failing_true=failing_true,

@@ -133,7 +133,7 @@ class HealthEconomy(Model):
         self.draws = Draws.make(seed, self.months, n, n_serv)
         self.flow = st.flow
         self.flow_t = np.ascontiguousarray(st.flow.T)
-        self.flow_graph = _trust_index_graph(st)
+        self._flow_graph = None  # built on first use (buddy matching): flow_graph
         self.econ_counts = np.bincount(st.economy_of, minlength=n_econ).astype(float)
 
         self._init_state(scenario, seed)
@@ -414,6 +414,13 @@ class HealthEconomy(Model):
     def log(self, trust: int, text: str) -> None:
         """Add a plain-language event for the feed: (month, trust, text)."""
         self.events.append((self.month_index + 1 if self.steps else 0, trust, text))
+
+    @property
+    def flow_graph(self):
+        """The patient-flow graph between trusts, on trust indices (networkx)."""
+        if self._flow_graph is None:
+            self._flow_graph = _trust_index_graph(self.structure)
+        return self._flow_graph
 
     def hops_from(self, i: int) -> np.ndarray:
         """Patient-flow hops from trust ``i`` to every trust (large if unreachable).

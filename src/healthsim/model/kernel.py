@@ -718,3 +718,34 @@ def support_clock(support_left, support, ended, regime_money, buddy_cost, centra
     cost += buddies * buddy_cost
     cost += central * central_cost
     return n_ended, cost
+
+
+@njit(cache=True)
+def observe(
+    quality, keys, noise, k, noise_sd, bar, good, outstanding, sampled, observed
+):  # pragma: no cover - compiled; tests/test_kernel.py checks it against numpy
+    """An inspection's observations of one trust (C1, C3): the ``k`` services with the
+    lowest sampling keys, each seen with noise and kept in [0, 1] (into ``sampled`` and
+    ``observed``). Returns (observed below the bar, observed between the bar and good,
+    observed outstanding, services truly below the bar)."""
+    order = np.argsort(keys)
+    below = 0
+    middling = 0
+    top = 0
+    for j in range(k):
+        s = order[j]
+        v = quality[s] + noise_sd * noise[s]
+        v = min(max(v, 0.0), 1.0)
+        sampled[j] = s
+        observed[j] = v
+        if v < bar:
+            below += 1
+        elif v < good:
+            middling += 1
+        if v >= outstanding:
+            top += 1
+    failing = 0
+    for s in range(quality.shape[0]):
+        if quality[s] < bar:
+            failing += 1
+    return below, middling, top, failing
