@@ -12,13 +12,13 @@ _warm = False
 
 
 def warm_up() -> None:
-    """Run one month of the smallest economy, once per process."""
+    """Run one month of the smallest economy and derive its metrics, once per process."""
     global _warm
     if _warm:
         return
     from healthsim.model.economy import HealthEconomy
 
-    HealthEconomy("baseline", rng=0, years=1).run(1)
+    HealthEconomy("baseline", rng=0, years=1).run(1).recorder.monthly  # noqa: B018
     _warm = True
 
 

@@ -10,6 +10,7 @@ hot path allocates or reduces. A thin
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 #: Model-level monthly metrics (MODEL.md §5), with their units.
 MONTHLY = {
@@ -172,73 +173,206 @@ class Recorder:
 
 
 def derive_monthly(rec: Recorder, n: int) -> dict[str, np.ndarray]:
-    """Compute every :data:`MONTHLY` metric for the first ``n`` months at once."""
-    pt = {k: v[:n] for k, v in rec.per_trust.items()}
-    sc = {k: v[:n] for k, v in rec.scalars.items()}
-    q = pt["quality"]
-    harm = pt["harm"].sum(axis=1)
-    hidden = pt["harm_hidden"].sum(axis=1)
-    rating = pt["rating"]
-    rung = pt["rung"]
-    in_sm = rung >= 3
-    income_12m = pt["income_12m"].sum(axis=1)
-    out = {
-        "quality_mean": q.mean(axis=1),
-        "quality_p10": np.percentile(q, 10, axis=1) if n else np.zeros(0),
-        "harm": harm,
-        "harm_reported": harm - hidden,
-        "harm_hidden": hidden,
-        "reporting_rate": np.divide(harm - hidden, harm, out=np.zeros(n), where=harm > 0),
-        "rated_outstanding": (rating == 3).sum(axis=1),
-        "rated_good": (rating == 2).sum(axis=1),
-        "rated_requires_improvement": (rating == 1).sum(axis=1),
-        "rated_inadequate": (rating == 0).sum(axis=1),
-        "unrated": (rating < 0).sum(axis=1),
-        "rung_none": (rung == 0).sum(axis=1),
-        "rung_advice": (rung == 1).sum(axis=1),
-        "rung_warning": (rung == 2).sum(axis=1),
-        "in_special_measures": in_sm.sum(axis=1),
-        "in_administration": (rung == 4).sum(axis=1),
-        "truly_failing": pt["truly_failing"].sum(axis=1),
-        "entries": sc["entries"],
-        "exits": sc["exits"],
-        "relapses": sc["relapses"],
-        "false_positive_entries": sc["false_positive_entries"],
-        "false_negative_trusts": ((pt["truly_failing"] > 0) & ~in_sm).sum(axis=1),
-        "political_entries": sc["political_entries"],
-        "inspections": sc["inspections"],
-        "in_deficit": (pt["surplus_12m"] < 0).sum(axis=1),
-        "financially_unsustainable": pt["financially_unsustainable"].sum(axis=1),
-        "surplus": pt["surplus"].sum(axis=1),
-        "income": pt["income"].sum(axis=1),
-        "margin_12m": np.divide(
-            pt["surplus_12m"].sum(axis=1), income_12m, out=np.zeros(n), where=income_12m != 0
-        ),
-        "efficiency_achieved": sc["efficiency_achieved"],
-        "efficiency_required": sc["efficiency_required"],
-        "morale": pt["morale"].mean(axis=1),
-        "openness": pt["openness"].mean(axis=1),
-        "fear": pt["fear"].mean(axis=1),
-        "turnover": np.divide(
-            pt["leavers"].sum(axis=1),
-            pt["staff"].sum(axis=1),
-            out=np.zeros(n),
-            where=pt["staff"].sum(axis=1) > 0,
-        ),
-        "staffing": pt["staffing"].mean(axis=1),
-        "occupancy": pt["occupancy"].mean(axis=1),
-        "delayed_discharge_beds": pt["delayed_discharge_beds"].sum(axis=1),
-        "social_care_shortfall": sc["social_care_shortfall"],
-        "demand_diverted": sc["demand_diverted"],
-        "unmet_demand": sc["unmet_demand"],
-        "board_replacements": sc["board_replacements"],
-        "capability": pt["capability"].mean(axis=1),
-        "clarity": pt["clarity"].mean(axis=1),
-        "buddy_links": (pt["buddy_of"] >= 0).sum(axis=1),
-        "regime_cost": sc["regime_cost"],
-        "commissioner_paid": sc["commissioner_paid"],
-    }
-    return {k: np.asarray(out[k], dtype=float) for k in MONTHLY}
+    """Compute every :data:`MONTHLY` metric for the first ``n`` months at once
+    (compiled: :func:`_derive`; ``tests/test_recorder.py`` checks it against numpy)."""
+    out = np.zeros((len(MONTHLY), n))
+    _derive(rec.trust_block, rec.scalar_block, n, out)
+    return dict(zip(MONTHLY, out, strict=True))
+
+
+def _at(names, name: str) -> int:
+    return list(names).index(name)
+
+
+# where each input is (compile-time constants of the compiled pass below)
+_QUALITY, _RUNG, _RATING = (
+    _at(PER_TRUST, "quality"),
+    _at(PER_TRUST, "rung"),
+    _at(PER_TRUST, "rating"),
+)
+_HARM, _HIDDEN = _at(PER_TRUST, "harm"), _at(PER_TRUST, "harm_hidden")
+_SURPLUS, _INCOME = _at(PER_TRUST, "surplus"), _at(PER_TRUST, "income")
+_SURPLUS_12M, _INCOME_12M = _at(PER_TRUST, "surplus_12m"), _at(PER_TRUST, "income_12m")
+_UNSUSTAINABLE = _at(PER_TRUST, "financially_unsustainable")
+_STAFFING, _LEAVERS, _STAFF = (_at(PER_TRUST, k) for k in ("staffing", "leavers", "staff"))
+_OCCUPANCY, _DD = _at(PER_TRUST, "occupancy"), _at(PER_TRUST, "delayed_discharge_beds")
+_FEAR, _OPENNESS, _MORALE = (_at(PER_TRUST, k) for k in ("fear", "openness", "morale"))
+_CAPABILITY, _CLARITY = _at(PER_TRUST, "capability"), _at(PER_TRUST, "clarity")
+_BUDDY_OF, _TRULY = _at(PER_TRUST, "buddy_of"), _at(PER_TRUST, "truly_failing")
+#: (output row, scalar row) of the model-level metrics recorded as they are
+_COPIED = np.array([(_at(MONTHLY, k), _at(SCALARS, k)) for k in SCALARS], dtype=np.int64)
+(
+    _M_QMEAN,
+    _M_QP10,
+    _M_HARM,
+    _M_REPORTED,
+    _M_HIDDEN,
+    _M_REPORTING,
+    _M_OUTSTANDING,
+    _M_GOOD,
+    _M_RI,
+    _M_INADEQUATE,
+    _M_UNRATED,
+    _M_NONE,
+    _M_ADVICE,
+    _M_WARNING,
+    _M_SM,
+    _M_ADMIN,
+    _M_TRULY,
+    _M_FALSE_NEG,
+    _M_DEFICIT,
+    _M_UNSUSTAINABLE,
+    _M_SURPLUS,
+    _M_INCOME,
+    _M_MARGIN,
+    _M_MORALE,
+    _M_OPENNESS,
+    _M_FEAR,
+    _M_TURNOVER,
+    _M_STAFFING,
+    _M_OCCUPANCY,
+    _M_DD,
+    _M_CAPABILITY,
+    _M_CLARITY,
+    _M_BUDDIES,
+) = (
+    _at(MONTHLY, k)
+    for k in (
+        "quality_mean",
+        "quality_p10",
+        "harm",
+        "harm_reported",
+        "harm_hidden",
+        "reporting_rate",
+        "rated_outstanding",
+        "rated_good",
+        "rated_requires_improvement",
+        "rated_inadequate",
+        "unrated",
+        "rung_none",
+        "rung_advice",
+        "rung_warning",
+        "in_special_measures",
+        "in_administration",
+        "truly_failing",
+        "false_negative_trusts",
+        "in_deficit",
+        "financially_unsustainable",
+        "surplus",
+        "income",
+        "margin_12m",
+        "morale",
+        "openness",
+        "fear",
+        "turnover",
+        "staffing",
+        "occupancy",
+        "delayed_discharge_beds",
+        "capability",
+        "clarity",
+        "buddy_links",
+    )
+)
+
+
+@njit(cache=True)
+def _derive(block, scalars, n, out):  # pragma: no cover - compiled; tested against numpy
+    """Every MONTHLY metric of months 0..n-1 into ``out`` (metric, month): counts, sums
+    and means over trusts, the lower decile of quality (numpy's linear percentile), the
+    ratios (0 where undefined) and the model-level quantities recorded as they are."""
+    trusts = block.shape[2]
+    row = np.empty(trusts)
+    ratings = np.zeros(5)  # unrated, inadequate, requires improvement, good, outstanding
+    rungs = np.zeros(5)
+    for r in range(n):
+        for k in range(_COPIED.shape[0]):
+            out[_COPIED[k, 0], r] = scalars[_COPIED[k, 1], r]
+        qsum = harm = hidden = surplus = income = s12 = i12 = 0.0
+        morale = openness = fear = leavers = staff = 0.0
+        staffing = occupancy = dd = capability = clarity = truly = unsustainable = 0.0
+        ratings[:] = 0.0
+        rungs[:] = 0.0
+        false_neg = deficit = buddies = 0.0
+        for i in range(trusts):
+            q = block[_QUALITY, r, i]
+            row[i] = q
+            qsum += q
+            harm += block[_HARM, r, i]
+            hidden += block[_HIDDEN, r, i]
+            surplus += block[_SURPLUS, r, i]
+            income += block[_INCOME, r, i]
+            s12 += block[_SURPLUS_12M, r, i]
+            i12 += block[_INCOME_12M, r, i]
+            unsustainable += block[_UNSUSTAINABLE, r, i]
+            morale += block[_MORALE, r, i]
+            openness += block[_OPENNESS, r, i]
+            fear += block[_FEAR, r, i]
+            leavers += block[_LEAVERS, r, i]
+            staff += block[_STAFF, r, i]
+            staffing += block[_STAFFING, r, i]
+            occupancy += block[_OCCUPANCY, r, i]
+            dd += block[_DD, r, i]
+            capability += block[_CAPABILITY, r, i]
+            clarity += block[_CLARITY, r, i]
+            t = block[_TRULY, r, i]
+            truly += t
+            rating = block[_RATING, r, i]
+            if rating < 0:
+                ratings[0] += 1
+            elif rating <= 3:
+                ratings[int(rating) + 1] += 1
+            rung = block[_RUNG, r, i]
+            if 0 <= rung <= 4:
+                rungs[int(rung)] += 1
+            if t > 0 and not rung >= 3:
+                false_neg += 1
+            if block[_SURPLUS_12M, r, i] < 0:
+                deficit += 1
+            if block[_BUDDY_OF, r, i] >= 0:
+                buddies += 1
+        out[_M_QMEAN, r] = qsum / trusts
+        row.sort()
+        virtual = (trusts - 1) * 0.1
+        if virtual >= trusts - 1:
+            p10 = row[trusts - 1]
+        else:
+            lo = int(np.floor(virtual))
+            gamma = virtual - lo
+            a, b = row[lo], row[lo + 1]
+            diff = b - a
+            p10 = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+        out[_M_QP10, r] = p10
+        out[_M_HARM, r] = harm
+        out[_M_REPORTED, r] = harm - hidden
+        out[_M_HIDDEN, r] = hidden
+        out[_M_REPORTING, r] = (harm - hidden) / harm if harm > 0 else 0.0
+        out[_M_UNRATED, r] = ratings[0]
+        out[_M_INADEQUATE, r] = ratings[1]
+        out[_M_RI, r] = ratings[2]
+        out[_M_GOOD, r] = ratings[3]
+        out[_M_OUTSTANDING, r] = ratings[4]
+        out[_M_NONE, r] = rungs[0]
+        out[_M_ADVICE, r] = rungs[1]
+        out[_M_WARNING, r] = rungs[2]
+        out[_M_SM, r] = rungs[3] + rungs[4]
+        out[_M_ADMIN, r] = rungs[4]
+        out[_M_TRULY, r] = truly
+        out[_M_FALSE_NEG, r] = false_neg
+        out[_M_DEFICIT, r] = deficit
+        out[_M_UNSUSTAINABLE, r] = unsustainable
+        out[_M_SURPLUS, r] = surplus
+        out[_M_INCOME, r] = income
+        out[_M_MARGIN, r] = s12 / i12 if i12 != 0 else 0.0
+        out[_M_MORALE, r] = morale / trusts
+        out[_M_OPENNESS, r] = openness / trusts
+        out[_M_FEAR, r] = fear / trusts
+        out[_M_TURNOVER, r] = leavers / staff if staff > 0 else 0.0
+        out[_M_STAFFING, r] = staffing / trusts
+        out[_M_OCCUPANCY, r] = occupancy / trusts
+        out[_M_DD, r] = dd
+        out[_M_CAPABILITY, r] = capability / trusts
+        out[_M_CLARITY, r] = clarity / trusts
+        out[_M_BUDDIES, r] = buddies
 
 
 class ArrayDataCollector:

@@ -75,30 +75,9 @@ class Trust(FixedAgent):
     # -- decisions ------------------------------------------------------------------
     def plan_year(self, required: float) -> None:
         """Set this year's cost-improvement target: what the tariff asks, plus a push to
-        close any deficit (C10)."""
-        m, s, b = self.model, self.model.s, self.model.p.behaviour
-        i = self.index
-        margin = m.margin_12m[i]
-        target = required + b.deficit_push * max(0.0, -margin)
-        s.efficiency_target[i] = min(rules.MAX_EFFICIENCY_TARGET, max(0.0, target))
-        achieved = float(
-            rules.efficiency_achieved(
-                s.efficiency_target[i], s.capability[i], b.efficiency_capacity, b.unsafe_cut_share
-            )
-        )
-        s.efficiency_rate[i] = achieved
-        safe = float(rules.safe_efficiency(s.capability[i], b.efficiency_capacity))
-        productivity = min(achieved, safe)
-        # cuts hurt care directly beyond both the board's safe capacity and the frontier
-        s.cut_excess[i] = max(0.0, achieved - max(safe, b.efficiency_frontier))
-        # The rest is found by deeper cuts: a share POST_CUT_SHARE by cutting posts (the
-        # funded establishment falls by as much pay as that saves, and the saving comes
-        # through fewer staff and less agency cover), the remainder by cutting non-pay
-        # spending (maintenance, services), which lowers the unit cost.
-        posts = rules.POST_CUT_SHARE * (achieved - productivity)
-        s.productivity_rate[i] = achieved - posts
-        if posts > 0:
-            s.establishment[i] *= max(0.0, 1.0 - posts / m.pay_share)
+        close any deficit (C10). The annual round plans every trust's year at once
+        (:func:`plan_years`)."""
+        plan_years(self.model, required, np.array([self.index]))
 
     def consider_reconfiguration(self, supported: bool) -> None:
         """Start a service reconfiguration when the deficit is deep and the board able,
@@ -130,6 +109,37 @@ class Trust(FixedAgent):
         s.disruption[i] = b.disruption_months
         m.month_board_replacements += 1
         m.log(i, f"board replaced ({reason})")
+
+
+def plan_years(model: HealthEconomy, required: float, idx=slice(None)) -> None:
+    """Trusts ``idx`` (all by default) set this year's cost-improvement plans (C10).
+
+    The target is what the tariff asks plus a push to close any deficit; a board
+    delivers up to its safe capacity by productivity (rules.efficiency_achieved), and
+    beyond it cuts: beyond both the safe capacity and the frontier, cuts hurt care
+    directly (``cut_excess``). Of what is found by deeper cuts, a share POST_CUT_SHARE
+    comes from cutting posts (the funded establishment falls by as much pay as that
+    saves, and the saving comes through fewer staff and less agency cover), the rest
+    from cutting non-pay spending (maintenance, services), which lowers the unit cost.
+    """
+    m, s, b = model, model.s, model.p.behaviour
+    margin = m.margin_12m[idx]
+    target = required + b.deficit_push * np.maximum(0.0, -margin)
+    target = np.minimum(rules.MAX_EFFICIENCY_TARGET, np.maximum(0.0, target))
+    s.efficiency_target[idx] = target
+    capability = s.capability[idx]
+    achieved = rules.efficiency_achieved(
+        target, capability, b.efficiency_capacity, b.unsafe_cut_share
+    )
+    s.efficiency_rate[idx] = achieved
+    safe = rules.safe_efficiency(capability, b.efficiency_capacity)
+    productivity = np.minimum(achieved, safe)
+    s.cut_excess[idx] = np.maximum(0.0, achieved - np.maximum(safe, b.efficiency_frontier))
+    posts = rules.POST_CUT_SHARE * (achieved - productivity)
+    s.productivity_rate[idx] = achieved - posts
+    cut = posts > 0
+    if cut.any():
+        s.establishment[idx] *= np.where(cut, np.maximum(0.0, 1.0 - posts / m.pay_share), 1.0)
 
 
 class Commissioner(Agent):

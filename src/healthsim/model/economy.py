@@ -28,7 +28,14 @@ from mesa.time import Schedule
 from healthsim.config.schema import Scenario
 from healthsim.metrics.recorder import ArrayDataCollector, Recorder
 from healthsim.model import rules
-from healthsim.model.agents import Commissioner, Inspectorate, Oversight, SocialCare, Trust
+from healthsim.model.agents import (
+    Commissioner,
+    Inspectorate,
+    Oversight,
+    SocialCare,
+    Trust,
+    plan_years,
+)
 from healthsim.model.kernel import (
     demand_to_harm,
     money,
@@ -517,8 +524,8 @@ class HealthEconomy(Model):
             "sc_need": (1 + y["social_care_need_growth"]) ** (1 / 12),
         }
         s = self.s
+        plan_years(self, eff)  # every trust's cost-improvement plan (Trust.plan_year)
         for tr in self.trusts:
-            tr.plan_year(eff)
             tr.consider_reconfiguration(supported=False)
         # Costs rise with inflation and fall with the productivity delivered this year,
         # at the same time as the tariff changes (cuts of posts save through staffing).
