@@ -126,3 +126,27 @@ def test_a_non_finite_metric_fails_the_run_and_names_the_metric_and_month(job, m
     record = job.evaluate(Task(0, 0, 0, 3))
     assert record.status == "failed"
     assert "non-finite monthly metric 'fear' from month 5" in record.error, record.error
+
+
+def test_warming_up_loads_every_compiled_pass():
+    """Workers are forked after the parent has warmed up: every compiled pass must be
+    loaded by then, or each worker would load it again on first use. (In a fresh
+    process: here, other tests have already run the model.)"""
+    import subprocess
+    import sys
+
+    code = """
+from numba.core.registry import CPUDispatcher
+from healthsim.metrics import recorder
+from healthsim.model import kernel
+passes = {f"{m.__name__}.{k}": f for m in (kernel, recorder)
+          for k, f in vars(m).items() if isinstance(f, CPUDispatcher)}
+assert not [k for k, f in passes.items() if f.signatures], "loaded before warming up"
+from healthsim.experiments.preload import warm_up
+warm_up()
+print(len(passes), sorted(k for k, f in passes.items() if not f.signatures))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    count, missing = out.stdout.split(" ", 1)
+    assert int(count) >= 11 and missing.strip() == "[]", out.stdout
