@@ -11,13 +11,20 @@ Measures, on the baseline economy (10 years, 120 months, every monthly metric ke
 4. the wall time of ``healthsim compare regimes_under_squeeze`` with --reps 200 and
    --reps 1000 (three regimes), report included.
 
+Each ensemble size gets its own table; serial, process-pool and batch_run measurements
+are interleaved round by round.
+
 Every measurement runs in a fresh Python process and its clock starts before any worker
 exists, so start-up costs (starting pools, importing healthsim in workers) count. Each is
 repeated; the table shows the median with the range. Timings on a shared machine are
 noisy: the load average is printed with every measurement.
 
-    .venv/bin/python benchmarks/bench_ensemble.py               # the full table
-    .venv/bin/python benchmarks/bench_ensemble.py --runs 120 --repeat 1 --no-cli
+    .venv/bin/python benchmarks/bench_ensemble.py               # 300 and 1000 runs, and the CLI
+    .venv/bin/python benchmarks/bench_ensemble.py --runs 1000 --repeat 1 --no-cli
+
+Fixed costs weigh on small ensembles: loading the compiled kernels takes about 0.15 s in
+any process (numba), once, before the first run; that is the serial part of a parallel
+run, so parallel efficiency rises with the ensemble's size.
 """
 
 from __future__ import annotations
@@ -150,8 +157,7 @@ def run_child(kind: str, runs: int, workers: int) -> dict:
     return res
 
 
-def repeat(kind: str, runs: int, workers: int, n: int) -> dict:
-    results = [run_child(kind, runs, workers) for _ in range(n)]
+def summarise_times(results: list[dict]) -> dict:
     secs = [r["seconds"] for r in results]
     return {
         "median": statistics.median(secs),
@@ -162,20 +168,82 @@ def repeat(kind: str, runs: int, workers: int, n: int) -> dict:
     }
 
 
+def repeat(kind: str, runs: int, workers: int, n: int) -> dict:
+    return summarise_times([run_child(kind, runs, workers) for _ in range(n)])
+
+
 def fmt(r: dict) -> str:
     if r["min"] == r["max"]:
         return f"{r['median']:7.2f} s"
     return f"{r['median']:7.2f} s ({r['min']:.2f}-{r['max']:.2f})"
 
 
+def ensemble_table(n: int, w: int, k: int) -> dict:
+    """Serial, local processes and mesa.batch_run on ``n`` runs, ``k`` rounds each; the
+    three are interleaved round by round, so a change in the machine's load affects
+    them alike."""
+    rounds: dict[str, list[dict]] = {"serial": [], "pool": [], "peer": []}
+    for _ in range(k):
+        rounds["serial"].append(run_child("healthsim", n, 1))
+        rounds["pool"].append(run_child("healthsim", n, w))
+        rounds["peer"].append(run_child("batch_run", n, w))
+    serial, pool, peer = (summarise_times(rounds[key]) for key in ("serial", "pool", "peer"))
+
+    def per_core(r: dict, workers: int) -> float:
+        return n / r["median"] / workers
+
+    eff = serial["median"] / (w * pool["median"])
+    speedup = peer["median"] / pool["median"]
+    print(f"{n} runs of the baseline economy, {k} round(s):")
+    head = f"  {'ensemble':44s} {'wall time (median, range)':>28s} {'runs/s':>8s}"
+    print(f"{head} {'runs/s/core':>12s}  load")
+    for label, r, workers in (
+        ("healthsim, serial (1 worker)", serial, 1),
+        (f"healthsim, local processes ({w} workers)", pool, w),
+        (f"mesa.batch_run ({w} processes)", peer, w),
+    ):
+        loads = "/".join(f"{x:.1f}" for x in r["loads"])
+        rate = n / r["median"]
+        print(f"  {label:44s} {fmt(r):>28s} {rate:8.1f} {per_core(r, workers):12.2f}  {loads}")
+    ex, bx = pool["extra"], peer["extra"]
+    print(
+        f"  months per run: healthsim {ex['months']}, batch_run {bx['months']}; monthly "
+        f"metrics: healthsim {ex['monthly_metrics']}, batch_run {bx['monthly_metrics']}"
+    )
+    ok_eff, ok_speed = eff >= 0.9, speedup >= 2
+    print(
+        f"  parallel efficiency on {w} workers, T(1)/({w} x T({w})): {eff:.2f}"
+        f"   (target >= 0.9: {'met' if ok_eff else 'missed'})"
+    )
+    print(
+        f"  healthsim throughput over mesa.batch_run: {speedup:.2f}x"
+        f"   (target >= 2: {'met' if ok_speed else 'missed'})\n"
+    )
+    return {
+        "runs": n,
+        "workers": w,
+        "serial_s": serial["median"],
+        "processes_s": pool["median"],
+        "batch_run_s": peer["median"],
+        "efficiency": eff,
+        "speedup_over_batch_run": speedup,
+        "both_met": ok_eff and ok_speed,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--runs", type=int, default=300, help="runs of the baseline per measurement"
+        "--runs",
+        type=int,
+        nargs="+",
+        default=[300, 1000],
+        help="ensemble sizes (runs of the baseline) to measure (default: 300 1000)",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of each measurement")
     parser.add_argument("--workers", type=int, default=cores(), help="workers (default: all cores)")
     parser.add_argument("--no-cli", action="store_true", help="skip the compare command timings")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -187,53 +255,39 @@ def main() -> None:
 
     import healthsim
 
-    n, w, k = args.runs, args.workers, args.repeat
+    w, k = args.workers, args.repeat
     print(
         f"healthsim {healthsim.__version__} · mesa {mesa.__version__} · numpy {np.__version__} "
         f"· Python {sys.version.split()[0]} · {cores()} cores"
     )
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"baseline economy, 120 months, every monthly metric kept; {n} runs, {k} repeat(s)\n")
+    print("baseline economy, 120 months, every monthly metric kept\n")
+    tables = [ensemble_table(n, w, k) for n in args.runs]
 
-    serial = repeat("healthsim", n, 1, k)
-    pool = repeat("healthsim", n, w, k)
-    peer = repeat("batch_run", n, w, k)
-
-    def per_core(r: dict, workers: int) -> float:
-        return n / r["median"] / workers
-
-    eff = serial["median"] / (w * pool["median"])
-    speedup = peer["median"] / pool["median"]
-    rows = [
-        ("healthsim, serial (1 worker)", serial, 1),
-        (f"healthsim, local processes ({w} workers)", pool, w),
-        (f"mesa.batch_run ({w} processes)", peer, w),
-    ]
-    head = f"{'ensemble':44s} {'wall time (median, range)':>28s} {'runs/s':>8s}"
-    print(f"{head} {'runs/s/core':>12s}  load")
-    for label, r, workers in rows:
-        loads = "/".join(f"{x:.1f}" for x in r["loads"])
-        rate = n / r["median"]
-        print(f"{label:44s} {fmt(r):>28s} {rate:8.1f} {per_core(r, workers):12.2f}  {loads}")
-    ex = pool["extra"]
-    bx = peer["extra"]
-    print(
-        f"\nmonths per run: healthsim {ex['months']}, batch_run {bx['months']}; monthly metrics: "
-        f"healthsim {ex['monthly_metrics']}, batch_run {bx['monthly_metrics']}"
-    )
-    print(f"parallel efficiency on {w} workers, T(1)/({w} x T({w})): {eff:.2f}   (target >= 0.9)")
-    print(f"healthsim throughput over mesa.batch_run: {speedup:.2f}x   (target >= 2)")
-
+    cli = {}
     if not args.no_cli:
-        print()
         for reps in (200, 1000):
             r = repeat("cli", reps, w, 1 if reps == 1000 else k)
+            cli[reps] = r["median"]
             target = "   (target < 60 s)" if reps == 200 else ""
             print(
                 f"healthsim compare regimes_under_squeeze --reps {reps:<5d} (3 regimes, "
                 f"{3 * reps} runs, report included): {fmt(r)}  load {r['loads'][0]:.1f}{target}"
             )
-    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "healthsim": healthsim.__version__,
+                    "mesa": mesa.__version__,
+                    "cores": cores(),
+                    "ensembles": tables,
+                    "compare_seconds": cli,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -545,3 +545,72 @@ def test_an_inspections_observations_equal_the_reference(seed):
         (obs >= top).sum(),
         (q < bar).sum(),
     )
+
+
+def reference_fade(q, consult_gain, support, capability, k, worsen, decay, dq):
+    """The model's numpy fading of consultancy gains before it was compiled."""
+    not_consult = (support != 2)[:, None]
+    steady = k[:, None] / (k[:, None] + worsen[:, None] + 1e-12)
+    above = np.minimum(np.maximum(0.0, q - steady), consult_gain)
+    dq -= decay * above * not_consult * (1 - capability)[:, None]
+    consult_gain -= decay * consult_gain * not_consult
+    return bool((consult_gain > 1e-9).any())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_consultancy_fading_equals_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    n, s = 9, 5
+    args = {
+        "q": rng.random((n, s)),
+        "consult_gain": 0.05 * rng.random((n, s)) * (rng.random((n, 1)) < 0.6),
+        "support": rng.integers(0, 4, n),
+        "capability": rng.random(n),
+        "k": 0.05 * rng.random(n),
+        "worsen": 0.02 * rng.random(n),
+        "decay": 0.1,
+        "dq": 0.01 * rng.standard_normal((n, s)),
+    }
+    ref = {key: v.copy() if isinstance(v, np.ndarray) else v for key, v in args.items()}
+    assert kernel.fade_consultancy(**args) == reference_fade(**ref)
+    for key in ("consult_gain", "dq"):
+        np.testing.assert_allclose(args[key], ref[key], rtol=1e-14, atol=0, err_msg=key)
+
+
+@pytest.mark.parametrize("scenario", ["blame_focused", "board_supported", "whole_system"])
+def test_every_named_array_stays_a_row_of_its_block(scenario):
+    """The compiled passes read the model's blocks; Python code reads the named arrays.
+    After a run with every kind of support and decision, each named array must still
+    be its block's row (nothing rebound it), or the two would silently disagree."""
+    from healthsim.model import HealthEconomy
+    from healthsim.model.state import FLAG_FIELDS, FLOAT_FIELDS, INT_FIELDS
+    from healthsim.model.streams import MONTH_DRAWS, SERVICE_DRAWS
+
+    m = HealthEconomy(scenario, rng=11, years=4).run()
+    s = m.s
+    groups = [
+        (s, s.floats, FLOAT_FIELDS),
+        (s, s.ints, INT_FIELDS),
+        (s, s.flags, FLAG_FIELDS),
+        (m, m.work, kernel.WORK_ROWS),
+        (m, m.work_flags, kernel.WORK_FLAGS),
+        (m, m.economies, kernel.ECONOMY_ROWS),
+        (m.draws, m.draws.by_trust, MONTH_DRAWS),
+        (m.draws, m.draws.by_service, SERVICE_DRAWS),
+    ]
+    for owner, block, names in groups:
+        for k, name in enumerate(names):
+            row = getattr(owner, name)
+            assert row.base is block or row.base is block.base, f"{name} is not its row"
+            assert np.shares_memory(row, block[k]) and row.shape == block[k].shape, name
+    assert m.work_flags.dtype == bool and s.ints.dtype == np.int64
+
+
+def test_a_state_array_cannot_be_rebound():
+    from healthsim.model import HealthEconomy
+
+    m = HealthEconomy("baseline", rng=1, years=1)
+    with pytest.raises(AttributeError, match="write into it in place"):
+        m.s.injection = np.zeros(m.s.n)
+    m.s.cash += 1.0  # in place: fine
+    assert np.shares_memory(m.s.cash, m.s.floats)

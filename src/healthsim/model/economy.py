@@ -37,18 +37,19 @@ from healthsim.model.agents import (
     plan_years,
 )
 from healthsim.model.kernel import (
-    demand_to_harm,
-    money,
-    people_and_quality,
-    progress_reconfigurations,
-    record_month,
-    settle,
+    BACK_PARAMETERS,
+    ECONOMY_ROWS,
+    FRONT_PARAMETERS,
+    WORK_FLAGS,
+    WORK_ROWS,
+    month_back,
+    month_front,
+    record_state,
     support_clock,
-    support_effect,
 )
 from healthsim.model.kernel import parameters as kernel_parameters
 from healthsim.model.network import Structure, build_structure, trust_node
-from healthsim.model.state import Rung, Support, TrustState
+from healthsim.model.state import Rung, TrustState
 from healthsim.model.streams import Draws, stream
 
 #: Income per occupied bed a month at the start (£m): a 450-bed trust at 86% occupancy
@@ -229,45 +230,74 @@ class HealthEconomy(Model):
             b.accountability_penalty,
         )
         n_serv = sc.economy.services_per_trust
-        self._kernel_buffers = {
-            name: np.zeros(n) for name in ("clarity", "leave", "qmean", "k", "worsen")
-        }
-        self._kernel_buffers["dq"] = np.zeros((n, n_serv))
-        self._settle_buffers = {"qmean_end": np.zeros(n), "qmin": np.zeros(n)}
-        for name in ("truly", "churn", "ended"):
-            self._settle_buffers[name] = np.zeros(n, dtype=bool)
-        self._front_buffers = {
-            name: np.zeros(n)
-            for name in (
-                "demand",
-                "moved",
-                "dd_beds",
-                "treated",
-                "over",
-                "diverted",
-                "occupancy",
-                "harm",
-                "reported",
-            )
-        }
-        # this month's bed occupancy per trust (read by the workshop app); the step
-        # writes it in place
-        self.occupancy = self._front_buffers["occupancy"]
-        self.occupancy[:] = sc.behaviour.base_occupancy
-        self._money_buffers = {
-            name: np.zeros(n)
-            for name in ("income", "vac", "staffing", "surplus", "month_income", "boost")
-        }
-        self._money_buffers["econ_value"] = np.zeros(self.n_econ)
-        self._money_buffers["in_deficit"] = np.zeros(n, dtype=bool)
-        self._money_buffers["unsustainable"] = np.zeros(n, dtype=bool)
         self._consult_cost = (
             b.consultancy_cost * reg.improvement.intensity if self._has_consultancy else 0.0
         )
-        self.s.openness = self.s.openness.astype(float)
-        self.s.bodies = np.zeros(n)
         self._inv_services = 1.0 / sc.economy.services_per_trust
         self._counts = np.zeros(10)  # the month's counters, for kernel.record_month
+        self._dq = np.zeros((n, n_serv))  # the month's quality change, per service
+        # The model's working arrays, as rows of three blocks (kernel.WORK_ROWS,
+        # WORK_FLAGS, ECONOMY_ROWS) that the compiled passes take whole; the named
+        # attributes (self.margin_12m, self.need, ...) are views of their rows: write
+        # into them in place, never rebind them.
+        self.work = self._block(WORK_ROWS, n, np.float64)
+        self.work_flags = self._block(WORK_FLAGS, n, np.bool_)
+        self.economies = self._block(ECONOMY_ROWS, self.n_econ, np.float64)
+        # this month's bed occupancy per trust (read by the workshop app); the step
+        # writes it in place
+        self.occupancy[:] = sc.behaviour.base_occupancy
+        imp = reg.improvement
+        front = {
+            "demand_sd": self._demand_sd,
+            "demand_var_half": self._demand_var_half,
+            "reputation_shift": b.reputation_demand_shift,
+            "dd_per_shortfall": b.delayed_discharge_beds_per_shortfall,
+            "max_occupancy": rules.MAX_OCCUPANCY,
+            "overflow": b.overflow_diversion,
+            "admissions_per_service": self._admissions_per_service,
+            "harm_reference": rules.HARM_RATE_AT_REFERENCE,
+            "quality_reference": rules.QUALITY_REFERENCE,
+            "funding": imp.funding if imp.funding > 0 else 0.0,
+            "agency_factor": self._agency_factor,
+            "litigation": b.harm_litigation_cost,
+            "consult_cost": self._consult_cost,
+            "cover": reg.financial_support.deficit_cover,
+            "unsustainable_months": b.unsustainable_cash_months / 12.0,
+            "reconfiguration_saving": b.reconfiguration_saving,
+        }
+        back = {
+            "good": self._good,
+            "intensity": imp.intensity,
+            "buddy_effectiveness": b.buddy_effectiveness,
+            "buddy_transfer": b.buddy_capability_transfer,
+            "buddy_burden": b.buddy_burden,
+            "consultancy_effectiveness": b.consultancy_effectiveness,
+            "central_effectiveness": b.central_effectiveness,
+            "consultancy_decay": b.consultancy_decay,
+            "noise_sd": self._quality_noise_sd,
+            "shock_rate": b.shock_rate,
+            "shock_size": b.shock_size,
+            "capability_learning": b.capability_learning,
+            "capability_decay": b.capability_decay,
+            "reputation_recovery": b.reputation_recovery,
+            "salience_decay": b.salience_decay,
+            "scandal_rate": b.scandal_rate,
+            "bar": self._bar,
+            "churn_base": b.board_churn_base,
+            "fear_churn": b.fear_board_churn,
+        }
+        self._front_parameters = np.array([front[k] for k in FRONT_PARAMETERS], dtype=float)
+        self._back_parameters = np.array([back[k] for k in BACK_PARAMETERS], dtype=float)
+
+    def _block(self, names: tuple[str, ...], size: int, dtype) -> np.ndarray:
+        """A block with a row per name; an attribute of that name already set keeps its
+        values; every name becomes an attribute viewing its row."""
+        block = np.zeros((len(names), size), dtype=dtype)
+        for k, name in enumerate(names):
+            if getattr(self, name, None) is not None:
+                block[k] = getattr(self, name)
+            setattr(self, name, block[k])
+        return block
 
     def _init_state(self, sc: Scenario, seed: int) -> None:
         st, ini, b = self.structure, sc.initial, sc.behaviour
@@ -379,7 +409,7 @@ class HealthEconomy(Model):
         self.reported_rate = np.zeros(n)
         self.central_payment = np.zeros(n)
         self.shortfall = 1.0 - self.sc_capacity
-        self._growth = {"demand": 0.0, "throughput": 0.0, "sc_need": 0.0}
+        self._growth = np.zeros(3)  # this year's monthly growth: need, throughput, sc need
 
     def _start_in_special_measures(self, share: float) -> None:
         """Keogh-like start: the lowest-quality trusts begin in special measures."""
@@ -518,11 +548,11 @@ class HealthEconomy(Model):
             sc.set_budget(y["social_care_budget_growth"])
         self.sc_budget *= (1 + y["social_care_budget_growth"]) * (1 + infl)
         b = self.p.behaviour
-        self._growth = {
-            "demand": (1 + y["demand_growth"]) ** (1 / 12),
-            "throughput": (1 + b.throughput_growth) ** (1 / 12),
-            "sc_need": (1 + y["social_care_need_growth"]) ** (1 / 12),
-        }
+        self._growth[:] = (
+            (1 + y["demand_growth"]) ** (1 / 12),
+            (1 + b.throughput_growth) ** (1 / 12),
+            (1 + y["social_care_need_growth"]) ** (1 / 12),
+        )
         s = self.s
         plan_years(self, eff)  # every trust's cost-improvement plan (Trust.plan_year)
         for tr in self.trusts:
@@ -533,7 +563,7 @@ class HealthEconomy(Model):
         self.efficiency_achieved = float(s.efficiency_rate.mean())
         # One-off national cash (e.g. the 2016/17 Sustainability and Transformation
         # Fund), paid in twelve monthly parts as a share of last year's income.
-        s.injection = y["cash_injection"] * s.income_ring.sum(axis=0) / 12.0
+        s.injection[:] = y["cash_injection"] * s.income_ring.sum(axis=0) / 12.0
 
     # ------------------------------------------------------------------------------
     # the month
@@ -548,220 +578,60 @@ class HealthEconomy(Model):
         s, p, d = self.s, self.p, self.draws
         b = p.behaviour
         reg = p.regime
-        imp = reg.improvement
-        e = s.economy
-        g = self._growth
 
-        # -- demand: growth, noise, reputation shift to neighbours (C5, C8) ----------
-        # phases 1 to 4 (growth, demand, social care, treatment, harm) compiled
-        fb = self._front_buffers
-        demand, moved, dd_beds, treated = fb["demand"], fb["moved"], fb["dd_beds"], fb["treated"]
-        over, diverted, occupancy = fb["over"], fb["diverted"], fb["occupancy"]
-        harm, reported = fb["harm"], fb["reported"]
-        q = s.quality
-        demand_to_harm(
-            g["demand"],
-            g["throughput"],
-            g["sc_need"],
-            s.base_demand,
-            self.need,
-            e,
-            d.demand[td],
-            self._demand_sd,
-            self._demand_var_half,
-            b.reputation_demand_shift,
-            s.reputation,
+        # -- phases 1 to 5, compiled (kernel.month_front): the month's growth; demand
+        # and its shift to neighbours (C5, C8), social care and delayed discharges,
+        # treatment, occupancy, harm and reporting; commissioners pay, trusts spend
+        # (C10); reconfigurations count down
+        regime_money, any_sm = month_front(
+            s.floats,
+            s.ints,
+            s.quality,
+            self.work,
+            self.work_flags,
+            self.economies,
             self.flow_t,
-            self.sc_capacity,
-            self.sc_uplift,
-            self.sc_need,
-            b.delayed_discharge_beds_per_shortfall,
-            s.beds,
-            rules.MAX_OCCUPANCY,
-            s.throughput,
-            b.overflow_diversion,
-            q,
-            self._admissions_per_service,
-            rules.HARM_RATE_AT_REFERENCE,
-            rules.QUALITY_REFERENCE,
-            s.openness,
-            self.shortfall,
-            demand,
-            moved,
-            dd_beds,
-            treated,
-            over,
-            diverted,
-            occupancy,
-            harm,
-            reported,
-            self.reported_rate,
-        )
-
-        # -- money: commissioners pay, trusts spend (C10); compiled: kernel.money -----
-        mb = self._money_buffers
-        income, central, vac, staffing = (
-            mb["income"],
-            self.central_payment,
-            mb["vac"],
-            mb["staffing"],
-        )
-        surplus, month_income, boost = mb["surplus"], mb["month_income"], mb["boost"]
-        in_deficit, unsustainable = mb["in_deficit"], mb["unsustainable"]
-        roll_surplus, roll_income = self.roll_surplus, self.roll_income
-        rung = s.rung
-        support = s.support
-        regime_money, any_sm = money(
-            treated,
-            self.price,
-            e,
-            self.allocation / 12.0,
-            self.treated0,
-            s.establishment,
-            s.staff,
-            rung,
-            imp.funding if imp.funding > 0 else 0.0,
-            s.injection,
-            s.unit_cost,
-            s.reconfig_saving,
-            s.wage_bill0,
-            self._agency_factor,
-            s.nonpay0,
-            harm,
-            b.harm_litigation_cost,
-            self._consult_cost,
-            support,
-            s.one_off_cost,
-            reg.financial_support.deficit_cover,
-            s.cash,
             s.surplus_ring,
             s.income_ring,
+            d.by_trust,
+            td,
+            self._front_parameters,
+            self._growth,
+            self.price,
             t % 12,
-            roll_surplus,
-            roll_income,
-            b.unsustainable_cash_months / 12.0,
-            self.ever_unsustainable,
-            mb["econ_value"],
-            income,
-            central,
-            vac,
-            staffing,
-            surplus,
-            month_income,
-            self.margin_12m,
-            in_deficit,
-            unsustainable,
-            boost,
         )
+        rung = s.rung
+        support = s.support
         in_sm = rung >= Rung.special_measures if any_sm else None
-        progress_reconfigurations(s.reconfig_left, s.reconfig_saving, b.reconfiguration_saving)
 
-        # -- workforce, fear, morale, openness, accountability, base quality change --
-        # (C5, C7, C10, C11: rules.py's formulas, compiled into one pass: kernel.py)
-        kb = self._kernel_buffers
-        clarity, leave, qmean, k1, worsen, dq = (
-            kb["clarity"],
-            kb["leave"],
-            kb["qmean"],
-            kb["k"],
-            kb["worsen"],
-            kb["dq"],
-        )
-        people_and_quality(
+        # -- phases 6 to 13, compiled (kernel.month_back): workforce, fear, morale,
+        # openness, accountability and the base quality change (C5, C7, C10, C11:
+        # rules.py's formulas); improvement support (C6) and the fading of consultancy
+        # gains; quality takes its change, noise and shocks; boards, reputation, media
+        # and true failure settle; which boards leave
+        self._fading, leaving = month_back(
             self._kernel_parameters,
-            q,
-            s.staff,
-            vac,
-            s.reputation,
-            in_deficit,
-            s.fear,
-            s.morale,
-            s.named,
-            rung,
-            e,
-            self.econ_counts,
-            occupancy,
-            staffing,
-            s.conditions,
-            support,
-            s.capability,
-            s.disruption,
-            s.cut_excess,
-            boost,
-            s.openness,
-            s.bodies,
-            clarity,
-            leave,
-            qmean,
-            k1,
-            worsen,
-            dq,
-        )
-        k = k1[:, None]
-        if support_effect(  # C6, compiled
-            q,
-            clarity,
-            self._good,
-            imp.intensity,
-            support,
-            s.buddy_of,
-            s.capability,
-            b.buddy_effectiveness,
-            b.buddy_capability_transfer,
-            b.buddy_burden,
-            b.consultancy_effectiveness,
-            b.central_effectiveness,
-            s.consult_gain,
-            self.buddy_capability_lost,
-            self.buddy_months,
-            dq,
-        ):
-            self._fading = True
-        if self._fading:
-            self._fade_consultancy(dq, k, worsen)
-        # quality takes its change, noise and shocks; boards, reputation, media and
-        # true failure settle (compiled: kernel.settle)
-        sb = self._settle_buffers
-        truly, qmean_end, qmin = sb["truly"], sb["qmean_end"], sb["qmin"]
-        churn = sb["churn"]
-        leaving = settle(
-            q,
-            dq,
-            self._quality_noise_sd,
-            d.quality_noise[td],
-            b.shock_rate,
-            b.shock_size,
-            d.shock_u[td],
-            d.shock_size[td],
-            s.capability,
-            b.capability_learning,
-            b.capability_decay,
-            s.disruption,
-            s.reputation,
-            qmean,
-            s.named,
-            b.reputation_recovery,
-            s.salience,
-            b.salience_decay,
-            d.scandal_u[td],
-            b.scandal_rate,
-            self._bar,
+            self._back_parameters,
             self._breadth,
             t,
-            s.failing_since,
-            truly,
-            qmean_end,
-            qmin,
-            d.churn_u[td],
-            b.board_churn_base,
-            b.fear_board_churn,
-            s.fear,
-            churn,
+            s.floats,
+            s.ints,
+            s.flags,
+            s.quality,
+            s.consult_gain,
+            self._dq,
+            self.work,
+            self.work_flags,
+            self.economies,
+            d.by_trust,
+            d.by_service,
+            td,
+            self._fading,
         )
 
         # -- boards (C11): ordinary and fear-driven churn (drawn in kernel.settle) ----
         if leaving:
-            for i in np.flatnonzero(churn):
+            for i in np.flatnonzero(self.churn):
                 why = "leaders left" if s.fear[i] < 0.3 else "leaders left under pressure"
                 self.trusts[i].replace_board(why)
 
@@ -771,7 +641,7 @@ class HealthEconomy(Model):
             if t % 3 == 0 and s.awaiting_support.any():  # the oversight body looks quarterly
                 for i in np.flatnonzero(s.awaiting_support):
                     self.oversight.start_support(self.trusts[i], retry=True)
-        ended = sb["ended"]
+        ended = self.ended
         n_ended, spent = support_clock(
             s.support_left, support, ended, regime_money, b.buddy_cost, b.central_cost
         )
@@ -788,7 +658,7 @@ class HealthEconomy(Model):
         # -- the inspectorate's monthly risk check (C1, C2) --------------------------
         self.inspectorate.check_risk()
 
-        # -- record (compiled: kernel.record_month) ---------------------------------
+        # -- record (compiled: kernel.record_state) ---------------------------------
         rec = self.recorder
         r = rec.row()
         counts = self._counts
@@ -804,43 +674,15 @@ class HealthEconomy(Model):
             self.efficiency_achieved,
             self.efficiency_required,
         )
-        record_month(
+        record_state(
             rec.trust_block,
             rec.scalar_block,
             r,
-            qmean_end,  # end of month, as the rest
-            qmin,
-            s.rung,
-            s.rating,
-            harm,
-            reported,
-            surplus,
-            month_income,
-            roll_surplus,
-            roll_income,
-            s.cash,
-            unsustainable,
-            staffing,
-            leave,
-            s.staff,
-            occupancy,
-            over,
-            dd_beds,
-            s.fear,
-            s.openness,
-            s.morale,
-            s.reputation,
-            s.capability,
-            clarity,
-            s.support,
-            s.buddy_of,
-            truly,
+            s.floats,
+            s.ints,
+            self.work,
+            self.work_flags,
             counts,
-            income,
-            moved,
-            diverted,
-            demand,
-            treated,
             self.shortfall,
         )
         self._reset_month_counters()
@@ -854,24 +696,6 @@ class HealthEconomy(Model):
         d = self.draws
         months, trusts, services = d.shock_u.shape
         self.draws = Draws.make(self.seed, 2 * months, trusts, services)
-
-    def _fade_consultancy(self, dq: np.ndarray, k: np.ndarray, worsen: np.ndarray) -> None:
-        """Consultancy gains fade after the contract unless the board can hold them (C6).
-
-        Quick fixes bought from consultants, not yet embedded (``consult_gain``), wear
-        off at ``consultancy_decay`` a month once the contract ends; while they do, the
-        part of a service's quality above the board's own steady state k / (k + D)
-        (up to what is still unembedded) falls at that rate too, scaled by how little
-        the board can hold (1 - capability). Never below the steady state, which the
-        ordinary dynamics already pull towards: no double counting.
-        """
-        s, b = self.s, self.p.behaviour
-        not_consult = (s.support != Support.consultancy)[:, None]
-        steady = k / (k + worsen[:, None] + 1e-12)
-        above = np.minimum(np.maximum(0.0, s.quality - steady), s.consult_gain)
-        dq -= b.consultancy_decay * above * not_consult * (1 - s.capability)[:, None]
-        s.consult_gain -= b.consultancy_decay * s.consult_gain * not_consult
-        self._fading = bool((s.consult_gain > 1e-9).any())
 
     # ------------------------------------------------------------------------------
     def run(self, months: int | None = None) -> HealthEconomy:

@@ -14,6 +14,8 @@ import numpy as np
 from numba import njit
 
 from healthsim.model.rules import QUALITY_REFERENCE, STAFFING_SAFE
+from healthsim.model.state import FLAG_FIELDS, FLOAT_FIELDS, INT_FIELDS
+from healthsim.model.streams import MONTH_DRAWS, SERVICE_DRAWS
 
 # indices into the parameter array (built by :func:`parameters`)
 (
@@ -749,3 +751,545 @@ def observe(
         if quality[s] < bar:
             failing += 1
     return below, middling, top, failing
+
+
+# --------------------------------------------------------------------------------------
+# The month in three calls: the passes above, given whole blocks of arrays.
+#
+# A compiled call costs about 45 ns an argument to set up; the passes above take some
+# 215 arrays and numbers a month between them. The model keeps its arrays as rows of a
+# few blocks (TrustState.floats / ints / flags, Draws.by_trust / by_service, and the
+# model's own working arrays below), and these three passes take the blocks and hand
+# the rows to the passes above, inside compiled code, where it costs nothing.
+# --------------------------------------------------------------------------------------
+
+#: the model's per-trust working arrays: rows of ``HealthEconomy.work``
+WORK_ROWS = (
+    "demand",
+    "moved",
+    "dd_beds",
+    "treated",
+    "over",
+    "diverted",
+    "occupancy",
+    "harm",
+    "reported",
+    "reported_rate",
+    "income",
+    "central_payment",
+    "vac",
+    "staffing",
+    "surplus",
+    "month_income",
+    "boost",
+    "roll_surplus",
+    "roll_income",
+    "margin_12m",
+    "treated0",
+    "clarity",
+    "leave",
+    "qmean",
+    "k",
+    "worsen",
+    "qmean_end",
+    "qmin",
+    "buddy_capability_lost",
+    "buddy_months",
+)
+#: the model's per-trust yes/no working arrays: rows of ``HealthEconomy.work_flags``
+WORK_FLAGS = ("in_deficit", "unsustainable", "ever_unsustainable", "truly", "churn", "ended")
+#: per-economy arrays: rows of ``HealthEconomy.economies``
+ECONOMY_ROWS = (
+    "need",
+    "sc_need",
+    "sc_capacity",
+    "sc_uplift",
+    "shortfall",
+    "allocation",
+    "econ_value",
+    "econ_counts",
+)
+#: constants of a run for :func:`month_front`
+FRONT_PARAMETERS = (
+    "demand_sd",
+    "demand_var_half",
+    "reputation_shift",
+    "dd_per_shortfall",
+    "max_occupancy",
+    "overflow",
+    "admissions_per_service",
+    "harm_reference",
+    "quality_reference",
+    "funding",
+    "agency_factor",
+    "litigation",
+    "consult_cost",
+    "cover",
+    "unsustainable_months",
+    "reconfiguration_saving",
+)
+#: constants of a run for :func:`month_back`
+BACK_PARAMETERS = (
+    "good",
+    "intensity",
+    "buddy_effectiveness",
+    "buddy_transfer",
+    "buddy_burden",
+    "consultancy_effectiveness",
+    "central_effectiveness",
+    "consultancy_decay",
+    "noise_sd",
+    "shock_rate",
+    "shock_size",
+    "capability_learning",
+    "capability_decay",
+    "reputation_recovery",
+    "salience_decay",
+    "scandal_rate",
+    "bar",
+    "churn_base",
+    "fear_churn",
+)
+
+_F, _I, _B = FLOAT_FIELDS.index, INT_FIELDS.index, FLAG_FIELDS.index
+_W, _WF, _E = WORK_ROWS.index, WORK_FLAGS.index, ECONOMY_ROWS.index
+_FP, _BP = FRONT_PARAMETERS.index, BACK_PARAMETERS.index
+_MD, _SD = MONTH_DRAWS.index, SERVICE_DRAWS.index
+# state rows
+S_CAPABILITY, S_DISRUPTION, S_STAFF, S_ESTABLISHMENT = (
+    _F("capability"),
+    _F("disruption"),
+    _F("staff"),
+    _F("establishment"),
+)
+S_MORALE, S_FEAR, S_OPENNESS, S_REPUTATION, S_SALIENCE = (
+    _F("morale"),
+    _F("fear"),
+    _F("openness"),
+    _F("reputation"),
+    _F("salience"),
+)
+S_BEDS, S_BASE_DEMAND, S_THROUGHPUT, S_UNIT_COST = (
+    _F("beds"),
+    _F("base_demand"),
+    _F("throughput"),
+    _F("unit_cost"),
+)
+S_WAGE_BILL0, S_NONPAY0, S_CASH, S_ONE_OFF, S_INJECTION = (
+    _F("wage_bill0"),
+    _F("nonpay0"),
+    _F("cash"),
+    _F("one_off_cost"),
+    _F("injection"),
+)
+S_CUT_EXCESS, S_RECONFIG_LEFT, S_RECONFIG_SAVING, S_BODIES = (
+    _F("cut_excess"),
+    _F("reconfig_left"),
+    _F("reconfig_saving"),
+    _F("bodies"),
+)
+S_RUNG, S_RATING, S_SUPPORT, S_BUDDY_OF = _I("rung"), _I("rating"), _I("support"), _I("buddy_of")
+S_FAILING_SINCE, S_ECONOMY = _I("failing_since"), _I("economy")
+S_NAMED, S_CONDITIONS = _B("named"), _B("conditions")
+# working rows
+W_DEMAND, W_MOVED, W_DD_BEDS, W_TREATED, W_OVER, W_DIVERTED = (
+    _W("demand"),
+    _W("moved"),
+    _W("dd_beds"),
+    _W("treated"),
+    _W("over"),
+    _W("diverted"),
+)
+W_OCCUPANCY, W_HARM, W_REPORTED, W_REPORTED_RATE = (
+    _W("occupancy"),
+    _W("harm"),
+    _W("reported"),
+    _W("reported_rate"),
+)
+W_INCOME, W_CENTRAL, W_VAC, W_STAFFING, W_SURPLUS, W_MONTH_INCOME, W_BOOST = (
+    _W("income"),
+    _W("central_payment"),
+    _W("vac"),
+    _W("staffing"),
+    _W("surplus"),
+    _W("month_income"),
+    _W("boost"),
+)
+W_ROLL_SURPLUS, W_ROLL_INCOME, W_MARGIN, W_TREATED0 = (
+    _W("roll_surplus"),
+    _W("roll_income"),
+    _W("margin_12m"),
+    _W("treated0"),
+)
+W_CLARITY, W_LEAVE, W_QMEAN, W_K, W_WORSEN, W_QMEAN_END, W_QMIN = (
+    _W("clarity"),
+    _W("leave"),
+    _W("qmean"),
+    _W("k"),
+    _W("worsen"),
+    _W("qmean_end"),
+    _W("qmin"),
+)
+W_BUDDY_LOST, W_BUDDY_MONTHS = _W("buddy_capability_lost"), _W("buddy_months")
+WF_IN_DEFICIT, WF_UNSUSTAINABLE, WF_EVER_UNSUSTAINABLE = (
+    _WF("in_deficit"),
+    _WF("unsustainable"),
+    _WF("ever_unsustainable"),
+)
+WF_TRULY, WF_CHURN = _WF("truly"), _WF("churn")
+E_NEED, E_SC_NEED, E_SC_CAPACITY, E_SC_UPLIFT, E_SHORTFALL = (
+    _E("need"),
+    _E("sc_need"),
+    _E("sc_capacity"),
+    _E("sc_uplift"),
+    _E("shortfall"),
+)
+E_ALLOCATION, E_VALUE, E_COUNTS = _E("allocation"), _E("econ_value"), _E("econ_counts")
+D_DEMAND, D_SCANDAL, D_CHURN = _MD("demand"), _MD("scandal_u"), _MD("churn_u")
+D_SHOCK_U, D_SHOCK_SIZE, D_QUALITY_NOISE = (
+    _SD("shock_u"),
+    _SD("shock_size"),
+    _SD("quality_noise"),
+)
+(
+    FP_DEMAND_SD,
+    FP_VAR_HALF,
+    FP_SHIFT,
+    FP_DD,
+    FP_MAX_OCC,
+    FP_OVERFLOW,
+    FP_ADMISSIONS,
+    FP_HARM_REF,
+    FP_QUALITY_REF,
+    FP_FUNDING,
+    FP_AGENCY,
+    FP_LITIGATION,
+    FP_CONSULT_COST,
+    FP_COVER,
+    FP_UNSUSTAINABLE,
+    FP_RECONFIG_SAVING,
+) = (_FP(k) for k in FRONT_PARAMETERS)
+(
+    BP_GOOD,
+    BP_INTENSITY,
+    BP_BUDDY_EFF,
+    BP_BUDDY_TRANSFER,
+    BP_BUDDY_BURDEN,
+    BP_CONSULT_EFF,
+    BP_CENTRAL_EFF,
+    BP_CONSULT_DECAY,
+    BP_NOISE_SD,
+    BP_SHOCK_RATE,
+    BP_SHOCK_SIZE,
+    BP_LEARNING,
+    BP_DECAY,
+    BP_RECOVERY,
+    BP_SALIENCE_DECAY,
+    BP_SCANDAL_RATE,
+    BP_BAR,
+    BP_CHURN_BASE,
+    BP_FEAR_CHURN,
+) = (_BP(k) for k in BACK_PARAMETERS)
+
+
+@njit(cache=True)
+def month_front(
+    floats,
+    ints,
+    q,
+    work,
+    wflags,
+    econ,
+    flow_t,
+    surplus_ring,
+    income_ring,
+    draws,
+    td,
+    params,
+    growth,
+    price,
+    ring,
+):  # pragma: no cover - compiled; the golden outputs pin it (the passes it calls are tested)
+    """Phases 1 to 5 of a month: :func:`demand_to_harm`, :func:`money` and
+    :func:`progress_reconfigurations` on the model's blocks. ``growth`` holds this
+    year's monthly growth of need, throughput and social-care need. Returns (money the
+    regime paid this month, any trust in special measures)."""
+    demand_to_harm(
+        growth[0],
+        growth[1],
+        growth[2],
+        floats[S_BASE_DEMAND],
+        econ[E_NEED],
+        ints[S_ECONOMY],
+        draws[D_DEMAND, td],
+        params[FP_DEMAND_SD],
+        params[FP_VAR_HALF],
+        params[FP_SHIFT],
+        floats[S_REPUTATION],
+        flow_t,
+        econ[E_SC_CAPACITY],
+        econ[E_SC_UPLIFT],
+        econ[E_SC_NEED],
+        params[FP_DD],
+        floats[S_BEDS],
+        params[FP_MAX_OCC],
+        floats[S_THROUGHPUT],
+        params[FP_OVERFLOW],
+        q,
+        params[FP_ADMISSIONS],
+        params[FP_HARM_REF],
+        params[FP_QUALITY_REF],
+        floats[S_OPENNESS],
+        econ[E_SHORTFALL],
+        work[W_DEMAND],
+        work[W_MOVED],
+        work[W_DD_BEDS],
+        work[W_TREATED],
+        work[W_OVER],
+        work[W_DIVERTED],
+        work[W_OCCUPANCY],
+        work[W_HARM],
+        work[W_REPORTED],
+        work[W_REPORTED_RATE],
+    )
+    allocation_month = econ[E_ALLOCATION] / 12.0
+    result = money(
+        work[W_TREATED],
+        price,
+        ints[S_ECONOMY],
+        allocation_month,
+        work[W_TREATED0],
+        floats[S_ESTABLISHMENT],
+        floats[S_STAFF],
+        ints[S_RUNG],
+        params[FP_FUNDING],
+        floats[S_INJECTION],
+        floats[S_UNIT_COST],
+        floats[S_RECONFIG_SAVING],
+        floats[S_WAGE_BILL0],
+        params[FP_AGENCY],
+        floats[S_NONPAY0],
+        work[W_HARM],
+        params[FP_LITIGATION],
+        params[FP_CONSULT_COST],
+        ints[S_SUPPORT],
+        floats[S_ONE_OFF],
+        params[FP_COVER],
+        floats[S_CASH],
+        surplus_ring,
+        income_ring,
+        ring,
+        work[W_ROLL_SURPLUS],
+        work[W_ROLL_INCOME],
+        params[FP_UNSUSTAINABLE],
+        wflags[WF_EVER_UNSUSTAINABLE],
+        econ[E_VALUE],
+        work[W_INCOME],
+        work[W_CENTRAL],
+        work[W_VAC],
+        work[W_STAFFING],
+        work[W_SURPLUS],
+        work[W_MONTH_INCOME],
+        work[W_MARGIN],
+        wflags[WF_IN_DEFICIT],
+        wflags[WF_UNSUSTAINABLE],
+        work[W_BOOST],
+    )
+    progress_reconfigurations(
+        floats[S_RECONFIG_LEFT], floats[S_RECONFIG_SAVING], params[FP_RECONFIG_SAVING]
+    )
+    return result
+
+
+@njit(cache=True)
+def fade_consultancy(
+    q, consult_gain, support, capability, k, worsen, decay, dq
+):  # pragma: no cover - compiled; tests/test_kernel.py checks it against numpy
+    """Consultancy gains fade after the contract unless the board can hold them (C6).
+
+    Quick fixes bought from consultants, not yet embedded (``consult_gain``), wear off
+    at ``decay`` a month once the contract ends; while they do, the part of a service's
+    quality above the board's own steady state k / (k + D) (up to what is still
+    unembedded) falls at that rate too, scaled by how little the board can hold
+    (1 - capability). Never below the steady state, which the ordinary dynamics already
+    pull towards: no double counting. Returns whether any gain is still fading."""
+    n, n_serv = q.shape
+    fading = False
+    for i in range(n):
+        not_consult = 0.0 if support[i] == 2 else 1.0
+        steady = k[i] / (k[i] + worsen[i] + 1e-12)
+        for j in range(n_serv):
+            gain = consult_gain[i, j]
+            above = min(max(0.0, q[i, j] - steady), gain)
+            dq[i, j] -= decay * above * not_consult * (1 - capability[i])
+            consult_gain[i, j] = gain - decay * gain * not_consult
+            if consult_gain[i, j] > 1e-9:
+                fading = True
+    return fading
+
+
+@njit(cache=True)
+def month_back(
+    kparams,
+    params,
+    breadth,
+    t,
+    floats,
+    ints,
+    flags,
+    q,
+    consult_gain,
+    dq,
+    work,
+    wflags,
+    econ,
+    month_draws,
+    service_draws,
+    td,
+    fading,
+):  # pragma: no cover - compiled; the golden outputs pin it
+    """Phases 6 to 13 of a month's arithmetic: :func:`people_and_quality`,
+    :func:`support_effect`, the fading of consultancy gains (:func:`fade_consultancy`,
+    while any fade) and :func:`settle`, on the model's blocks. Returns (whether
+    consultancy gains are still fading, how many boards leave: marked in wflags churn)."""
+    people_and_quality(
+        kparams,
+        q,
+        floats[S_STAFF],
+        work[W_VAC],
+        floats[S_REPUTATION],
+        wflags[WF_IN_DEFICIT],
+        floats[S_FEAR],
+        floats[S_MORALE],
+        flags[S_NAMED],
+        ints[S_RUNG],
+        ints[S_ECONOMY],
+        econ[E_COUNTS],
+        work[W_OCCUPANCY],
+        work[W_STAFFING],
+        flags[S_CONDITIONS],
+        ints[S_SUPPORT],
+        floats[S_CAPABILITY],
+        floats[S_DISRUPTION],
+        floats[S_CUT_EXCESS],
+        work[W_BOOST],
+        floats[S_OPENNESS],
+        floats[S_BODIES],
+        work[W_CLARITY],
+        work[W_LEAVE],
+        work[W_QMEAN],
+        work[W_K],
+        work[W_WORSEN],
+        dq,
+    )
+    if support_effect(
+        q,
+        work[W_CLARITY],
+        params[BP_GOOD],
+        params[BP_INTENSITY],
+        ints[S_SUPPORT],
+        ints[S_BUDDY_OF],
+        floats[S_CAPABILITY],
+        params[BP_BUDDY_EFF],
+        params[BP_BUDDY_TRANSFER],
+        params[BP_BUDDY_BURDEN],
+        params[BP_CONSULT_EFF],
+        params[BP_CENTRAL_EFF],
+        consult_gain,
+        work[W_BUDDY_LOST],
+        work[W_BUDDY_MONTHS],
+        dq,
+    ):
+        fading = True
+    if fading:
+        fading = fade_consultancy(
+            q,
+            consult_gain,
+            ints[S_SUPPORT],
+            floats[S_CAPABILITY],
+            work[W_K],
+            work[W_WORSEN],
+            params[BP_CONSULT_DECAY],
+            dq,
+        )
+    leaving = settle(
+        q,
+        dq,
+        params[BP_NOISE_SD],
+        service_draws[D_QUALITY_NOISE, td],
+        params[BP_SHOCK_RATE],
+        params[BP_SHOCK_SIZE],
+        service_draws[D_SHOCK_U, td],
+        service_draws[D_SHOCK_SIZE, td],
+        floats[S_CAPABILITY],
+        params[BP_LEARNING],
+        params[BP_DECAY],
+        floats[S_DISRUPTION],
+        floats[S_REPUTATION],
+        work[W_QMEAN],
+        flags[S_NAMED],
+        params[BP_RECOVERY],
+        floats[S_SALIENCE],
+        params[BP_SALIENCE_DECAY],
+        month_draws[D_SCANDAL, td],
+        params[BP_SCANDAL_RATE],
+        params[BP_BAR],
+        breadth,
+        t,
+        ints[S_FAILING_SINCE],
+        wflags[WF_TRULY],
+        work[W_QMEAN_END],
+        work[W_QMIN],
+        month_draws[D_CHURN, td],
+        params[BP_CHURN_BASE],
+        params[BP_FEAR_CHURN],
+        floats[S_FEAR],
+        wflags[WF_CHURN],
+    )
+    return fading, leaving
+
+
+@njit(cache=True)
+def record_state(
+    block, scalars, r, floats, ints, work, wflags, counts, shortfall
+):  # pragma: no cover - compiled; tests/test_kernel.py checks record_month
+    """Phase 15: :func:`record_month` on the model's blocks."""
+    record_month(
+        block,
+        scalars,
+        r,
+        work[W_QMEAN_END],
+        work[W_QMIN],
+        ints[S_RUNG],
+        ints[S_RATING],
+        work[W_HARM],
+        work[W_REPORTED],
+        work[W_SURPLUS],
+        work[W_MONTH_INCOME],
+        work[W_ROLL_SURPLUS],
+        work[W_ROLL_INCOME],
+        floats[S_CASH],
+        wflags[WF_UNSUSTAINABLE],
+        work[W_STAFFING],
+        work[W_LEAVE],
+        floats[S_STAFF],
+        work[W_OCCUPANCY],
+        work[W_OVER],
+        work[W_DD_BEDS],
+        floats[S_FEAR],
+        floats[S_OPENNESS],
+        floats[S_MORALE],
+        floats[S_REPUTATION],
+        floats[S_CAPABILITY],
+        work[W_CLARITY],
+        ints[S_SUPPORT],
+        ints[S_BUDDY_OF],
+        wflags[WF_TRULY],
+        counts,
+        work[W_INCOME],
+        work[W_MOVED],
+        work[W_DIVERTED],
+        work[W_DEMAND],
+        work[W_TREATED],
+        shortfall,
+    )

@@ -2,6 +2,13 @@
 
 Agents are handles that decide (inspect, escalate, replace a board, plan a year); the
 monthly arithmetic runs on these arrays. Enums name the discrete states.
+
+The per-trust variables of each kind are rows of one block (``floats``, ``ints``,
+``flags``), and each named attribute is a view of its row: Python code reads and writes
+``s.capability[i]`` as before, and the compiled passes receive a whole block in one
+argument. Write into the arrays in place (``s.x[...] = ...``, ``s.x *= ...``); never
+rebind a per-trust attribute to a new array (the compiled passes would not see it; a
+test checks every attribute is still its row after a run).
 """
 
 from __future__ import annotations
@@ -98,7 +105,91 @@ class TrustState:
     failing_since: np.ndarray  # first month of the current true-failure spell (-1)
     economy: np.ndarray  # economy index of each trust
     ever_in_sm: np.ndarray = field(default=None)  # bool
+    floats: np.ndarray = field(default=None)  # (len(FLOAT_FIELDS), T): rows are the fields
+    ints: np.ndarray = field(default=None)  # (len(INT_FIELDS), T), int64
+    flags: np.ndarray = field(default=None)  # (len(FLAG_FIELDS), T), bool
+
+    def __post_init__(self) -> None:
+        """Gather the per-trust variables into their blocks; attributes become rows."""
+        n = self.capability.shape[0]
+        for block_name, names, dtype in (
+            ("floats", FLOAT_FIELDS, np.float64),
+            ("ints", INT_FIELDS, np.int64),
+            ("flags", FLAG_FIELDS, np.bool_),
+        ):
+            block = np.empty((len(names), n), dtype=dtype)
+            for k, name in enumerate(names):
+                block[k] = getattr(self, name)
+                setattr(self, name, block[k])
+            setattr(self, block_name, block)
+
+    def __setattr__(self, name: str, value) -> None:
+        """Refuse to rebind a per-trust variable once packed (``s.x = new`` would leave
+        the compiled passes reading the old row); in-place updates (``s.x += 1``,
+        which assign the same array back) are fine."""
+        if (
+            name in _PACKED
+            and getattr(self, "flags", None) is not None
+            and value is not getattr(self, name)
+        ):
+            raise AttributeError(
+                f"TrustState.{name} is a row of a block: write into it in place "
+                f"(s.{name}[...] = ...), do not rebind it"
+            )
+        object.__setattr__(self, name, value)
 
     @property
     def n(self) -> int:
         return self.capability.shape[0]
+
+
+#: per-trust float variables, in the order of the rows of ``TrustState.floats``
+FLOAT_FIELDS = (
+    "capability",
+    "disruption",
+    "staff",
+    "establishment",
+    "morale",
+    "fear",
+    "openness",
+    "reputation",
+    "salience",
+    "beds",
+    "base_demand",
+    "throughput",
+    "unit_cost",
+    "wage_bill0",
+    "nonpay0",
+    "cash",
+    "one_off_cost",
+    "injection",
+    "efficiency_target",
+    "efficiency_rate",
+    "productivity_rate",
+    "cut_excess",
+    "reconfig_left",
+    "reconfig_saving",
+    "observed_quality",
+    "bodies",
+)
+#: per-trust integer variables (rows of ``TrustState.ints``)
+INT_FIELDS = (
+    "rung",
+    "rating",
+    "first_rating",
+    "months_in_sm",
+    "sm_entry_month",
+    "last_exit_month",
+    "fail_streak",
+    "last_inspection",
+    "inspection_due",
+    "support",
+    "support_left",
+    "buddy_of",
+    "buddy_load",
+    "failing_since",
+    "economy",
+)
+#: per-trust yes/no variables (rows of ``TrustState.flags``)
+FLAG_FIELDS = ("named", "awaiting_support", "conditions", "ever_in_sm")
+_PACKED = frozenset(FLOAT_FIELDS + INT_FIELDS + FLAG_FIELDS)

@@ -47,12 +47,30 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
 
+#: draws by month and trust, in the order of the rows of ``Draws.by_trust``
+MONTH_DRAWS = (
+    "demand",
+    "trigger_u",
+    "scandal_u",
+    "political_u",
+    "churn_u",
+    "replace_u",
+    "board_z",
+    "review_u",
+)
+#: draws by month, trust and service line (rows of ``Draws.by_service``)
+SERVICE_DRAWS = ("shock_u", "shock_size", "quality_noise", "inspection_keys", "inspection_noise")
+
+
 @dataclass(frozen=True, slots=True)
 class Draws:
     """Every exogenous random number of a run, made before it starts.
 
     Shapes: M months, T trusts, S service lines. Uniforms are in [0, 1); normals are
-    standard; ``shock_size`` is exponential with mean 1.
+    standard; ``shock_size`` is exponential with mean 1. The (M, T) draws are rows of
+    one block (``by_trust``, in :data:`MONTH_DRAWS` order) and the (M, T, S) draws of
+    another (``by_service``, :data:`SERVICE_DRAWS`), so a compiled pass takes each in
+    one argument; the named fields are views of those rows.
     """
 
     demand: np.ndarray  # (M, T) normal: demand noise
@@ -69,28 +87,36 @@ class Draws:
     replace_u: np.ndarray  # (M, T) uniform: the regime replaces the board
     board_z: np.ndarray  # (M, T) normal: a new board's capability
     review_u: np.ndarray  # (M, T) uniform: scheduling delay of an exit re-inspection
+    by_trust: np.ndarray  # (len(MONTH_DRAWS), M, T)
+    by_service: np.ndarray  # (len(SERVICE_DRAWS), M, T, S)
 
     @classmethod
     def make(cls, seed: int, months: int, trusts: int, services: int) -> Draws:
         """Draw everything for a run of ``months`` over ``trusts`` x ``services``."""
         m, t, s = months, trusts, services
-        shocks = stream(seed, "local_shocks")
-        boards = stream(seed, "board_churn")
+        by_trust = np.empty((len(MONTH_DRAWS), m, t))
+        by_service = np.empty((len(SERVICE_DRAWS), m, t, s))
+        rows = dict(zip(MONTH_DRAWS, by_trust, strict=True))
+        rows |= dict(zip(SERVICE_DRAWS, by_service, strict=True))
+        # each draw written straight into its row (the same numbers as drawing it alone)
+        stream(seed, "demand").standard_normal(out=rows["demand"])
+        stream(seed, "local_shocks").random(out=rows["shock_u"])
+        # its own stream: drawn after shock_u on one stream, the sizes would depend on
+        # the run's length and a longer run would not start the same
+        stream(seed, "local_shock_size").standard_exponential(out=rows["shock_size"])
+        stream(seed, "quality_noise").standard_normal(out=rows["quality_noise"])
+        stream(seed, "inspection_sampling").random(out=rows["inspection_keys"])
+        stream(seed, "inspection_noise").standard_normal(out=rows["inspection_noise"])
+        stream(seed, "risk_trigger").random(out=rows["trigger_u"])
+        stream(seed, "media").random(out=rows["scandal_u"])
+        stream(seed, "political").random(out=rows["political_u"])
+        stream(seed, "board_churn").random(out=rows["churn_u"])
+        stream(seed, "board_replacement").random(out=rows["replace_u"])
+        stream(seed, "new_board").standard_normal(out=rows["board_z"])
+        stream(seed, "review_delay").random(out=rows["review_u"])
         return cls(
-            demand=stream(seed, "demand").standard_normal((m, t)),
-            shock_u=shocks.random((m, t, s)),
-            # its own stream: drawn after shock_u on one stream, the sizes would
-            # depend on the run's length and a longer run would not start the same
-            shock_size=stream(seed, "local_shock_size").standard_exponential((m, t, s)),
-            quality_noise=stream(seed, "quality_noise").standard_normal((m, t, s)),
             inspection_offset=stream(seed, "inspection_schedule").random(t),
-            inspection_keys=stream(seed, "inspection_sampling").random((m, t, s)),
-            inspection_noise=stream(seed, "inspection_noise").standard_normal((m, t, s)),
-            trigger_u=stream(seed, "risk_trigger").random((m, t)),
-            scandal_u=stream(seed, "media").random((m, t)),
-            political_u=stream(seed, "political").random((m, t)),
-            churn_u=boards.random((m, t)),
-            replace_u=stream(seed, "board_replacement").random((m, t)),
-            board_z=stream(seed, "new_board").standard_normal((m, t)),
-            review_u=stream(seed, "review_delay").random((m, t)),
+            by_trust=by_trust,
+            by_service=by_service,
+            **rows,
         )
