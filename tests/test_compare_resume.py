@@ -82,13 +82,13 @@ def test_killed_then_rerun_gives_identical_results_and_recomputes_nothing(tmp_pa
         "compare",
         *SCENARIOS,
         "--reps",
-        "60",
+        "200",
         "--years",
         "10",
         "--seed",
         "11",
     ]
-    total = 3 * 60
+    total = 3 * 200
     full = tmp_path / "full"
     subprocess.run([*base, "--workers", "2", "--out", str(full), "--quiet"], check=True)
 
@@ -153,3 +153,30 @@ def test_an_interrupt_inside_python_keeps_finished_runs(tmp_path):
     assert again.progress.computed == 0, "a finished comparison runs nothing"
     fresh = cmp.run_comparison(spec, executor="serial", progress=False)
     assert res.stats.equals(fresh.stats), "resumed statistics equal uninterrupted ones"
+
+
+def test_an_interrupt_while_the_report_is_written_says_the_runs_are_kept(
+    tmp_path, monkeypatch, capsys
+):
+    """Every run finished but the report was not written: the user is told so, and
+    running the same command again writes it without running anything."""
+    from healthsim.cli import main
+
+    args = ["compare", *SCENARIOS[:2], "--reps", "4", "--years", "1", "--workers", "1"]
+    out = tmp_path / "c"
+
+    def interrupted(self, folder):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cmp.ComparisonResult, "write_report", interrupted)
+    assert main([*args, "--out", str(out), "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted while writing the report; all 8 runs are kept" in err, err
+    assert "run the same command again to write it" in err
+    assert not (out / "report.html").exists()
+
+    monkeypatch.undo()
+    assert main([*args, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "reused 8 finished runs" in err and "ran 0" in err, err
+    assert (out / "report.html").is_file()

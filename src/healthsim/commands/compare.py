@@ -184,8 +184,16 @@ def handle(args: argparse.Namespace) -> int:
     prog = result.progress
     if prog is not None and prog.reused:
         say(f"reused {prog.reused} finished runs from {out / STORE_NAME}; ran {prog.computed}")
-    with _terminate_as_interrupt():
-        result.write_report(out)
+    try:
+        with _terminate_as_interrupt():
+            result.write_report(out)
+    except KeyboardInterrupt:
+        print(
+            f"healthsim: interrupted while writing the report; all {total} runs are kept in "
+            f"{out}: run the same command again to write it",
+            file=sys.stderr,
+        )
+        return 130
     say("")
     from healthsim.reports.compare_text import in_brief
 
