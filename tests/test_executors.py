@@ -159,3 +159,48 @@ print(sum(1 for v in before.values() if v), sorted(k for k in after if after[k] 
     count, late = out.stdout.split(" ", 1)
     assert int(count) >= 7, out.stdout  # the passes the model calls from Python
     assert late.strip() == "[]", f"loaded only after warming up: {late}"
+
+
+def test_runs_keep_the_long_lived_heap_out_of_the_collector():
+    """settled_heap freezes the objects alive now (not just the few the interpreter
+    freezes itself at start-up, as Python 3.12 does), once, and thaws them after."""
+    import gc
+
+    from healthsim.experiments.tasks import settled_heap
+
+    gc.unfreeze()
+    alive = len(gc.get_objects())
+    with settled_heap():
+        frozen = gc.get_freeze_count()
+        assert frozen >= 0.9 * alive, (frozen, alive)
+        with settled_heap():  # nested: nothing more to do
+            assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0
+
+
+class _FreezeProbe:
+    """A job whose runs report how much of the worker's heap is frozen."""
+
+    digest = "freeze-probe"
+
+    def evaluate(self, task):
+        import gc
+
+        from healthsim.experiments.tasks import Record
+
+        return Record(
+            0, 0, task.replicate, task.seed, (), "ok", values={"frozen": gc.get_freeze_count()}
+        )
+
+
+def test_workers_run_with_their_heap_frozen():
+    """Forked workers inherit their parent's frozen heap; forkserver workers freeze
+    their own for each chunk. Either way a run's collections skip the libraries."""
+    import gc
+
+    tasks = [Task(0, 0, r, r) for r in range(4)]
+    with ProcessExecutor(2) as ex:
+        records = [r for batch in ex.imap(_FreezeProbe(), tasks) for r in batch]
+    assert len(records) == 4
+    assert min(r.values["frozen"] for r in records) > 50_000  # healthsim, numba, numpy...
+    assert gc.get_freeze_count() == 0, "the parent thaws its heap once workers have started"

@@ -317,26 +317,35 @@ def accounts(model: HealthEconomy) -> dict[str, float]:
     }
 
 
+#: this process froze the heap in :func:`settled_heap` and has not thawed it yet; a
+#: worker forked meanwhile inherits both the frozen heap and this flag
+_heap_frozen = False
+
+
 @contextmanager
 def settled_heap() -> Iterator[None]:
     """Keep the objects alive now out of the cyclic garbage collector while runs execute.
 
     A run allocates many short-lived objects (agents, events, arrays), so the collector
     runs often; each full collection would also walk the two hundred thousand
-    long-lived objects of the imported libraries (numba, pandas, ...), about 6% of a
-    run's time. :func:`gc.freeze` sets those aside for the duration; the run's own
-    garbage is collected as usual, and everything is handed back to the collector
-    afterwards. Nothing is done when the heap is already frozen (a forked worker whose
-    parent froze it before forking, so that the workers do not copy its pages).
+    long-lived objects of the imported libraries (numba, pandas, ...). :func:`gc.freeze`
+    sets those aside for the duration; the run's own garbage is collected as usual, and
+    everything is handed back to the collector afterwards. Nothing is done when this
+    process has already set them aside (a worker forked from a parent inside this
+    block keeps its parent's frozen heap, so its collector does not touch, and copy,
+    the parent's pages).
     """
-    if gc.get_freeze_count() or not gc.isenabled():
+    global _heap_frozen
+    if _heap_frozen or not gc.isenabled():
         yield
         return
     gc.freeze()
+    _heap_frozen = True
     try:
         yield
     finally:
         gc.unfreeze()
+        _heap_frozen = False
 
 
 def evaluate_chunk(job: Job, tasks: list[Task]) -> list[Record]:
