@@ -208,7 +208,6 @@ class HealthEconomy(Model):
         self._deterrence = b.blame_deterrence * self._blame
         self._general_deterrence = b.general_deterrence
         self._on_ladder = 1.0 - b.general_deterrence
-        self._directions = reg.ladder.oversight_directions
         self._whole_economy = reg.scope.scope == "whole_economy"
         self._good = reg.identification.good_threshold
         self._bar = reg.identification.bar
@@ -233,7 +232,6 @@ class HealthEconomy(Model):
         self._consult_cost = (
             b.consultancy_cost * reg.improvement.intensity if self._has_consultancy else 0.0
         )
-        self._inv_services = 1.0 / sc.economy.services_per_trust
         self._counts = np.zeros(10)  # the month's counters, for kernel.record_month
         self._dq = np.zeros((n, n_serv))  # the month's quality change, per service
         # The model's working arrays, as rows of three blocks (kernel.WORK_ROWS,
