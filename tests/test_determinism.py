@@ -200,3 +200,28 @@ def test_a_longer_run_repeats_the_shorter_one_first(baseline):
     pd.testing.assert_frame_equal(
         short.timeseries, head, check_exact=True, obj="first 24 months of a 4-year run"
     )
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_model_carries_on_exactly_as_the_original(how):
+    """A model copied or pickled halfway (a notebook's checkpoint, a worker's transfer)
+    carries on exactly as the original, and its named arrays are still the views the
+    compiled passes write into (copying views naively would split them)."""
+    import copy
+    import pickle
+
+    original = HealthEconomy("board_supported", rng=7, years=6)
+    original.run(30)
+    if how == "deepcopy":
+        twin = copy.deepcopy(original)
+    else:
+        twin = pickle.loads(pickle.dumps(original))
+    original.run()
+    twin.run()
+    for k, v in original.recorder.monthly.items():
+        assert np.array_equal(twin.recorder.monthly[k], v), k
+    assert twin.events == original.events
+    assert np.shares_memory(twin.s.capability, twin.s.floats)
+    assert np.shares_memory(twin.margin_12m, twin.work)
+    assert np.shares_memory(twin.recorder.per_trust["harm"], twin.recorder.trust_block)
+    assert np.shares_memory(twin.draws.demand, twin.draws.by_trust)

@@ -142,6 +142,22 @@ class Recorder:
         self._bind()
         self._cache: tuple[int, dict[str, np.ndarray]] | None = None
 
+    def __getstate__(self) -> dict:
+        """Pickle (and copy) the blocks; ``per_trust`` and ``scalars`` are rebuilt as
+        their views (pickling views would make separate copies)."""
+        return {
+            "months": self.months,
+            "n_rows": self.n_rows,
+            "trust_block": self.trust_block,
+            "scalar_block": self.scalar_block,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._cache = None
+        self._bind()
+
     def _bind(self) -> None:
         self.per_trust = {k: self.trust_block[i] for i, k in enumerate(PER_TRUST)}
         self.scalars = {k: self.scalar_block[i] for i, k in enumerate(SCALARS)}

@@ -287,6 +287,18 @@ class HealthEconomy(Model):
         self._front_parameters = np.array([front[k] for k in FRONT_PARAMETERS], dtype=float)
         self._back_parameters = np.array([back[k] for k in BACK_PARAMETERS], dtype=float)
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle (or copy): the named working arrays become views of their blocks
+        again (pickling views makes separate copies the compiled passes would not see)."""
+        self.__dict__.update(state)
+        for names, block in (
+            (WORK_ROWS, self.work),
+            (WORK_FLAGS, self.work_flags),
+            (ECONOMY_ROWS, self.economies),
+        ):
+            for k, name in enumerate(names):
+                self.__dict__[name] = block[k]
+
     def _block(self, names: tuple[str, ...], size: int, dtype) -> np.ndarray:
         """A block with a row per name; an attribute of that name already set keeps its
         values; every name becomes an attribute viewing its row."""

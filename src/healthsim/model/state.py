@@ -123,6 +123,22 @@ class TrustState:
                 setattr(self, name, block[k])
             setattr(self, block_name, block)
 
+    def __getstate__(self) -> dict:
+        """Pickle (and copy) the blocks and the other arrays; the per-trust names are
+        rebuilt as views of the blocks (pickling views would make separate copies)."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__ if f not in _PACKED}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        for names, block in (
+            (FLOAT_FIELDS, self.floats),
+            (INT_FIELDS, self.ints),
+            (FLAG_FIELDS, self.flags),
+        ):
+            for k, name in enumerate(names):
+                object.__setattr__(self, name, block[k])
+
     def __setattr__(self, name: str, value) -> None:
         """Refuse to rebind a per-trust variable once packed (``s.x = new`` would leave
         the compiled passes reading the old row); in-place updates (``s.x += 1``,

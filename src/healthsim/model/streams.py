@@ -90,6 +90,21 @@ class Draws:
     by_trust: np.ndarray  # (len(MONTH_DRAWS), M, T)
     by_service: np.ndarray  # (len(SERVICE_DRAWS), M, T, S)
 
+    def __getstate__(self) -> dict:
+        """Pickle (and copy) the blocks; the named draws are rebuilt as their views."""
+        return {
+            "inspection_offset": self.inspection_offset,
+            "by_trust": self.by_trust,
+            "by_service": self.by_service,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        for names, block in ((MONTH_DRAWS, self.by_trust), (SERVICE_DRAWS, self.by_service)):
+            for k, name in enumerate(names):
+                object.__setattr__(self, name, block[k])
+
     @classmethod
     def make(cls, seed: int, months: int, trusts: int, services: int) -> Draws:
         """Draw everything for a run of ``months`` over ``trusts`` x ``services``."""
