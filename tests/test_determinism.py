@@ -212,10 +212,8 @@ def test_a_copied_model_carries_on_exactly_as_the_original(how):
 
     original = HealthEconomy("board_supported", rng=7, years=6)
     original.run(30)
-    if how == "deepcopy":
-        twin = copy.deepcopy(original)
-    else:
-        twin = pickle.loads(pickle.dumps(original))
+    copies = {"deepcopy": copy.deepcopy, "pickle": lambda m: pickle.loads(pickle.dumps(m))}
+    twin = copies[how](original)
     original.run()
     twin.run()
     for k, v in original.recorder.monthly.items():
