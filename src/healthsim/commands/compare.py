@@ -11,10 +11,10 @@ or kill it) and run the same command again to carry on where it stopped.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-from contextlib import contextmanager
 from pathlib import Path
+
+from healthsim.commands import sigterm_as_interrupt
 
 EPILOG = """\
 Every scenario is run on the same seeds (replicate i of each uses one seed), so the
@@ -88,24 +88,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle)
 
 
-@contextmanager
-def _terminate_as_interrupt():
-    """Treat SIGTERM (``kill``) like Ctrl-C, so finished runs are kept and workers stop."""
-
-    def raise_interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        old = signal.signal(signal.SIGTERM, raise_interrupt)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
 def _plain(text: str) -> str:
     return text.replace("**", "")
 
@@ -159,7 +141,7 @@ def handle(args: argparse.Namespace) -> int:
         f"replicates = {total} runs on {where}"
     )
     try:
-        with _terminate_as_interrupt():
+        with sigterm_as_interrupt():
             result = run_comparison(
                 spec,
                 executor=executor,
@@ -185,7 +167,7 @@ def handle(args: argparse.Namespace) -> int:
     if prog is not None and prog.reused:
         say(f"reused {prog.reused} finished runs from {out / STORE_NAME}; ran {prog.computed}")
     try:
-        with _terminate_as_interrupt():
+        with sigterm_as_interrupt():
             result.write_report(out)
     except KeyboardInterrupt:
         print(

@@ -11,13 +11,11 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from healthsim.cli import UsageError, assignment, seed_value, years_value
+from healthsim.commands import sigterm_as_interrupt
 
 DEFAULT_SEED = 1
 
@@ -76,7 +74,7 @@ def handle(args: argparse.Namespace) -> int:
     command = command_line(args)
     try:
         check_destination(out)  # before the run, so a bad --out costs nothing
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             result = run(scenario, seed=args.seed)
             write_run(result, out, command=command)
     except OutputFolderError as exc:
@@ -128,21 +126,3 @@ def _toml_value(value: Any) -> str:
     import tomli_w
 
     return tomli_w.dumps({"v": value}).strip().removeprefix("v = ")
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while running, so a killed run also cleans up."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from healthsim.cli import UsageError, assignment, seed_value, years_value
 from healthsim.cli import positive_int as _positive
+from healthsim.commands import sigterm_as_interrupt
 
 
 def parameter_value(text: str) -> tuple[str, Any]:
@@ -236,7 +234,7 @@ def handle(args: argparse.Namespace) -> int:
     progress = False if args.no_progress else None
     if args.corners:
         try:
-            with _sigterm_as_interrupt():
+            with sigterm_as_interrupt():
                 df = check_corners(analysis, executor=executor, workers=workers, progress=progress)
         except ExperimentError as exc:
             raise UsageError(str(exc)) from None
@@ -254,7 +252,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         check_out(out)
         print(f"{analysis.name}: {analysis.describe()}", file=sys.stderr)
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             result = sensitivity_analysis(
                 analysis,
                 executor=executor,
@@ -280,21 +278,3 @@ def handle(args: argparse.Namespace) -> int:
         print(f"- {line}")
     print(f"report: {out / 'report.html'}")
     return 0
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so a killed analysis stores what finished."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
