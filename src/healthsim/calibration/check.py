@@ -17,9 +17,16 @@ import numpy as np
 import pandas as pd
 
 from healthsim.calibration.targets import TARGETS, Target, calibration_stats
-from healthsim.config import Scenario, load_scenario, scenario_to_toml, with_overrides
+from healthsim.config import Scenario, load_scenario, scenario_to_toml
 from healthsim.experiments.executors import Executor, make_executor
-from healthsim.experiments.tasks import Record, Task, describe_error, replicate_seed
+from healthsim.experiments.tasks import (
+    Record,
+    ScenarioJob,
+    Task,
+    describe_error,
+    replicate_seed,
+    task_fields,
+)
 from healthsim.model.economy import HealthEconomy
 
 #: The shipped calibration scenario (CALIBRATION.md: 2013-like regime, 2010s squeeze).
@@ -28,22 +35,13 @@ CALIBRATION_SCENARIO = "england_2013_2019"
 MASTER_SEED = 2013
 
 
-class CalibrationJob:
+class CalibrationJob(ScenarioJob):
     """Run the calibration scenario (with a task's overrides) and return the target
-    statistics. Picklable; sent to each worker once."""
+    statistics instead of a comparison's metrics. Picklable; sent to each worker once;
+    scenarios with overrides are cached as :class:`ScenarioJob` does."""
 
     def __init__(self, scenarios: Sequence[Scenario]) -> None:
-        self.scenarios = tuple(scenarios)
-        self._cache: dict[tuple, Scenario] = {}
-        self._digest: str | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"scenarios": self.scenarios, "_digest": self._digest}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.scenarios = state["scenarios"]
-        self._digest = state["_digest"]
-        self._cache = {}
+        super().__init__(scenarios, series=())
 
     @property
     def digest(self) -> str:
@@ -54,20 +52,9 @@ class CalibrationJob:
             self._digest = h.hexdigest()[:16]
         return self._digest
 
-    def scenario_for(self, task: Task) -> Scenario:
-        base = self.scenarios[task.scenario]
-        if not task.overrides:
-            return base
-        key = (task.scenario, task.overrides)
-        if key not in self._cache:
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[key] = with_overrides(base, dict(task.overrides))
-        return self._cache[key]
-
     def evaluate(self, task: Task) -> Record:
         t0 = time.perf_counter()
-        fields = (task.point, task.scenario, task.replicate, task.seed, task.overrides)
+        fields = task_fields(task)
         try:
             model = HealthEconomy(self.scenario_for(task), rng=task.seed).run()
             values = calibration_stats(model)

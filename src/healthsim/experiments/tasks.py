@@ -197,13 +197,13 @@ class ScenarioJob:
                 series[i] = rec.monthly[name][:n]
         except Exception as exc:  # a model error is a result to report, not a crash
             return Record(
-                *_task_fields(task),
+                *task_fields(task),
                 status="failed",
                 error=describe_error(exc),
                 seconds=time.perf_counter() - t0,
             )
         return Record(
-            *_task_fields(task),
+            *task_fields(task),
             status="ok",
             values=values,
             series=series,
@@ -211,7 +211,8 @@ class ScenarioJob:
         )
 
 
-def _task_fields(task: Task) -> tuple:
+def task_fields(task: Task) -> tuple:
+    """The fields a Record copies from its task, in Record's order."""
     return (task.point, task.scenario, task.replicate, task.seed, task.overrides)
 
 
