@@ -37,19 +37,19 @@ from healthsim.model.agents import (
     plan_years,
 )
 from healthsim.model.kernel import (
-    BACK_PARAMETERS,
     ECONOMY_ROWS,
-    FRONT_PARAMETERS,
     WORK_FLAGS,
     WORK_ROWS,
+    back_parameters,
+    front_parameters,
     month_back,
     month_front,
+    people_parameters,
     record_state,
     support_clock,
 )
-from healthsim.model.kernel import parameters as kernel_parameters
 from healthsim.model.network import Structure, build_structure, trust_node
-from healthsim.model.state import Rung, TrustState
+from healthsim.model.state import Rung, TrustState, bind_rows
 from healthsim.model.streams import Draws, stream
 
 #: Income per occupied bed a month at the start (£m): a 450-bed trust at 86% occupancy
@@ -195,45 +195,19 @@ class HealthEconomy(Model):
     # set-up
     # ------------------------------------------------------------------------------
     def _constants(self, sc: Scenario) -> None:
-        """Per-run constants the monthly step reads (kept off the hot path)."""
-        b, reg = sc.behaviour, sc.regime
+        """Per-run constants and buffers the monthly step reads (kept off the hot path)."""
+        reg = sc.regime
         n = self.s.n
         self.n_econ = self.structure.n_economies
-        self._admissions_per_service = (
-            rules.ADMISSIONS_PER_BED_MONTH / sc.economy.services_per_trust
-        )
-        self._agency_factor = b.agency_fill * (1 + b.agency_premium)
-        self._has_consultancy = reg.improvement.model == "consultancy"
-        self._blame = reg.communication.blame_intensity if reg.ladder.enabled else 0.0
-        self._deterrence = b.blame_deterrence * self._blame
-        self._general_deterrence = b.general_deterrence
-        self._on_ladder = 1.0 - b.general_deterrence
         self._whole_economy = reg.scope.scope == "whole_economy"
-        self._good = reg.identification.good_threshold
-        self._bar = reg.identification.bar
         self._breadth = reg.identification.breadth_rule
-        self._quality_noise_sd = b.quality_noise_sd
-        # lognormal demand noise with mean 1: exp(sd z - sd^2 / 2)
-        self._demand_sd = b.demand_noise_sd
-        self._demand_var_half = b.demand_noise_sd**2 / 2
         self._fading = False
         self._hops: dict[int, np.ndarray] = {}
-        self._kernel_parameters = kernel_parameters(
-            b,
-            self._blame,
-            reg.ladder.oversight_directions,
-            reg.improvement.powers,
-            self._deterrence,
-            self._general_deterrence,
-            self._on_ladder,
-            b.accountability_penalty,
-        )
-        n_serv = sc.economy.services_per_trust
-        self._consult_cost = (
-            b.consultancy_cost * reg.improvement.intensity if self._has_consultancy else 0.0
-        )
+        self._kernel_parameters = people_parameters(sc)
+        self._front_parameters = front_parameters(sc)
+        self._back_parameters = back_parameters(sc)
         self._counts = np.zeros(10)  # the month's counters, for kernel.record_month
-        self._dq = np.zeros((n, n_serv))  # the month's quality change, per service
+        self._dq = np.zeros((n, sc.economy.services_per_trust))  # the month's change
         # The model's working arrays, as rows of three blocks (kernel.WORK_ROWS,
         # WORK_FLAGS, ECONOMY_ROWS) that the compiled passes take whole; the named
         # attributes (self.margin_12m, self.need, ...) are views of their rows: write
@@ -244,60 +218,14 @@ class HealthEconomy(Model):
         # this month's bed occupancy per trust (read by the workshop app); the step
         # writes it in place
         self.occupancy[:] = sc.behaviour.base_occupancy
-        imp = reg.improvement
-        front = {
-            "demand_sd": self._demand_sd,
-            "demand_var_half": self._demand_var_half,
-            "reputation_shift": b.reputation_demand_shift,
-            "dd_per_shortfall": b.delayed_discharge_beds_per_shortfall,
-            "max_occupancy": rules.MAX_OCCUPANCY,
-            "overflow": b.overflow_diversion,
-            "admissions_per_service": self._admissions_per_service,
-            "harm_reference": rules.HARM_RATE_AT_REFERENCE,
-            "quality_reference": rules.QUALITY_REFERENCE,
-            "funding": imp.funding if imp.funding > 0 else 0.0,
-            "agency_factor": self._agency_factor,
-            "litigation": b.harm_litigation_cost,
-            "consult_cost": self._consult_cost,
-            "cover": reg.financial_support.deficit_cover,
-            "unsustainable_months": b.unsustainable_cash_months / 12.0,
-            "reconfiguration_saving": b.reconfiguration_saving,
-        }
-        back = {
-            "good": self._good,
-            "intensity": imp.intensity,
-            "buddy_effectiveness": b.buddy_effectiveness,
-            "buddy_transfer": b.buddy_capability_transfer,
-            "buddy_burden": b.buddy_burden,
-            "consultancy_effectiveness": b.consultancy_effectiveness,
-            "central_effectiveness": b.central_effectiveness,
-            "consultancy_decay": b.consultancy_decay,
-            "noise_sd": self._quality_noise_sd,
-            "shock_rate": b.shock_rate,
-            "shock_size": b.shock_size,
-            "capability_learning": b.capability_learning,
-            "capability_decay": b.capability_decay,
-            "reputation_recovery": b.reputation_recovery,
-            "salience_decay": b.salience_decay,
-            "scandal_rate": b.scandal_rate,
-            "bar": self._bar,
-            "churn_base": b.board_churn_base,
-            "fear_churn": b.fear_board_churn,
-        }
-        self._front_parameters = np.array([front[k] for k in FRONT_PARAMETERS], dtype=float)
-        self._back_parameters = np.array([back[k] for k in BACK_PARAMETERS], dtype=float)
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle (or copy): the named working arrays become views of their blocks
         again (pickling views makes separate copies the compiled passes would not see)."""
         self.__dict__.update(state)
-        for names, block in (
-            (WORK_ROWS, self.work),
-            (WORK_FLAGS, self.work_flags),
-            (ECONOMY_ROWS, self.economies),
-        ):
-            for k, name in enumerate(names):
-                self.__dict__[name] = block[k]
+        bind_rows(self, WORK_ROWS, self.work)
+        bind_rows(self, WORK_FLAGS, self.work_flags)
+        bind_rows(self, ECONOMY_ROWS, self.economies)
 
     def _block(self, names: tuple[str, ...], size: int, dtype) -> np.ndarray:
         """A block with a row per name; an attribute of that name already set keeps its
@@ -306,7 +234,7 @@ class HealthEconomy(Model):
         for k, name in enumerate(names):
             if getattr(self, name, None) is not None:
                 block[k] = getattr(self, name)
-            setattr(self, name, block[k])
+        bind_rows(self, names, block)
         return block
 
     def _init_state(self, sc: Scenario, seed: int) -> None:

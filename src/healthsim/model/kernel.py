@@ -13,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from healthsim.model.rules import QUALITY_REFERENCE, STAFFING_SAFE
+from healthsim.model.rules import (
+    ADMISSIONS_PER_BED_MONTH,
+    HARM_RATE_AT_REFERENCE,
+    MAX_OCCUPANCY,
+    QUALITY_REFERENCE,
+    STAFFING_SAFE,
+)
 from healthsim.model.state import FLAG_FIELDS, FLOAT_FIELDS, INT_FIELDS
 from healthsim.model.streams import MONTH_DRAWS, SERVICE_DRAWS
 
@@ -96,6 +102,22 @@ def parameters(
     )
     p[CUTS_HARM], p[MORALE_HARM], p[IMPROVEMENT] = (b.cuts_harm, b.morale_harm, b.improvement_rate)
     return p
+
+
+def people_parameters(sc) -> np.ndarray:
+    """:func:`parameters` for a scenario: blame counts only when the ladder runs."""
+    b, reg = sc.behaviour, sc.regime
+    blame = reg.communication.blame_intensity if reg.ladder.enabled else 0.0
+    return parameters(
+        b,
+        blame,
+        reg.ladder.oversight_directions,
+        reg.improvement.powers,
+        b.blame_deterrence * blame,
+        b.general_deterrence,
+        1.0 - b.general_deterrence,
+        b.accountability_penalty,
+    )
 
 
 @njit(cache=True)
@@ -850,6 +872,61 @@ BACK_PARAMETERS = (
     "churn_base",
     "fear_churn",
 )
+
+
+def front_parameters(sc) -> np.ndarray:
+    """The constants of a run for :func:`month_front` (:data:`FRONT_PARAMETERS` order)."""
+    b, reg = sc.behaviour, sc.regime
+    imp = reg.improvement
+    consult = imp.model == "consultancy"
+    values = {
+        # lognormal demand noise with mean 1: exp(sd z - sd^2 / 2)
+        "demand_sd": b.demand_noise_sd,
+        "demand_var_half": b.demand_noise_sd**2 / 2,
+        "reputation_shift": b.reputation_demand_shift,
+        "dd_per_shortfall": b.delayed_discharge_beds_per_shortfall,
+        "max_occupancy": MAX_OCCUPANCY,
+        "overflow": b.overflow_diversion,
+        "admissions_per_service": ADMISSIONS_PER_BED_MONTH / sc.economy.services_per_trust,
+        "harm_reference": HARM_RATE_AT_REFERENCE,
+        "quality_reference": QUALITY_REFERENCE,
+        "funding": imp.funding if imp.funding > 0 else 0.0,
+        "agency_factor": b.agency_fill * (1 + b.agency_premium),
+        "litigation": b.harm_litigation_cost,
+        "consult_cost": b.consultancy_cost * imp.intensity if consult else 0.0,
+        "cover": reg.financial_support.deficit_cover,
+        "unsustainable_months": b.unsustainable_cash_months / 12.0,
+        "reconfiguration_saving": b.reconfiguration_saving,
+    }
+    return np.array([values[k] for k in FRONT_PARAMETERS], dtype=float)
+
+
+def back_parameters(sc) -> np.ndarray:
+    """The constants of a run for :func:`month_back` (:data:`BACK_PARAMETERS` order)."""
+    b, ident = sc.behaviour, sc.regime.identification
+    values = {
+        "good": ident.good_threshold,
+        "intensity": sc.regime.improvement.intensity,
+        "buddy_effectiveness": b.buddy_effectiveness,
+        "buddy_transfer": b.buddy_capability_transfer,
+        "buddy_burden": b.buddy_burden,
+        "consultancy_effectiveness": b.consultancy_effectiveness,
+        "central_effectiveness": b.central_effectiveness,
+        "consultancy_decay": b.consultancy_decay,
+        "noise_sd": b.quality_noise_sd,
+        "shock_rate": b.shock_rate,
+        "shock_size": b.shock_size,
+        "capability_learning": b.capability_learning,
+        "capability_decay": b.capability_decay,
+        "reputation_recovery": b.reputation_recovery,
+        "salience_decay": b.salience_decay,
+        "scandal_rate": b.scandal_rate,
+        "bar": ident.bar,
+        "churn_base": b.board_churn_base,
+        "fear_churn": b.fear_board_churn,
+    }
+    return np.array([values[k] for k in BACK_PARAMETERS], dtype=float)
+
 
 _F, _I, _B = FLOAT_FIELDS.index, INT_FIELDS.index, FLAG_FIELDS.index
 _W, _WF, _E = WORK_ROWS.index, WORK_FLAGS.index, ECONOMY_ROWS.index

@@ -120,7 +120,7 @@ class TrustState:
             block = np.empty((len(names), n), dtype=dtype)
             for k, name in enumerate(names):
                 block[k] = getattr(self, name)
-                setattr(self, name, block[k])
+            bind_rows(self, names, block)
             setattr(self, block_name, block)
 
     def __getstate__(self) -> dict:
@@ -131,13 +131,9 @@ class TrustState:
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
-        for names, block in (
-            (FLOAT_FIELDS, self.floats),
-            (INT_FIELDS, self.ints),
-            (FLAG_FIELDS, self.flags),
-        ):
-            for k, name in enumerate(names):
-                object.__setattr__(self, name, block[k])
+        bind_rows(self, FLOAT_FIELDS, self.floats)
+        bind_rows(self, INT_FIELDS, self.ints)
+        bind_rows(self, FLAG_FIELDS, self.flags)
 
     def __setattr__(self, name: str, value) -> None:
         """Refuse to rebind a per-trust variable once packed (``s.x = new`` would leave
@@ -157,6 +153,13 @@ class TrustState:
     @property
     def n(self) -> int:
         return self.capability.shape[0]
+
+
+def bind_rows(owner: object, names: tuple[str, ...], block: np.ndarray) -> None:
+    """Make each name an attribute of ``owner`` viewing its row of ``block`` (bypassing
+    any guard on rebinding: this is what sets the views up)."""
+    for k, name in enumerate(names):
+        object.__setattr__(owner, name, block[k])
 
 
 #: per-trust float variables, in the order of the rows of ``TrustState.floats``

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from healthsim.model.state import bind_rows
+
 STREAMS = (
     "network",
     "initial_state",
@@ -101,9 +103,8 @@ class Draws:
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
-        for names, block in ((MONTH_DRAWS, self.by_trust), (SERVICE_DRAWS, self.by_service)):
-            for k, name in enumerate(names):
-                object.__setattr__(self, name, block[k])
+        bind_rows(self, MONTH_DRAWS, self.by_trust)
+        bind_rows(self, SERVICE_DRAWS, self.by_service)
 
     @classmethod
     def make(cls, seed: int, months: int, trusts: int, services: int) -> Draws:
