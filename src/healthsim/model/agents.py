@@ -73,12 +73,6 @@ class Trust(FixedAgent):
             self.model.inspectorate.inspect(self, reason="review")
 
     # -- decisions ------------------------------------------------------------------
-    def plan_year(self, required: float) -> None:
-        """Set this year's cost-improvement target: what the tariff asks, plus a push to
-        close any deficit (C10). The annual round plans every trust's year at once
-        (:func:`plan_years`)."""
-        plan_years(self.model, required, np.array([self.index]))
-
     def consider_reconfiguration(self, supported: bool) -> None:
         """Start a service reconfiguration when the deficit is deep and the board able,
         or when commissioners fund one (whole-economy scope) (C10)."""
@@ -112,7 +106,8 @@ class Trust(FixedAgent):
 
 
 def plan_years(model: HealthEconomy, required: float, idx=slice(None)) -> None:
-    """Trusts ``idx`` (all by default) set this year's cost-improvement plans (C10).
+    """Trusts ``idx`` (all by default) set this year's cost-improvement plans (C10): each
+    board's decision, computed for all trusts at once.
 
     The target is what the tariff asks plus a push to close any deficit; a board
     delivers up to its safe capacity by productivity (rules.efficiency_achieved), and

@@ -492,7 +492,7 @@ class HealthEconomy(Model):
             (1 + y["social_care_need_growth"]) ** (1 / 12),
         )
         s = self.s
-        plan_years(self, eff)  # every trust's cost-improvement plan (Trust.plan_year)
+        plan_years(self, eff)  # every trust's cost-improvement plan
         for tr in self.trusts:
             tr.consider_reconfiguration(supported=False)
         # Costs rise with inflation and fall with the productivity delivered this year,

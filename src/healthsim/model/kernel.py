@@ -1,11 +1,17 @@
-"""The monthly people-and-quality arithmetic, compiled (numba), one pass per trust.
+"""The model's monthly arithmetic, compiled (numba): one pass per trust for each phase.
 
-The same formulas as :mod:`healthsim.model.rules` (workforce, fear, morale, openness,
-accountability clarity, learning, deterioration and the base quality change), fused into
-one loop so a month costs one call instead of some eighty small array operations. The
-rules stay the readable, tested reference: ``tests/test_kernel.py`` checks this kernel
-against them on random inputs. Parameters come in one float array (indices below) so the
-compiled signature is stable.
+- ``people_and_quality``: the formulas of :mod:`healthsim.model.rules` (workforce, fear,
+  morale, openness, accountability clarity, learning, deterioration and the base
+  quality change) fused into one loop. The rules stay the readable, tested reference:
+  ``tests/test_kernel.py`` checks the kernel against them on random inputs. Its
+  parameters come in one float array (indices below) so the compiled signature is
+  stable.
+- ``demand_to_harm``, ``money``, ``progress_reconfigurations``, ``support_effect``,
+  ``fade_consultancy``, ``settle``, ``support_clock``, ``risk_triggers``, ``observe``
+  and ``record_month``: the other phases of a month (docs/ODD.md, "Process overview"),
+  each checked in the tests against the rules or the numpy it replaced.
+- ``month_front``, ``month_back`` and ``record_state``: what the model calls, three
+  times a month, on whole blocks of arrays (see the section at the end).
 """
 
 from __future__ import annotations
