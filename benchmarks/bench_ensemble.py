@@ -62,7 +62,7 @@ def measure_healthsim(runs: int, workers: int) -> dict:
     from healthsim.config import load_scenario
     from healthsim.experiments.executors import ProcessExecutor, SerialExecutor
     from healthsim.experiments.tasks import ScenarioJob, Task
-    from healthsim.metrics.recorder import MONTHLY
+    from healthsim.model.history import MONTHLY
 
     job = ScenarioJob([load_scenario("baseline")], series=tuple(MONTHLY))
     tasks = [Task(0, 0, r, s) for r, s in enumerate(_seeds(runs))]

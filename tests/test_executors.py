@@ -138,9 +138,9 @@ def test_warming_up_loads_every_compiled_pass():
 
     code = """
 from numba.core.registry import CPUDispatcher
-from healthsim.metrics import recorder
-from healthsim.model import kernel
-passes = {f"{m.__name__}.{k}": f for m in (kernel, recorder)
+from healthsim.model import history, kernel, variables
+from healthsim.model.mechanisms import MECHANISMS
+passes = {f"{m.__name__}.{k}": f for m in (kernel, history, variables, *MECHANISMS)
           for k, f in vars(m).items() if isinstance(f, CPUDispatcher)}
 def loaded():
     return {k: len(f.signatures) for k, f in passes.items()}
@@ -148,9 +148,9 @@ assert not any(loaded().values()), "loaded before warming up"
 from healthsim.experiments.preload import warm_up
 warm_up()
 before = loaded()
-from healthsim.model import HealthEconomy
+from healthsim.experiments.mesa import ScenarioEconomy
 for name in ("blame_focused", "board_supported", "whole_system", "no_regime"):
-    HealthEconomy(name, rng=3, years=4).run().recorder.monthly
+    ScenarioEconomy(name, rng=3, years=4).run().recorder.monthly
 after = loaded()
 print(sum(1 for v in before.values() if v), sorted(k for k in after if after[k] != before[k]))
 """

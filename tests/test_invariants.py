@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 from healthsim import run
 from healthsim.config import schema, with_overrides
 from healthsim.config.schema import field_bounds
+from healthsim.experiments.mesa import ScenarioEconomy
 from healthsim.metrics.summary import (
     UNDEFINED_WHEN_EMPTY,
     monthly_frame,
@@ -251,14 +252,14 @@ def check_state(m: HealthEconomy, what: str) -> None:
 def check_money(m: HealthEconomy, cash_before: np.ndarray, budget_round: bool, what: str):
     """Commissioners pay what trusts receive; cash moves by the month's surplus."""
     rec, r = m.recorder, m.recorder.n_rows - 1
-    contract = rec.per_trust["income"][r] - m.central_payment  # trusts' contract income
+    contract = rec.per_trust["income"][r] - m.s.central_payment  # trusts' contract income
     paid = rec.scalars["commissioner_paid"][r]
     assert (contract >= -1e-9).all(), f"{what}: no trust receives negative contract income"
     assert math.isclose(contract.sum(), paid, rel_tol=1e-9, abs_tol=1e-9), (
         f"{what}: commissioners paid {paid} but trusts booked {contract.sum()}"
     )
-    by_economy = np.bincount(m.s.economy, weights=contract, minlength=m.allocation.shape[0])
-    assert (by_economy <= m.allocation / 12.0 * (1 + 1e-9) + 1e-9).all(), (
+    by_economy = np.bincount(m.s.economy, weights=contract, minlength=m.e.allocation.shape[0])
+    assert (by_economy <= m.e.allocation / 12.0 * (1 + 1e-9) + 1e-9).all(), (
         f"{what}: a commissioner should never pay beyond a twelfth of its allocation"
     )
     if not budget_round:
@@ -274,7 +275,7 @@ def check_money(m: HealthEconomy, cash_before: np.ndarray, budget_round: bool, w
 
 def stepped(overrides: dict[str, Any], seed: int, what: str) -> HealthEconomy:
     """Build and step a model month by month, checking state and money each month."""
-    m = HealthEconomy("baseline", rng=seed, **overrides)
+    m = ScenarioEconomy("baseline", rng=seed, **overrides)
     for k in range(m.months):
         cash = m.s.cash.copy()
         m.step()
@@ -346,7 +347,7 @@ def test_invariants_hold_in_the_shipped_scenarios(name, shipped):
     from healthsim.config import load_scenario
 
     sc = with_overrides(load_scenario(shipped[name]), {"years": 3})
-    m = HealthEconomy(sc, rng=17)
+    m = ScenarioEconomy(sc, rng=17)
     for k in range(m.months):
         cash = m.s.cash.copy()
         m.step()
@@ -369,6 +370,6 @@ def test_commissioners_ration_when_their_allocation_runs_short():
         what="rationing",
     )
     paid = m.recorder.scalars["commissioner_paid"][12:24]
-    assert np.allclose(paid, m.allocation.sum() / 12.0, rtol=1e-9), (
+    assert np.allclose(paid, m.e.allocation.sum() / 12.0, rtol=1e-9), (
         "in year 2 a commissioner short of money should pay its whole monthly allocation"
     )

@@ -21,10 +21,12 @@ import pandas as pd
 import pytest
 
 from healthsim import run
+from healthsim.experiments.mesa import ScenarioEconomy
 from healthsim.metrics.summary import failure_clustering, summarise
+from healthsim.model import Rating, Rung, Support
 from healthsim.model.agents import Finding
 from healthsim.model.economy import HealthEconomy
-from healthsim.model.state import Rating, Rung, Support
+from healthsim.model.mechanisms import boards
 
 SEEDS = (1, 2, 3, 4, 5, 6)
 
@@ -133,7 +135,7 @@ def force_special_measures(m: HealthEconomy, i: int) -> None:
     )
     s.rating[i] = Rating.inadequate
     s.observed_quality[i] = float(q.mean())
-    m.oversight.enter_special_measures(m.trusts[i], finding)
+    m.oversight.enter_special_measures(i, finding)
 
 
 def worst_trust(m: HealthEconomy) -> int:
@@ -507,7 +509,7 @@ NAMING = {
 def test_c5_naming_lowers_reputation_and_moves_patients_to_neighbours(seed):
     out = {}
     for naming in (False, True):
-        m = HealthEconomy(
+        m = ScenarioEconomy(
             "baseline", rng=seed, **dotted({**NAMING, "regime.communication.naming": naming})
         )
         i = worst_trust(m)
@@ -556,7 +558,7 @@ C6_SUPPORT = {
 def supported_trajectory(kind: str, seed: int, **extra: Any) -> dict[str, Any]:
     """Put the worst trust in special measures at month 0 with support of ``kind`` and
     follow it (and its buddy) for the run."""
-    m = HealthEconomy(
+    m = ScenarioEconomy(
         "baseline", rng=seed, **dotted({**C6_SUPPORT, "regime.improvement.model": kind, **extra})
     )
     i = worst_trust(m)
@@ -582,7 +584,8 @@ def test_c6_buddy_builds_capability_that_outlasts_support(seed):
     none = supported_trajectory("none", seed)
     buddy = supported_trajectory("buddy", seed)
     assert buddy["helper"] >= 0, "a strong neighbour should be matched as the buddy"
-    assert buddy["support"][0] == Support.buddy and buddy["support"][-1] == Support.none, (
+    first, last = buddy["support"][0], buddy["support"][-1]
+    assert first == Support.buddy.code and last == Support.none.code, (
         "buddy support should run and then end (support_months=12)"
     )
     end, later = 11, 35  # last month of support; two years after it ended
@@ -650,7 +653,7 @@ POWERS = {
 
 
 def followed(overrides: dict[str, Any], seed: int, months: int = 12) -> tuple[HealthEconomy, int]:
-    m = HealthEconomy("baseline", rng=seed, **dotted(overrides))
+    m = ScenarioEconomy("baseline", rng=seed, **dotted(overrides))
     i = worst_trust(m)
     force_special_measures(m, i)
     m.run(months)
@@ -739,7 +742,7 @@ def test_c8_one_overwhelmed_trust_spreads_pressure_to_its_neighbours(seed):
     patients, its neighbours fill up and their care suffers: failure spreads."""
     out = {}
     for diversion in (0.0, 0.5):
-        m = HealthEconomy(
+        m = ScenarioEconomy(
             "baseline", rng=seed, **dotted({**SPREAD, "behaviour.overflow_diversion": diversion})
         )
         m.s.base_demand[0] *= 1.6
@@ -758,7 +761,7 @@ def test_c8_one_overwhelmed_trust_spreads_pressure_to_its_neighbours(seed):
 def region_with_failing_social_care(seed: int, failing: bool) -> HealthEconomy:
     """A region of 8 economies; in two of them (when ``failing``) social care meets only
     40% of need: there the system is the cause."""
-    m = HealthEconomy(
+    m = ScenarioEconomy(
         "region",
         rng=seed,
         **dotted(
@@ -771,7 +774,7 @@ def region_with_failing_social_care(seed: int, failing: bool) -> HealthEconomy:
         ),
     )
     if failing:
-        m.sc_capacity[:2] = 0.4
+        m.e.sc_capacity[:2] = 0.4
     return m.run()
 
 
@@ -794,7 +797,7 @@ def test_c8_failure_clusters_where_the_system_is_the_cause():
 def test_c8_clustering_metric_is_one_for_failure_scattered_at_random():
     """The metric's null: scatter the same number of failing trusts at random, many
     times, and the join ratio and concentration average to 1."""
-    m = HealthEconomy("region", rng=5, years=1)
+    m = ScenarioEconomy("region", rng=5, years=1)
     rng = np.random.default_rng(0)
     n = m.s.n
     months = np.zeros((4000, n), dtype=bool)
@@ -951,7 +954,7 @@ def test_c10_quality_failure_costs_money(litigation):
     litigation and remediation costs (and only through them)."""
     surplus = {}
     for worse in (False, True):
-        m = HealthEconomy(
+        m = ScenarioEconomy(
             "baseline",
             rng=2,
             **dotted({**NEUTRAL_PACKAGE, "behaviour.harm_litigation_cost": litigation}),
@@ -979,7 +982,7 @@ def test_c10_agency_staff_make_vacancies_expensive():
     replace."""
     surplus = {}
     for premium in (0.0, 1.0):
-        m = HealthEconomy(
+        m = ScenarioEconomy(
             "baseline",
             rng=3,
             **dotted(
@@ -1002,7 +1005,7 @@ def test_c10_reconfiguration_saves_money_only_once_it_is_done():
     months = 6
     surplus = {}
     for reconfigure in (False, True):
-        m = HealthEconomy(
+        m = ScenarioEconomy(
             "baseline",
             rng=4,
             **dotted({**NEUTRAL_PACKAGE, "years": 1, "behaviour.reconfiguration_saving": 0.05}),
@@ -1034,15 +1037,15 @@ C11_BOARD = {
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_c11_board_replacement_resets_capability_with_a_disruption(seed):
-    penalised = HealthEconomy(
+    penalised = ScenarioEconomy(
         "baseline", rng=seed, **dotted({**C11_BOARD, "behaviour.disruption_penalty": 0.8})
     )
-    smooth = HealthEconomy(
+    smooth = ScenarioEconomy(
         "baseline", rng=seed, **dotted({**C11_BOARD, "behaviour.disruption_penalty": 0.0})
     )
     i = int(np.argmax(penalised.s.capability))
     for m in (penalised, smooth):
-        m.trusts[i].replace_board("test")
+        boards.replace_board(m, i, "test")
     assert penalised.s.capability[i] == pytest.approx(0.3), (
         "a new board's capability is drawn afresh (here exactly the mean, sd 0), "
         "whatever the old board's was (C11)"

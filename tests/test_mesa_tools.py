@@ -7,16 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from healthsim.metrics.recorder import MONTHLY
+from healthsim.experiments.mesa import ScenarioEconomy
 from healthsim.model.agents import Commissioner, Inspectorate, Oversight, SocialCare, Trust
-from healthsim.model.economy import HealthEconomy
+from healthsim.model.history import MONTHLY
 
 
 @pytest.fixture(scope="module")
 def batch(regime_pair):
     blame, support = regime_pair
     return mesa.batch_run(
-        HealthEconomy,
+        ScenarioEconomy,
         parameters={"scenario": [str(blame), str(support)]},
         rng=[1, 2],
         max_steps=24,
@@ -44,7 +44,7 @@ def test_batch_run_matches_a_direct_run(batch, regime_pair):
     blame, _ = regime_pair
     df = pd.DataFrame(batch)
     got = df[(df["scenario"] == str(blame)) & (df["rng"] == 2)].sort_values("Step")
-    m = HealthEconomy(str(blame), rng=2)
+    m = ScenarioEconomy(str(blame), rng=2)
     for _ in range(24):
         m.step()
     want = m.datacollector.get_model_vars_dataframe()
@@ -67,7 +67,7 @@ def test_batch_run_regimes_differ_on_a_seed(batch, regime_pair):
 def test_batch_run_end_of_run_collection(regime_pair):
     blame, _ = regime_pair
     out = mesa.batch_run(
-        HealthEconomy,
+        ScenarioEconomy,
         parameters={"scenario": str(blame)},
         rng=[3],
         max_steps=12,
@@ -79,12 +79,12 @@ def test_batch_run_end_of_run_collection(regime_pair):
 
 
 def test_keyword_overrides():
-    m = HealthEconomy("baseline", rng=1, regime__communication__blame_intensity=0.9)
+    m = ScenarioEconomy("baseline", rng=1, regime__communication__blame_intensity=0.9)
     assert m.p.regime.communication.blame_intensity == 0.9, (
         "a __-separated keyword should override that scenario value"
     )
     assert m.seed == 1, "an integer rng is the run's recorded seed"
-    plain = HealthEconomy("baseline", rng=1)
+    plain = ScenarioEconomy("baseline", rng=1)
     assert plain.p.regime.communication.blame_intensity != 0.9, "no leak between instances"
     for _ in range(12):
         m.step()
@@ -95,13 +95,13 @@ def test_keyword_overrides():
 
 
 def test_dotted_and_nested_overrides_agree():
-    a = HealthEconomy("baseline", rng=1, **{"regime.identification.noise_sd": 0.2})
-    b = HealthEconomy("baseline", rng=1, regime__identification__noise_sd=0.2)
+    a = ScenarioEconomy("baseline", rng=1, **{"regime.identification.noise_sd": 0.2})
+    b = ScenarioEconomy("baseline", rng=1, regime__identification__noise_sd=0.2)
     assert a.p == b.p, "dotted and __ key paths should give the same scenario"
 
 
 def test_agents_are_registered_with_mesa():
-    m = HealthEconomy("region", rng=1, years=1)
+    m = ScenarioEconomy("region", rng=1, years=1)
     by_type = m.agents_by_type
     assert len(by_type[Trust]) == m.structure.n_trusts, "one Trust agent per trust"
     assert len(by_type[Commissioner]) == m.structure.n_economies, "one commissioner per economy"
@@ -114,7 +114,7 @@ def test_agents_are_registered_with_mesa():
 
 
 def test_time_and_steps_advance_monthly():
-    m = HealthEconomy("baseline", rng=1, years=1)
+    m = ScenarioEconomy("baseline", rng=1, years=1)
     for k in range(1, 4):
         m.step()
         assert m.steps == k and m.time == float(k), "one step is one month of model time"
@@ -123,7 +123,7 @@ def test_time_and_steps_advance_monthly():
 
 @pytest.mark.parametrize("name", ["regime_2013", "whole_system", "blame_focused"])
 def test_stepping_past_the_scenario_length_does_not_crash(name):
-    m = HealthEconomy(name, rng=4, years=1, **{"regime.identification.political_pressure": 0.5})
+    m = ScenarioEconomy(name, rng=4, years=1, **{"regime.identification.political_pressure": 0.5})
     for _ in range(12):
         m.step()
     assert not m.running, "the model says it is done at the scenario's end"
@@ -136,6 +136,6 @@ def test_stepping_past_the_scenario_length_does_not_crash(name):
 
 
 def test_run_for_uses_mesa_time():
-    m = HealthEconomy("baseline", rng=2, years=1)
+    m = ScenarioEconomy("baseline", rng=2, years=1)
     m.run_for(6)
     assert m.steps == 6 and m.recorder.n_rows == 6, "run_for(6) runs six monthly steps"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from healthsim.metrics.recorder import MONTHLY, PER_TRUST, SCALARS, Recorder, derive_monthly
-from healthsim.model import HealthEconomy
+from healthsim.experiments.mesa import ScenarioEconomy
+from healthsim.model.history import MONTHLY, PER_TRUST, SCALARS, Recorder, derive_monthly
 
 
 def reference_derive(rec: Recorder, n: int) -> dict[str, np.ndarray]:
@@ -109,7 +109,7 @@ def test_derived_metrics_equal_the_reference(trusts):
 
 
 def test_derived_metrics_of_a_run_equal_the_reference():
-    m = HealthEconomy("baseline", rng=5).run(48)
+    m = ScenarioEconomy("baseline", rng=5).run(48)
     rec = m.recorder
     got, want = rec.monthly, reference_derive(rec, rec.n_rows)
     for k in MONTHLY:
@@ -120,7 +120,7 @@ def test_derived_metrics_of_a_run_equal_the_reference():
 def test_a_run_past_its_planned_end_keeps_recording():
     """Mesa's tools may step on past the scenario's end: the recorder grows and the
     months already recorded keep their values."""
-    m = HealthEconomy("baseline", rng=5, years=1)
+    m = ScenarioEconomy("baseline", rng=5, years=1)
     m.run(12)
     before = {k: v.copy() for k, v in m.recorder.monthly.items()}
     m.run(15)

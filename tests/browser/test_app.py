@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from healthsim.app.levers import LEVERS
+
 pytestmark = pytest.mark.e2e
 
 #: Longest a single step may take to redraw in the browser (issue 6: under 0.5 s).
@@ -90,7 +92,7 @@ def test_loads_offline_with_the_network_and_controls(offline_page, app_server, s
     for hidden in ("Play Interval (ms)", "Render Interval (steps)", "Use Threads", "Page 0"):
         assert not page.get_by_text(hidden, exact=True).is_visible(), f"{hidden!r} shown"
     assert not lever(page, "Cost of one inspection").is_visible(), "rarely used: hidden"
-    page.get_by_text("Show all 41 levers").click()
+    page.get_by_text(f"Show all {len(LEVERS)} levers").click()
     lever(page, "Cost of one inspection").wait_for(state="visible")
     page.screenshot(path=shots / "01-loaded.png", full_page=True)
     assert offline.blocked == [], f"the page asked the internet for {offline.blocked}"

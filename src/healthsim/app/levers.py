@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic.fields import FieldInfo
 
 from healthsim.config.schema import Regime, Scenario, Squeeze, field_bounds
+from healthsim.model.mechanisms.support import KINDS
 
 Kind = Literal["float", "int", "bool", "choice"]
 
@@ -129,12 +130,10 @@ PLAIN: dict[str, tuple[str, str, bool]] = {
     "squeeze.social_care_budget_growth": ("Social-care budget growth, real, a year", "%/yr", True),
 }
 
-#: Plain names of the choices of enum levers.
+#: Plain names of the choices of enum levers (kinds of support: from the support
+#: mechanism's table of kinds).
 CHOICES: dict[str, str] = {
-    "buddy": "A buddy trust (peer support)",
-    "consultancy": "Management consultants",
-    "central": "A central improvement team",
-    "none": "None",
+    **{k.name: k.label[:1].upper() + k.label[1:] for k in KINDS},
     "trust_only": "The failing trust only",
     "whole_economy": "The whole local economy",
 }

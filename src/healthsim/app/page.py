@@ -10,7 +10,8 @@ it what it does for any Mesa model:
 - its sidebar draws ``model_params`` (:mod:`healthsim.app.params`): the preset picker
   (a Select on ``config``), the luck, the run length and the levers, with plain labels
   and the schema's ranges; Reset rebuilds the model from them
-  (``HealthEconomy(scenario=EconomyScenario(config=...), rng=..., **levers)``);
+  (``WorkshopEconomy(scenario=EconomyScenario(config=...), rng=..., **levers)``,
+  :mod:`healthsim.app.model`);
 - its main area is a grid of the components of :mod:`healthsim.app.components` (the
   network, the side-by-side twin, the month and numbers, the charts, the event feed,
   the trust followed), drawn again after every step.
@@ -64,6 +65,7 @@ from mesa.visualization import SolaraViz
 from healthsim.app import components as comp
 from healthsim.app.components import COMPONENTS, SPEEDS, STEP_SIZES, presets
 from healthsim.app.levers import LEVERS
+from healthsim.app.model import WorkshopEconomy
 from healthsim.app.page_env import ENV_SEED
 from healthsim.app.params import Settings
 from healthsim.model.economy import HealthEconomy
@@ -187,7 +189,7 @@ def Page() -> None:
     settings = solara.use_memo(lambda: Settings(ps, _start_seed()), [])
     model = solara.use_reactive(
         solara.use_memo(
-            lambda: HealthEconomy(settings.preset.scenario, rng=settings.seed.value), []
+            lambda: WorkshopEconomy(settings.preset.scenario, rng=settings.seed.value), []
         )
     )
     show_all = solara.use_reactive(False)

@@ -1,9 +1,9 @@
 """The sidebar's parameters: ``model_params`` for Mesa's ``SolaraViz``, from the levers.
 
 SolaraViz draws an input for each entry of ``model_params`` and, on *Reset*, rebuilds
-the model with their values: ``HealthEconomy(scenario=EconomyScenario(config=<preset>),
+the model with their values: ``WorkshopEconomy(scenario=EconomyScenario(config=<preset>),
 rng=<luck>, years=..., regime__communication__blame_intensity=..., ...)`` (``config``
-goes to the Mesa scenario, being one of its fields; the rest are HealthEconomy's
+goes to the Mesa scenario, being one of its fields; the rest are WorkshopEconomy's
 arguments and keyword overrides). The entries:
 
 - ``config``: a Select of the presets ("Start from a preset"), by what

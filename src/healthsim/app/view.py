@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from healthsim.model.state import Rating, Rung, Support
+from healthsim.model import Rating, Rung, Support
+from healthsim.model.mechanisms.support import by_code
 
 if TYPE_CHECKING:
     from healthsim.config.schema import Scenario
@@ -57,12 +58,6 @@ RATINGS: dict[int, tuple[str, str]] = {
     Rating.outstanding: ("Outstanding", "#1f6fb2"),
 }
 
-SUPPORT_NAMES = {
-    Support.none: "none",
-    Support.buddy: "a buddy trust",
-    Support.consultancy: "management consultants",
-    Support.central: "a central improvement team",
-}
 
 BUDDY_COLOUR = "#2563eb"
 COMMISSIONER_COLOUR = "#0f766e"
@@ -121,7 +116,7 @@ def surplus_12m(model: HealthEconomy) -> np.ndarray:
 
 def activity(model: HealthEconomy) -> np.ndarray:
     """Occupied beds per trust this month."""
-    return np.asarray(model.occupancy) * model.s.beds
+    return np.asarray(model.s.occupancy) * model.s.beds
 
 
 def _last(model: HealthEconomy, name: str) -> np.ndarray | None:
@@ -162,7 +157,7 @@ def trust_state(model: HealthEconomy, i: int) -> list[tuple[str, str]]:
     hidden = _last(model, "harm_hidden")
     rows = [
         ("Local economy", st.economy_labels[int(st.economy_of[i])]),
-        ("Beds", f"{s.beds[i]:.0f}, {100 * float(model.occupancy[i]):.0f}% full"),
+        ("Beds", f"{s.beds[i]:.0f}, {100 * float(model.s.occupancy[i]):.0f}% full"),
         ("Ladder", ladder),
         ("Latest rating", rating),
         ("True quality", f"{q.mean():.2f} (worst service {q.min():.2f})"),
@@ -179,10 +174,10 @@ def trust_state(model: HealthEconomy, i: int) -> list[tuple[str, str]]:
         ("Harm reported", f"{100 * s.openness[i]:.0f}% (openness)"),
         ("Board capability", f"{s.capability[i]:.2f}"),
     ]
-    sup = int(s.support[i])
+    sup = by_code(s.support[i])
     if sup != Support.none:
-        text = SUPPORT_NAMES[Support(sup)]
-        if sup == Support.buddy and s.buddy_of[i] >= 0:
+        text = sup.label
+        if sup.kind.partner and s.buddy_of[i] >= 0:
             text += f": {st.trust_labels[int(s.buddy_of[i])]}"
         rows.append(("Help", f"{text} ({int(s.support_left[i])} months left)"))
     if s.buddy_load[i] > 0:

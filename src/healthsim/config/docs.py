@@ -38,7 +38,8 @@ from pydantic_core import PydanticUndefined
 
 from healthsim.config import schema as schema_module
 from healthsim.config.loader import load_scenario, resolve_path, shipped_scenarios
-from healthsim.config.schema import Scenario, Squeeze, SqueezeYear, field_bounds
+from healthsim.config.schema import Scenario, Squeeze, SqueezeYear, field_bounds, meta, owner_of
+from healthsim.model.mechanisms import owner
 
 #: File names of the generated documents, inside the docs folder.
 REFERENCE_FILE = "scenario-reference.md"
@@ -107,7 +108,7 @@ def section_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 
 def tables(model: type[BaseModel] = Scenario, path: str = "", array: bool = False) -> list[Table]:
     """Every table of a scenario file, depth first in the schema's field order."""
-    groups = field_groups(model)
+    groups = field_groups(model) or mechanism_groups(model)
     keys: list[Key] = []
     children: list[Table] = []
     for name, field in model.model_fields.items():
@@ -124,6 +125,19 @@ def tables(model: type[BaseModel] = Scenario, path: str = "", array: bool = Fals
 def all_keys() -> list[Key]:
     """Every key of a scenario file."""
     return [k for t in tables() for k in t.keys]
+
+
+def mechanism_groups(model: type[BaseModel]) -> dict[str, str]:
+    """For a section assembled from the mechanisms' own sections (``[behaviour]``,
+    ``[initial]``), each key's mechanism: its title, claims and module."""
+    groups: dict[str, str] = {}
+    for name in model.model_fields:
+        section = owner_of(model, name)
+        module = owner(section) if section is not model else None
+        if module is not None:
+            where = module.__name__.removeprefix("healthsim.").replace(".", "/") + ".py"
+            groups[name] = f"{module.TITLE} ({', '.join(module.CLAIMS)}; `{where}`)"
+    return groups if len(set(groups.values())) > 1 else {}
 
 
 def field_groups(model: type[BaseModel]) -> dict[str, str]:
@@ -308,9 +322,9 @@ def unit_of(path: str, name: str, annotation: Any, field: FieldInfo) -> str:
     """The unit of a key: from the field itself, the overrides above, or simple rules on
     its name and description (the schema's conventions: money in £m, time in months,
     rates a year as fractions, levels in [0, 1])."""
-    extra = field.json_schema_extra
-    if isinstance(extra, Mapping) and isinstance(extra.get("unit"), str):
-        return str(extra["unit"])
+    declared = meta(field)
+    if declared is not None and declared.unit:
+        return declared.unit
     if path in UNIT_OVERRIDES:
         return UNIT_OVERRIDES[path]
     base, _ = _unwrap_optional(annotation)
@@ -366,6 +380,11 @@ def describe_key(
 ) -> Key:
     """Everything the reference says about one key."""
     annotation = field.annotation
+    description = field.description or _fallback_description(model, name)
+    declared = meta(field)
+    if declared is not None and declared.source:
+        source = declared.source
+        description += f" *Source:* {source[:1].upper()}{source[1:]}"
     return Key(
         path=path,
         name=name,
@@ -373,7 +392,7 @@ def describe_key(
         default=format_default(field),
         allowed=allowed_values(annotation, field),
         unit=unit_of(path, name, annotation, field),
-        description=field.description or _fallback_description(model, name),
+        description=description,
         group=group,
     )
 
@@ -386,9 +405,10 @@ def describe_key(
 def json_schema() -> dict[str, Any]:
     """The scenario file's JSON Schema: pydantic's, with a dialect, an id and a title.
 
-    Two changes to pydantic's output: the default of each whole section (a copy of all
-    its keys' defaults, already given key by key in the section's definition) is left
-    out, and keys without a description get the reference's one.
+    Three changes to pydantic's output: the default of each whole section (a copy of
+    all its keys' defaults, already given key by key in the section's definition) is
+    left out; keys without a description get the reference's one; and of a parameter's
+    declaration only its unit and source are kept (as annotations editors show).
     """
     raw = Scenario.model_json_schema(mode="validation")
     defs = raw.get("$defs", {})
@@ -396,6 +416,12 @@ def json_schema() -> dict[str, Any]:
         for prop in node.get("properties", {}).values():
             if "$ref" in prop and isinstance(prop.get("default"), dict):
                 del prop["default"]
+            for internal in ("neutral", "kind"):
+                prop.pop(internal, None)
+            if prop.get("unit") == "":
+                del prop["unit"]
+            if prop.get("source") == "":
+                del prop["source"]
     year = defs.get(SqueezeYear.__name__)
     if year is not None:
         for name, prop in year.get("properties", {}).items():

@@ -48,7 +48,7 @@ from healthsim.experiments.outcomes import (
 )
 from healthsim.experiments.store import STORE_NAME, ResultStore, code_version
 from healthsim.experiments.tasks import Record, ScenarioJob, Task, replicate_seed
-from healthsim.metrics.recorder import MONTHLY
+from healthsim.model.history import MONTHLY
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from healthsim.metrics.recorder import MONTHLY
 from healthsim.metrics.summary import SUMMARY
+from healthsim.model.history import MONTHLY
 
 Better = Literal["lower", "higher", "neither"]
 

@@ -1,9 +1,9 @@
 """Load what every worker needs once, before workers start.
 
-The model's monthly arithmetic is compiled (numba, :mod:`healthsim.model.kernel` and
-the recorder's derivation of monthly metrics); a process loads the compiled code on
-first use (about a tenth of a second in all). Warming up in the parent (before workers
-are forked) or in the forkserver (which imports this module) means no worker pays it
+The model's monthly arithmetic is compiled (numba: :mod:`healthsim.model.kernel`, the
+mechanisms' rules and the history's derivation of monthly metrics); a process loads the
+compiled code on first use (about a tenth of a second in all). Warming up in the parent
+(before workers are forked) or in the forkserver (which imports this module) means no worker pays it
 again.
 """
 
@@ -18,9 +18,9 @@ def warm_up() -> None:
     global _warm
     if _warm:
         return
-    from healthsim.model.economy import HealthEconomy
+    from healthsim.experiments.mesa import ScenarioEconomy
 
-    HealthEconomy("baseline", rng=0, years=2).run().recorder.monthly  # noqa: B018
+    ScenarioEconomy("baseline", rng=0, years=2).run().recorder.monthly  # noqa: B018
     _warm = True
 
 

@@ -30,9 +30,9 @@ import numpy as np
 from healthsim.config import Scenario, scenario_to_toml, with_overrides
 from healthsim.experiments.outcomes import DEFAULT_SERIES
 from healthsim.experiments.single import simulate
-from healthsim.metrics.recorder import MONTHLY
 from healthsim.metrics.summary import summarise
-from healthsim.model.state import Rung
+from healthsim.model import Rung
+from healthsim.model.history import MONTHLY
 
 if TYPE_CHECKING:
     from healthsim.model.economy import HealthEconomy

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from healthsim.metrics.recorder import MONTHLY, PER_TRUST
+from healthsim.model.history import MONTHLY, PER_TRUST
 
 if TYPE_CHECKING:
     from healthsim.model.economy import HealthEconomy
@@ -101,6 +101,12 @@ def monthly_frame(model: HealthEconomy) -> pd.DataFrame:
     return df
 
 
+#: the columns of the trust table: quality and the regime's view of it first, then the
+#: rest in the mechanisms' order (yes/no values as 0/1)
+_FIRST = ("quality", "quality_worst_service", "rung", "rating")
+TRUST_COLUMNS = (*_FIRST, *(k for k in PER_TRUST if k not in _FIRST))
+
+
 def trust_frame(model: HealthEconomy) -> pd.DataFrame:
     """Per-trust monthly trajectories, long: one row per trust per month."""
     rec = model.recorder
@@ -117,10 +123,9 @@ def trust_frame(model: HealthEconomy) -> pd.DataFrame:
             "economy": np.asarray(st.economy_ids, dtype=object)[st.economy_of[idx]],
         }
     )
-    for k in PER_TRUST:
-        df[k] = rec.per_trust[k][:n].reshape(-1)
-    for k in ("rung", "rating", "support", "buddy_of", "truly_failing"):
-        df[k] = df[k].astype(int)
+    for k in TRUST_COLUMNS:
+        values = rec.per_trust[k][:n].reshape(-1)
+        df[k] = values.astype(np.int64) if values.dtype == np.bool_ else values
     return df
 
 
@@ -175,7 +180,12 @@ def summarise(model: HealthEconomy) -> dict[str, float]:
     rec = model.recorder
     n = max(rec.n_rows, 1)
     m = {k: v[:n] for k, v in rec.monthly.items()}
-    pt = {k: v[:n] for k, v in rec.per_trust.items()}
+    # the per-trust columns used below, each copied out of the history's records once
+    # (contiguous: the reductions below run several times faster on them)
+    pt = {
+        k: np.ascontiguousarray(rec.per_trust[k][:n])
+        for k in ("quality", "buddy_of", "truly_failing", "rung", "support")
+    }
     trusts = model.structure.n_trusts
     harm = m["harm"].sum()
     hidden = m["harm_hidden"].sum()
@@ -218,7 +228,7 @@ def summarise(model: HealthEconomy) -> dict[str, float]:
         "deficit_share_peak": float(m["in_deficit"].max() / trusts),
         "deficit_share_final": float(m["in_deficit"][-1] / trusts),
         "margin_worst": float(m["margin_12m"].min()),
-        "financial_failures": float(model.ever_unsustainable.sum()),
+        "financial_failures": float(model.s.ever_unsustainable.sum()),
         "surplus_total": float(m["surplus"].sum()),
         "efficiency_achieved_mean": float(m["efficiency_achieved"].mean()),
         "board_replacements": float(m["board_replacements"].sum()),
@@ -228,8 +238,8 @@ def summarise(model: HealthEconomy) -> dict[str, float]:
         "morale_final": float(m["morale"][-1]),
         "capability_final": float(m["capability"][-1]),
         "clarity_mean": float(m["clarity"].mean()),
-        "buddy_months": float(model.buddy_months.sum()),
-        "buddy_capability_lost": float(model.buddy_capability_lost.sum()),
+        "buddy_months": float(model.s.buddy_months.sum()),
+        "buddy_capability_lost": float(model.s.buddy_capability_lost.sum()),
         "buddy_quality_change": buddy_q,
         "failure_clustering": join,
         "economy_concentration": conc,

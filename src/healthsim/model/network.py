@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
-from healthsim.config.schema import Economy
+if TYPE_CHECKING:
+    from healthsim.config.schema import Economy
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,9 @@ def _generate(spec: Economy, rng: np.random.Generator):
         k = max(1, k)
         for j in range(k):
             beds = (
-                float(np.clip(rng.lognormal(mu, sigma), 60, 3000)) if sigma > 0 else spec.beds_mean
+                float(np.clip(rng.lognormal(mu, sigma), spec.beds_min, spec.beds_max))
+                if sigma > 0
+                else spec.beds_mean
             )
             tid = f"{eid}-T{j + 1}"
             trusts.append(
@@ -186,7 +190,9 @@ def _generate_links_for(trusts, spec: Economy, rng: np.random.Generator):
                 ring = b == a + 1 or (a == 0 and b == k - 1 and k > 2)
                 u = rng.random()
                 if ring or u < spec.flow_density:
-                    links.append((members[a], members[b], float(0.5 + rng.random())))
+                    links.append(
+                        (members[a], members[b], float(spec.link_weight_floor + rng.random()))
+                    )
     # Between economies: within each region, each economy is linked to the next
     # `inter_economy_links` economies of the region (a ring); consecutive regions are
     # joined by one link, so a region is a cluster and the country is connected.
@@ -212,11 +218,13 @@ def _generate_links_for(trusts, spec: Economy, rng: np.random.Generator):
         heads = [m[0] for m in regions.values()]
         tails = [m[-1] for m in regions.values()]
         for r in range(len(heads) - 1):
-            pairs.append((tails[r], heads[r + 1], spec.inter_economy_flow / 2))
+            pairs.append(
+                (tails[r], heads[r + 1], spec.inter_economy_flow * spec.inter_region_flow_share)
+            )
     for ea, eb, w in pairs:
         a = by_econ[ea][int(rng.integers(len(by_econ[ea])))]
         b = by_econ[eb][int(rng.integers(len(by_econ[eb])))]
-        links.append((a, b, float(w * (0.5 + rng.random()))))
+        links.append((a, b, float(w * (spec.link_weight_floor + rng.random()))))
     return links
 
 

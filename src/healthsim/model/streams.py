@@ -11,11 +11,10 @@ stories. Arrays are row-major in month, so a longer run starts with the same dra
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 
-from healthsim.model.state import bind_rows
+from healthsim.model.variables import records
 
 STREAMS = (
     "network",
@@ -49,90 +48,101 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
 
-#: draws by month and trust, in the order of the rows of ``Draws.by_trust``
-MONTH_DRAWS = (
-    "demand",
-    "trigger_u",
-    "scandal_u",
-    "political_u",
-    "churn_u",
-    "replace_u",
-    "board_z",
-    "review_u",
+def _normal(g: np.random.Generator, out: np.ndarray) -> None:
+    g.standard_normal(out=out)
+
+
+def _uniform(g: np.random.Generator, out: np.ndarray) -> None:
+    g.random(out=out)
+
+
+def _exponential(g: np.random.Generator, out: np.ndarray) -> None:
+    g.standard_exponential(out=out)
+
+
+#: the draws by month and trust (fields of ``Draws.months``): each with its stream and
+#: its distribution
+BY_TRUST = (
+    ("demand", "demand", _normal),
+    ("trigger_u", "risk_trigger", _uniform),
+    ("scandal_u", "media", _uniform),
+    ("political_u", "political", _uniform),
+    ("churn_u", "board_churn", _uniform),
+    ("replace_u", "board_replacement", _uniform),
+    ("board_z", "new_board", _normal),
+    ("review_u", "review_delay", _uniform),
 )
-#: draws by month, trust and service line (rows of ``Draws.by_service``)
-SERVICE_DRAWS = ("shock_u", "shock_size", "quality_noise", "inspection_keys", "inspection_noise")
+#: the draws by month, trust and service line (fields of ``Draws.services``). The shock
+#: sizes have their own stream: drawn after the shocks on one stream, they would depend
+#: on the run's length, and a longer run would not start the same.
+BY_SERVICE = (
+    ("shock_u", "local_shocks", _uniform),
+    ("shock_size", "local_shock_size", _exponential),
+    ("quality_noise", "quality_noise", _normal),
+    ("inspection_keys", "inspection_sampling", _uniform),
+    ("inspection_noise", "inspection_noise", _normal),
+)
+MONTH_DRAWS = tuple(f for f, _, _ in BY_TRUST)
+SERVICE_DRAWS = tuple(f for f, _, _ in BY_SERVICE)
+MONTH_DTYPE = np.dtype([(k, np.float64) for k in MONTH_DRAWS])
+SERVICE_DTYPE = np.dtype([(k, np.float64) for k in SERVICE_DRAWS])
 
 
-@dataclass(frozen=True, slots=True)
 class Draws:
     """Every exogenous random number of a run, made before it starts.
 
     Shapes: M months, T trusts, S service lines. Uniforms are in [0, 1); normals are
-    standard; ``shock_size`` is exponential with mean 1. The (M, T) draws are rows of
-    one block (``by_trust``, in :data:`MONTH_DRAWS` order) and the (M, T, S) draws of
-    another (``by_service``, :data:`SERVICE_DRAWS`), so a compiled pass takes each in
-    one argument; the named fields are views of those rows.
+    standard; ``shock_size`` is exponential with mean 1. The draws by month and trust
+    are the fields of one (M, T) record array (``months``: ``demand`` noise,
+    ``trigger_u`` for a risk-triggered inspection, ``scandal_u`` a media story,
+    ``political_u`` a politically driven decision, ``churn_u`` ordinary board
+    replacement, ``replace_u`` the regime replacing the board, ``board_z`` a new
+    board's capability, ``review_u`` the scheduling delay of an exit re-inspection);
+    those by month, trust and service of an (M, T, S) one (``services``: whether a
+    local shock hits (``shock_u``), its size, month-to-month quality noise, the
+    inspection's sampling keys and its error). ``inspection_offset`` (T) is the phase of
+    each trust's inspection schedule. Each field is also an attribute (a view).
     """
 
-    demand: np.ndarray  # (M, T) normal: demand noise
-    shock_u: np.ndarray  # (M, T, S) uniform: does a local shock hit this service?
-    shock_size: np.ndarray  # (M, T, S) exponential: its size, in units of the mean
-    quality_noise: np.ndarray  # (M, T, S) normal: month-to-month drift
-    inspection_offset: np.ndarray  # (T,) uniform: phase of each trust's schedule
-    inspection_keys: np.ndarray  # (M, T, S) uniform: services sampled = lowest keys
-    inspection_noise: np.ndarray  # (M, T, S) normal: inspectors' error
-    trigger_u: np.ndarray  # (M, T) uniform: risk-triggered inspection
-    scandal_u: np.ndarray  # (M, T) uniform: a media story
-    political_u: np.ndarray  # (M, T) uniform: a politically driven decision
-    churn_u: np.ndarray  # (M, T) uniform: ordinary board replacement
-    replace_u: np.ndarray  # (M, T) uniform: the regime replaces the board
-    board_z: np.ndarray  # (M, T) normal: a new board's capability
-    review_u: np.ndarray  # (M, T) uniform: scheduling delay of an exit re-inspection
-    by_trust: np.ndarray  # (len(MONTH_DRAWS), M, T)
-    by_service: np.ndarray  # (len(SERVICE_DRAWS), M, T, S)
+    def __init__(
+        self, inspection_offset: np.ndarray, months: np.ndarray, services: np.ndarray
+    ) -> None:
+        self.inspection_offset = inspection_offset
+        self.months = months
+        self.services = services
+        self._bind()
+
+    def _bind(self) -> None:
+        for block in (self.months, self.services):
+            for name in block.dtype.names:
+                setattr(self, name, block[name])
 
     def __getstate__(self) -> dict:
-        """Pickle (and copy) the blocks; the named draws are rebuilt as their views."""
+        """Pickle (and copy) the record arrays; the named draws are rebuilt as views."""
         return {
             "inspection_offset": self.inspection_offset,
-            "by_trust": self.by_trust,
-            "by_service": self.by_service,
+            "months": self.months,
+            "services": self.services,
         }
 
     def __setstate__(self, state: dict) -> None:
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-        bind_rows(self, MONTH_DRAWS, self.by_trust)
-        bind_rows(self, SERVICE_DRAWS, self.by_service)
+        self.__dict__.update(state)
+        self._bind()
 
     @classmethod
     def make(cls, seed: int, months: int, trusts: int, services: int) -> Draws:
         """Draw everything for a run of ``months`` over ``trusts`` x ``services``."""
         m, t, s = months, trusts, services
-        by_trust = np.empty((len(MONTH_DRAWS), m, t))
-        by_service = np.empty((len(SERVICE_DRAWS), m, t, s))
-        rows = dict(zip(MONTH_DRAWS, by_trust, strict=True))
-        rows |= dict(zip(SERVICE_DRAWS, by_service, strict=True))
-        # each draw written straight into its row (the same numbers as drawing it alone)
-        stream(seed, "demand").standard_normal(out=rows["demand"])
-        stream(seed, "local_shocks").random(out=rows["shock_u"])
-        # its own stream: drawn after shock_u on one stream, the sizes would depend on
-        # the run's length and a longer run would not start the same
-        stream(seed, "local_shock_size").standard_exponential(out=rows["shock_size"])
-        stream(seed, "quality_noise").standard_normal(out=rows["quality_noise"])
-        stream(seed, "inspection_sampling").random(out=rows["inspection_keys"])
-        stream(seed, "inspection_noise").standard_normal(out=rows["inspection_noise"])
-        stream(seed, "risk_trigger").random(out=rows["trigger_u"])
-        stream(seed, "media").random(out=rows["scandal_u"])
-        stream(seed, "political").random(out=rows["political_u"])
-        stream(seed, "board_churn").random(out=rows["churn_u"])
-        stream(seed, "board_replacement").random(out=rows["replace_u"])
-        stream(seed, "new_board").standard_normal(out=rows["board_z"])
-        stream(seed, "review_delay").random(out=rows["review_u"])
-        return cls(
-            inspection_offset=stream(seed, "inspection_schedule").random(t),
-            by_trust=by_trust,
-            by_service=by_service,
-            **rows,
-        )
+        by_trust = records(np.empty((m, t), dtype=MONTH_DTYPE))
+        by_service = records(np.empty((m, t, s), dtype=SERVICE_DTYPE))
+        # each draw goes through one contiguous buffer per shape (the generators write
+        # only into contiguous arrays), so memory is touched once
+        one = np.empty((m, t))
+        each = np.empty((m, t, s))
+        for field, name, draw in BY_TRUST:
+            draw(stream(seed, name), one)
+            by_trust[field] = one
+        for field, name, draw in BY_SERVICE:
+            draw(stream(seed, name), each)
+            by_service[field] = each
+        return cls(stream(seed, "inspection_schedule").random(t), by_trust, by_service)

@@ -28,8 +28,8 @@ from healthsim.config import scenario_to_toml
 from healthsim.experiments.breakdown import CHANNELS
 from healthsim.experiments.outcomes import ACCOUNTS, outcome
 from healthsim.experiments.store import STORE_NAME, code_version
-from healthsim.metrics.recorder import MONTHLY
 from healthsim.metrics.summary import SUMMARY
+from healthsim.model.history import MONTHLY
 from healthsim.reports import compare_figures as cf
 from healthsim.reports.compare_text import (
     EVIDENCE,

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from healthsim.experiments import RunResult
-from healthsim.model.state import Rating, Rung
+from healthsim.model import Rating, Rung
 from healthsim.reports import style
 from healthsim.reports.tables import RATING_NAMES, RUNG_NAMES
 

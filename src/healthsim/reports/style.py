@@ -17,7 +17,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
 from healthsim import __version__
-from healthsim.model.state import Rating, Rung
+from healthsim.model import Rating, Rung
 
 #: Ladder rungs, mildest first: light to dark, red for special measures.
 RUNG_COLOURS = {

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from healthsim.experiments import RunResult
-from healthsim.metrics.recorder import MONTHLY, PER_TRUST
 from healthsim.metrics.summary import SUMMARY
-from healthsim.model.state import Rating, Rung
+from healthsim.model import Rating, Rung
+from healthsim.model.history import MONTHLY, PER_TRUST
 
 #: Plain-language names of the ladder rungs and ratings (for tables and figures).
 RUNG_NAMES = {
