@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Sequence
 from typing import Any
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.config import ScenarioError
 
 #: Subcommand modules, in the order ``healthsim --help`` lists them.

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from healthsim._version import __version__
 from healthsim.config.nhs_data import (
     ATTRIBUTION,
     DISCLAIMER,
@@ -386,8 +387,6 @@ def _describe(build: EconomyBuild) -> tuple[str, str]:
 
 
 def _header(args, build: EconomyBuild, summary: str, lines: dict[str, list[str]]) -> list[str]:
-    from healthsim import __version__
-
     data = build.data
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     out = [

@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from healthsim import run
+    from healthsim.experiments import run
     from healthsim.reports import OutputFolderError, terminal_summary, write_run
     from healthsim.reports.atomic import check_destination
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.config import Scenario, ScenarioError, load_scenario, resolve_path, with_overrides
 from healthsim.config.loader import scenario_to_toml
 from healthsim.experiments import breakdown as bd

@@ -35,6 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
+from healthsim._version import __version__
 from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk, settled_heap
 
 #: Modules a forkserver imports once, so workers start with healthsim already loaded.
@@ -328,10 +329,9 @@ def _dask_chunk(job: Job, tasks: list[Task]) -> list[Record]:
 
 def _worker_identity() -> tuple[str, str]:
     """(healthsim version, model code digest) as a Dask worker sees it."""
-    import healthsim
     from healthsim.experiments.store import code_version
 
-    return healthsim.__version__, code_version()
+    return __version__, code_version()
 
 
 class DaskExecutor(Executor):

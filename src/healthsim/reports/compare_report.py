@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.breakdown import CHANNELS
 from healthsim.experiments.outcomes import ACCOUNTS, outcome

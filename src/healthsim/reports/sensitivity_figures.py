@@ -15,7 +15,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.reports import style
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.config.toml_writer import dumps
 from healthsim.reports import style
