@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from healthsim.commands import sigterm_as_interrupt
+from healthsim.commands._common import UsageError, sigterm_as_interrupt
 
 EPILOG = """\
 Every scenario is run on the same seeds (replicate i of each uses one seed), so the
@@ -93,7 +93,6 @@ def _plain(text: str) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from healthsim.cli import UsageError
     from healthsim.experiments.compare import (
         build_spec,
         check_out_folder,

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from healthsim._version import __version__
+from healthsim.commands._common import UsageError
 from healthsim.config.nhs_data import (
     ATTRIBUTION,
     DISCLAIMER,
@@ -320,7 +321,6 @@ def _list_trusts(data: NHSData, code: str, fmt: str) -> int:
 
 
 def _usage_error(message: str) -> Exception:
-    from healthsim.cli import UsageError
 
     return UsageError(message)
 

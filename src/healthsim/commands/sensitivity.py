@@ -21,9 +21,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from healthsim.cli import UsageError, assignment, seed_value, years_value
-from healthsim.cli import positive_int as _positive
-from healthsim.commands import sigterm_as_interrupt
+from healthsim.commands._common import (
+    UsageError,
+    assignment,
+    seed_value,
+    sigterm_as_interrupt,
+    years_value,
+)
+from healthsim.commands._common import positive_int as _positive
 
 
 def parameter_value(text: str) -> tuple[str, Any]:
