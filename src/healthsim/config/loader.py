@@ -18,19 +18,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from healthsim.config.schema import Scenario
+from healthsim.errors import ScenarioError
 
 SHIPPED_PACKAGE = "healthsim.scenarios"
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used, with the file and key path at fault."""
-
-    def __init__(self, file: str | Path | None, key: str | None, message: str) -> None:
-        self.file = str(file) if file is not None else None
-        self.key = key or None
-        self.message = message
-        where = ": ".join(p for p in (self.file, self.key) if p)
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 # --------------------------------------------------------------------------------------

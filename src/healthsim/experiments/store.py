@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from healthsim.experiments.executors import ExperimentError
+from healthsim.errors import ExperimentError
 from healthsim.experiments.tasks import Record, TaskKey
 
 try:  # POSIX advisory locks; elsewhere the lock is skipped
