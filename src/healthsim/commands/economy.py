@@ -25,7 +25,7 @@ from pathlib import Path
 
 from healthsim._version import __version__
 from healthsim.commands._common import UsageError
-from healthsim.config.nhs_data import (
+from healthsim.sources.nhs import (
     ATTRIBUTION,
     DISCLAIMER,
     MODELLED_TYPES,
