@@ -102,6 +102,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     from healthsim.experiments.executors import ExperimentError, make_executor
     from healthsim.experiments.store import STORE_NAME
+    from healthsim.reports import compare_report
 
     inputs = args.inputs
     if len(inputs) > 1 and any(find_comparison_file(i) for i in inputs):
@@ -167,7 +168,7 @@ def handle(args: argparse.Namespace) -> int:
         say(f"reused {prog.reused} finished runs from {out / STORE_NAME}; ran {prog.computed}")
     try:
         with sigterm_as_interrupt():
-            result.write_report(out)
+            compare_report.write_report(result, out)
     except KeyboardInterrupt:
         print(
             f"healthsim: interrupted while writing the report; all {total} runs are kept in "
