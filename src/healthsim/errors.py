@@ -1,6 +1,7 @@
 """The errors of bad input that healthsim's library raises, which front ends print as one
-line: a scenario (or a file it names) that cannot be used, and an experiment that cannot
-go on. Every layer may raise them; this module imports nothing of healthsim."""
+line: a scenario (or a file it names) that cannot be used, an experiment that cannot go
+on, and an output folder that cannot be written. Every layer may raise them; this module
+imports nothing of healthsim."""
 
 from __future__ import annotations
 
@@ -20,3 +21,7 @@ class ScenarioError(ValueError):
 
 class ExperimentError(ValueError):
     """An experiment cannot go on (a bad executor address, a lost worker); one line."""
+
+
+class OutputFolderError(ValueError):
+    """The destination cannot be used for results (says why, in one line)."""

@@ -2,7 +2,8 @@
 
 Results are plain data; these functions take them. ``write_run(result, out)`` writes
 one run's folder (CSV tables, PNG figures, the fully resolved scenario and a report)
-atomically and ``write_comparison(result, out)`` a comparison's; the figure functions return
+atomically, ``write_comparison(result, out)`` a comparison's and
+``write_sensitivity(result, out)`` a sensitivity analysis'; the figure functions return
 matplotlib figures for notebooks, and the findings functions the report's words.
 """
 
@@ -14,6 +15,9 @@ from healthsim.reports.compare_text import findings_markdown as comparison_findi
 from healthsim.reports.figures import finances_figure, ladder_figure, quality_harm_figure
 from healthsim.reports.network import network_figure
 from healthsim.reports.run_report import files_written, write_run
+from healthsim.reports.sensitivity_figures import figures as sensitivity_analysis_figures
+from healthsim.reports.sensitivity_report import write_report as write_sensitivity
+from healthsim.reports.sensitivity_text import findings as sensitivity_findings
 from healthsim.reports.summary_text import terminal_summary
 
 __all__ = [
@@ -26,7 +30,10 @@ __all__ = [
     "ladder_figure",
     "network_figure",
     "quality_harm_figure",
+    "sensitivity_analysis_figures",
+    "sensitivity_findings",
     "terminal_summary",
     "write_comparison",
     "write_run",
+    "write_sensitivity",
 ]

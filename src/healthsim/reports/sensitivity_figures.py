@@ -327,6 +327,11 @@ def noise_figure(result: SensitivityResult) -> Figure:
     return fig
 
 
+def figures(result: SensitivityResult) -> dict[str, Figure]:
+    """Every figure of the report by file name (matplotlib figures, for notebooks)."""
+    return {name: fig for name, (fig, _title, _about) in all_figures(result).items()}
+
+
 def all_figures(result: SensitivityResult) -> dict[str, tuple[Figure, str, str]]:
     """Every figure of the report: file name -> (figure, title, how to read it)."""
     out: dict[str, tuple[Figure, str, str]] = {}
