@@ -21,6 +21,7 @@ import pandas as pd
 from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.breakdown import CHANNELS
+from healthsim.experiments.compare import shipped_comparisons
 from healthsim.experiments.outcomes import ACCOUNTS, outcome
 from healthsim.experiments.store import STORE_NAME, code_version
 from healthsim.metrics.recorder import MONTHLY
@@ -178,8 +179,6 @@ def comparison_toml(result: ComparisonResult) -> str:
 def _command(result: ComparisonResult) -> str:
     spec = result.spec
     if spec.source is not None:
-        from healthsim.experiments.compare import shipped_comparisons
-
         shipped = shipped_comparisons().get(spec.source.stem)
         ref = spec.source.stem if shipped == spec.source else str(spec.source)
     else:

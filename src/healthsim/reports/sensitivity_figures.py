@@ -17,6 +17,7 @@ from matplotlib.patches import Rectangle
 
 from healthsim._version import __version__
 from healthsim.reports import style
+from healthsim.sensitivity.discovery import winner_labels
 
 if TYPE_CHECKING:
     from healthsim.sensitivity.result import SensitivityResult
@@ -221,8 +222,6 @@ def flip_figure(result: SensitivityResult, output: str) -> Figure | None:
     space = result.design.space
     vals = space.numeric(result.X)
     contrast = result.agg.mean[:, list(result.design.outputs).index(output)]
-    from healthsim.sensitivity.discovery import winner_labels
-
     win = winner_labels(contrast, flip.better, flip.a, flip.b)
     i, j = _flip_axes(result, output)
     pi, pj = space.parameters[i], space.parameters[j]

@@ -27,7 +27,7 @@ import numpy as np
 
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.outcomes import outcome
-from healthsim.experiments.tasks import Job, ScenarioJob
+from healthsim.experiments.tasks import Job, ScenarioJob, Task, replicate_seed
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.discovery import discover
 from healthsim.sensitivity.folder import STORE_FILE, check_out
@@ -394,8 +394,6 @@ def check_corners(
     or ``implausible``) and ``problem``.
     """
     import pandas as pd
-
-    from healthsim.experiments.tasks import Task, replicate_seed
 
     a = as_analysis(analysis, **fields)
     X = corner_design(a.space)
