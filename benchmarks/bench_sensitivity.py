@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from healthsim.experiments.executors import cpu_count, make_executor
+from healthsim.reports import write_sensitivity
 from healthsim.sensitivity import load_analysis, sensitivity_analysis
 
 TARGETS = {"morris": 180.0, "sobol": 600.0}
@@ -109,6 +110,7 @@ def bench(kind: str, executor, workers: int | None) -> dict:
         ex = make_executor(executor, workers=workers)
         with ex:
             result = sensitivity_analysis(**spec, executor=ex, out=out, progress=True, fresh=True)
+            write_sensitivity(result, out)
         wall = time.perf_counter() - t0
         cpu1 = os.times()
         runs = result.execution.progress.total

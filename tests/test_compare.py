@@ -16,6 +16,7 @@ from healthsim.experiments import compare as cmp
 from healthsim.experiments import tasks as tasks_module
 from healthsim.experiments.breakdown import HARM_KIND, HARM_WHERE, MONTHS_WHERE
 from healthsim.model.economy import HealthEconomy
+from healthsim.reports import write_comparison
 
 REGIMES = ("blame_focused", "board_supported", "whole_system")
 
@@ -140,7 +141,7 @@ def test_a_failing_run_is_reported_with_its_seed_and_error(monkeypatch, tmp_path
     assert "RuntimeError: a model error for this test" in row["error"]
     assert list(res.complete_replicates) == [0, 1, 3], "its replicate leaves the statistics"
     assert res.stats["n"].max() == 3
-    files = res.write_report(tmp_path / "c")
+    files = write_comparison(res, tmp_path / "c")
     failed_csv = files["failed_runs.csv"].read_text()
     assert str(bad_seed) in failed_csv and "RuntimeError" in failed_csv
     md = files["report.md"].read_text()
@@ -314,7 +315,7 @@ def test_scenario_disclaimers_are_printed_in_the_report(tmp_path):
         executor="serial",
         progress=False,
     )
-    files = res.write_report(tmp_path / "d")
+    files = write_comparison(res, tmp_path / "d")
     assert note in files["report.md"].read_text()
     assert note in files["report.html"].read_text()
 

@@ -15,6 +15,7 @@ import pytest
 
 from healthsim.experiments import compare as cmp
 from healthsim.experiments.executors import ProcessExecutor
+from healthsim.reports import compare_report
 
 SCENARIOS = ["blame_focused", "board_supported", "whole_system"]
 
@@ -165,10 +166,10 @@ def test_an_interrupt_while_the_report_is_written_says_the_runs_are_kept(
     args = ["compare", *SCENARIOS[:2], "--reps", "4", "--years", "1", "--workers", "1"]
     out = tmp_path / "c"
 
-    def interrupted(self, folder):
+    def interrupted(result, folder):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cmp.ComparisonResult, "write_report", interrupted)
+    monkeypatch.setattr(compare_report, "write_report", interrupted)
     assert main([*args, "--out", str(out), "--quiet"]) == 130
     err = capsys.readouterr().err
     assert "interrupted while writing the report; all 8 runs are kept" in err, err

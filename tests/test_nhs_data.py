@@ -19,8 +19,11 @@ import pytest
 
 import healthsim
 from healthsim.cli import main
-from healthsim.config.nhs_data import (
+from healthsim.config.schema import TrustSpec
+from healthsim.sources.nhs import (
     DISCLAIMER,
+    MAX_BEDS,
+    MIN_BEDS,
     build_economy,
     read_nhs_data,
     real_trust_label,
@@ -161,6 +164,19 @@ def test_existing_output_is_kept_without_force(capsys, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left"
 
 
+def test_bed_limits_are_the_schemas():
+    """The reader's bed limits are TrustSpec.beds' (the readers import nothing of config)."""
+    bounds = {}
+    for m in TrustSpec.model_fields["beds"].metadata:
+        for attr in ("ge", "gt", "le", "lt"):
+            if getattr(m, attr, None) is not None:
+                bounds["min" if attr in ("ge", "gt") else "max"] = float(getattr(m, attr))
+    assert (bounds["min"], bounds["max"]) == (MIN_BEDS, MAX_BEDS), (
+        f"healthsim.sources.nhs.records has beds {MIN_BEDS:g} to {MAX_BEDS:g}, the schema's "
+        f"TrustSpec.beds {bounds}: change records.MIN_BEDS / MAX_BEDS to match"
+    )
+
+
 def test_read_small_files():
     data = read_nhs_data(SMALL / "trusts.csv", SMALL / "icbs.csv")
     assert len(data.trusts) == 13 and len(data.icbs) == 5
@@ -230,7 +246,7 @@ def test_small_build_maps_types_fills_beds_and_links(capsys, tmp_path):
 
 def test_weights_follow_size_and_neighbours_file_replaces_ring(tmp_path):
     data = read_nhs_data(SMALL / "trusts.csv", SMALL / "icbs.csv")
-    from healthsim.config.nhs_data import BuildOptions, read_neighbours
+    from healthsim.sources.nhs import BuildOptions, read_neighbours
 
     build = build_economy(data, select_icbs(data, ["QAA"]))
     w = {(a, b): x for a, b, x in build.links}

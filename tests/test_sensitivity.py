@@ -13,6 +13,7 @@ import pytest
 
 from healthsim.experiments.executors import DaskExecutor, ProcessExecutor
 from healthsim.experiments.tasks import replicate_seed
+from healthsim.reports import write_sensitivity
 from healthsim.sensitivity import (
     check_corners,
     function_analysis,
@@ -191,6 +192,7 @@ def test_contrast_runs_on_common_seeds_resumes_exactly_and_writes_a_report(tmp_p
     assert stored(out / "runs.sqlite") == rows, "resumed runs are identical to the first"
     assert again.indices.equals(first.indices), "indices identical after resume"
     assert again.points.equals(first.points)
+    write_sensitivity(again, out)
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Where the ranking flips" in html
     for f in ("indices.csv", "points.csv", "noise.csv", "flip_regions.csv", "report.md"):

@@ -12,11 +12,12 @@ import sys
 import numpy as np
 import pytest
 
-from healthsim.app import levers, view
+from healthsim.app import levers
 from healthsim.app.session import Twins, changes, load_presets, partner, regimes, run_name
 from healthsim.commands.app import host_warning
 from healthsim.config.schema import Regime, Squeeze
 from healthsim.experiments.mesa import ScenarioEconomy
+from healthsim.reports import view
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -1,8 +1,7 @@
 """healthsim: agent-based simulation of local health economies under quality-failure
 regimes and a financial squeeze."""
 
-__version__ = "0.1.0"
-
+from healthsim._version import __version__
 from healthsim.config import Scenario, ScenarioError, load_scenario
 from healthsim.experiments import RunResult, run
 from healthsim.experiments.compare import compare

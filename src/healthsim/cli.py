@@ -10,33 +10,41 @@ parsed arguments returning an exit status). Bad input of any kind (a
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-import tomllib
 from collections.abc import Sequence
-from typing import Any
 
-from healthsim import __version__
+from healthsim._version import __version__
+from healthsim.commands import (
+    animate,
+    app,
+    calibrate,
+    check,
+    compare,
+    economy,
+    run,
+    scenarios,
+    schema,
+    sensitivity,
+)
+from healthsim.commands._common import UsageError
 from healthsim.config import ScenarioError
+
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main", "one_line"]
 
 #: Subcommand modules, in the order ``healthsim --help`` lists them.
 COMMANDS = (
-    "run",
-    "compare",
-    "check",
-    "scenarios",
-    "schema",
-    "economy",
-    "app",
-    "animate",
-    "calibrate",
-    "sensitivity",
+    run,
+    compare,
+    check,
+    scenarios,
+    schema,
+    economy,
+    app,
+    animate,
+    calibrate,
+    sensitivity,
 )
-
-
-class UsageError(Exception):
-    """Bad input found by a command (a missing file, a bad option value)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,54 +55,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-# --------------------------------------------------------------------------------------
-# Option values shared by commands (argparse ``type=`` functions)
-# --------------------------------------------------------------------------------------
-
-
-def seed_value(text: str) -> int:
-    """A run's seed: a whole number, 0 or more."""
-    try:
-        seed = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more (got {seed})")
-    return seed
-
-
-def positive_int(text: str) -> int:
-    """A whole number, 1 or more (a count, a run length in years)."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
-    return value
-
-
-#: A run length in years.
-years_value = positive_int
-
-
-def assignment(text: str) -> tuple[str, Any]:
-    """``key.path=value`` from ``--set``; the value is read as TOML (``0.9``, ``true``,
-    ``"text"``, ``[1, 2]``), and a bare word that is not TOML is taken as text."""
-    key, sep, raw = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected key.path=value (got {text!r})")
-    if not all(part.isidentifier() for part in key.split(".")):
-        raise argparse.ArgumentTypeError(f"{key!r} is not a dotted key path like regime.name")
-    raw = raw.strip()
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    return key, value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="healthsim",
@@ -103,8 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"healthsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"healthsim.commands.{name}")
+    for module in COMMANDS:
         module.register(sub)
     return parser
 

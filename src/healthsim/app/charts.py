@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from healthsim.app.view import month_axis, nice_ceiling
 from healthsim.model.economy import HealthEconomy
+from healthsim.reports.view import month_axis, nice_ceiling
 
 #: One colour per run (first = A, second = B): blue and orange stay apart for the
 #: common kinds of colour blindness.

@@ -23,11 +23,11 @@ from functools import cache
 import solara
 from mesa.visualization.utils import update_counter
 
-from healthsim.app import view
 from healthsim.app.charts import RUN_COLOURS, Charts
 from healthsim.app.page_env import ENV_SCENARIO
 from healthsim.app.session import Preset, Twins, load_presets, partner, regimes, run_name
 from healthsim.model.economy import HealthEconomy
+from healthsim.reports import view
 
 
 @cache

@@ -18,6 +18,7 @@ from pathlib import Path
 from healthsim.app.levers import LEVERS
 from healthsim.config import Scenario, load_scenario, shipped_scenarios, with_overrides
 from healthsim.model.economy import HealthEconomy
+from healthsim.reports.view import TITLES
 
 #: Presets offered first, in this order (the rest of the shipped scenarios follow).
 FIRST = (
@@ -58,22 +59,6 @@ class Preset:
     description: str
     scenario: Scenario
     ref: str = ""
-
-
-#: Plain titles of the shipped presets (others get their name, humanised).
-TITLES = {
-    "baseline": "Baseline: the 2013 regime, 2010s squeeze",
-    "regime_2013": "The 2013 special-measures regime",
-    "blame_focused": "Blame-focused regime",
-    "board_supported": "Board-supported regime",
-    "whole_system": "Whole-system regime",
-    "no_regime": "No regime (nothing follows a rating)",
-    "squeeze_none": "No financial squeeze",
-    "squeeze_severe": "Severe financial squeeze",
-    "squeeze_2010s": "The 2010s squeeze",
-    "region": "A region of eight economies",
-    "england": "England: 42 economies",
-}
 
 
 #: Titles of regimes that come from a preset not named after its regime.

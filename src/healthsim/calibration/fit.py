@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.calibration import abc
 from healthsim.calibration.check import CALIBRATION_SCENARIO, CalibrationJob
 from healthsim.calibration.distance import PULL, band_distance, distance_table

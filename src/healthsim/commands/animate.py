@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from healthsim.commands._common import UsageError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -30,7 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from healthsim.cli import UsageError
     from healthsim.config import load_scenario, with_overrides
 
     if not args.out.lower().endswith(".gif"):

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from healthsim.commands._common import UsageError
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_PORT = 8765
 
@@ -80,7 +82,6 @@ def host_warning(host: str) -> str | None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from healthsim.cli import UsageError
     from healthsim.config import load_scenario
 
     # Bad files fail here, with the CLI's one-line errors, before any server starts.

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from healthsim.cli import UsageError
+from healthsim.commands._common import UsageError
 
 DEFAULT_SEEDS = 50
 DEFAULT_BUDGET = 2000

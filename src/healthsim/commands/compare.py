@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from healthsim.commands import sigterm_as_interrupt
+from healthsim.commands._common import UsageError, sigterm_as_interrupt
 
 EPILOG = """\
 Every scenario is run on the same seeds (replicate i of each uses one seed), so the
@@ -93,7 +93,6 @@ def _plain(text: str) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from healthsim.cli import UsageError
     from healthsim.experiments.compare import (
         build_spec,
         check_out_folder,
@@ -103,6 +102,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     from healthsim.experiments.executors import ExperimentError, make_executor
     from healthsim.experiments.store import STORE_NAME
+    from healthsim.reports import compare_report
 
     inputs = args.inputs
     if len(inputs) > 1 and any(find_comparison_file(i) for i in inputs):
@@ -168,7 +168,7 @@ def handle(args: argparse.Namespace) -> int:
         say(f"reused {prog.reused} finished runs from {out / STORE_NAME}; ran {prog.computed}")
     try:
         with sigterm_as_interrupt():
-            result.write_report(out)
+            compare_report.write_report(result, out)
     except KeyboardInterrupt:
         print(
             f"healthsim: interrupted while writing the report; all {total} runs are kept in "

@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from healthsim.config.nhs_data import (
+from healthsim._version import __version__
+from healthsim.commands._common import UsageError
+from healthsim.sources.nhs import (
     ATTRIBUTION,
     DISCLAIMER,
     MODELLED_TYPES,
@@ -319,7 +321,6 @@ def _list_trusts(data: NHSData, code: str, fmt: str) -> int:
 
 
 def _usage_error(message: str) -> Exception:
-    from healthsim.cli import UsageError
 
     return UsageError(message)
 
@@ -386,8 +387,6 @@ def _describe(build: EconomyBuild) -> tuple[str, str]:
 
 
 def _header(args, build: EconomyBuild, summary: str, lines: dict[str, list[str]]) -> list[str]:
-    from healthsim import __version__
-
     data = build.data
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     out = [

@@ -14,8 +14,13 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from healthsim.cli import UsageError, assignment, seed_value, years_value
-from healthsim.commands import sigterm_as_interrupt
+from healthsim.commands._common import (
+    UsageError,
+    assignment,
+    seed_value,
+    sigterm_as_interrupt,
+    years_value,
+)
 
 DEFAULT_SEED = 1
 
@@ -65,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from healthsim import run
+    from healthsim.experiments import run
     from healthsim.reports import OutputFolderError, terminal_summary, write_run
     from healthsim.reports.atomic import check_destination
 

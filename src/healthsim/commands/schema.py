@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from healthsim.commands._common import UsageError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -31,7 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from healthsim.cli import UsageError
     from healthsim.config.docs import (
         REFERENCE_FILE,
         SCHEMA_FILE,

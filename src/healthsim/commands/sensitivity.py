@@ -21,9 +21,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from healthsim.cli import UsageError, assignment, seed_value, years_value
-from healthsim.cli import positive_int as _positive
-from healthsim.commands import sigterm_as_interrupt
+from healthsim.commands._common import (
+    UsageError,
+    assignment,
+    seed_value,
+    sigterm_as_interrupt,
+    years_value,
+)
+from healthsim.commands._common import positive_int as _positive
 
 
 def parameter_value(text: str) -> tuple[str, Any]:
@@ -217,8 +222,10 @@ def command_line(argv: list[str]) -> str:
 def handle(args: argparse.Namespace) -> int:
     from healthsim.experiments.executors import ExperimentError
     from healthsim.reports.atomic import OutputFolderError
-    from healthsim.reports.sensitivity_report import check_out
+    from healthsim.reports.sensitivity_report import write_report
+    from healthsim.reports.sensitivity_text import findings
     from healthsim.sensitivity import check_corners, sensitivity_analysis
+    from healthsim.sensitivity.folder import check_out
 
     analysis = build(args)
     executor: Any = None
@@ -261,8 +268,8 @@ def handle(args: argparse.Namespace) -> int:
                 fresh=args.fresh,
                 retry_failed=args.retry_failed,
                 progress=progress,
-                command=command_line(argv),
             )
+            write_report(result, out, command_line(argv))
     except OutputFolderError as exc:
         raise UsageError(f"--out: {exc}") from None
     except ExperimentError as exc:
@@ -274,7 +281,7 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    for line in result.summary_lines():
+    for line in findings(result):
         print(f"- {line}")
     print(f"report: {out / 'report.html'}")
     return 0

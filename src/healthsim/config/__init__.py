@@ -1,4 +1,5 @@
-"""Scenario files -> validated, frozen configuration (the only place that reads files)."""
+"""Scenario files -> validated, frozen configuration (the only place that reads scenario
+files; the external data they draw on is read in :mod:`healthsim.sources`)."""
 
 from healthsim.config.loader import (
     ScenarioError,

@@ -1,8 +1,8 @@
 """Read scenario files: TOML, ``extends`` chains, network files, overrides, validation.
 
-This is the only module that reads scenario and network files. Every failure becomes a
-:class:`ScenarioError` naming the file, the key path and what is allowed, so the CLI can
-print one clear line.
+This module reads scenario files, and the network files they name through
+:mod:`healthsim.sources.network_file`. Every failure becomes a :class:`ScenarioError`
+naming the file, the key path and what is allowed, so the CLI can print one clear line.
 """
 
 from __future__ import annotations
@@ -18,19 +18,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from healthsim.config.schema import Scenario
+from healthsim.errors import ScenarioError
+from healthsim.sources.network_file import read_network_file
 
 SHIPPED_PACKAGE = "healthsim.scenarios"
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used, with the file and key path at fault."""
-
-    def __init__(self, file: str | Path | None, key: str | None, message: str) -> None:
-        self.file = str(file) if file is not None else None
-        self.key = key or None
-        self.message = message
-        where = ": ".join(p for p in (self.file, self.key) if p)
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 # --------------------------------------------------------------------------------------
@@ -293,8 +284,6 @@ def load_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None) -
     Raises:
         ScenarioError: naming the file, key path and problem.
     """
-    from healthsim.config.network_file import read_network_file
-
     path = resolve_path(ref)
     data, _ = _raw_with_extends(path)
     _make_network_paths_absolute(data, path.parent)
@@ -305,8 +294,18 @@ def load_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None) -
     scenario = validate(data, path)
     net = scenario.economy.network_file
     if net is not None and not scenario.economy.links:
-        scenario = read_network_file(scenario, Path(net), path)
+        scenario = _with_network_file(scenario, Path(net), path)
     return scenario
+
+
+def _with_network_file(scenario: Scenario, net: Path, file: Path) -> Scenario:
+    """``scenario`` with the trusts and links of its network file written in."""
+    eco = scenario.economy
+    trusts, links = read_network_file(net, file, [t.id for t in eco.trusts], eco.beds_mean)
+    raw = scenario.model_dump(mode="json")
+    raw["economy"]["trusts"] = [t.model_dump() for t in eco.trusts] if trusts is None else trusts
+    raw["economy"]["links"] = links
+    return validate(raw, file)
 
 
 def apply_overrides_raw(

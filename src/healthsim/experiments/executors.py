@@ -35,14 +35,13 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
+from healthsim._version import __version__
+from healthsim.errors import ExperimentError
+from healthsim.experiments.store import code_version
 from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk, settled_heap
 
 #: Modules a forkserver imports once, so workers start with healthsim already loaded.
 PRELOAD = ["healthsim.experiments.tasks", "healthsim.experiments.preload"]
-
-
-class ExperimentError(ValueError):
-    """An experiment cannot go on (a bad executor address, a lost worker); one line."""
 
 
 def cpu_count() -> int:
@@ -328,10 +327,7 @@ def _dask_chunk(job: Job, tasks: list[Task]) -> list[Record]:
 
 def _worker_identity() -> tuple[str, str]:
     """(healthsim version, model code digest) as a Dask worker sees it."""
-    import healthsim
-    from healthsim.experiments.store import code_version
-
-    return healthsim.__version__, code_version()
+    return __version__, code_version()
 
 
 class DaskExecutor(Executor):

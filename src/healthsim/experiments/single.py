@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.config import Scenario, load_scenario, with_overrides
 from healthsim.metrics.summary import monthly_frame, summarise, trust_frame
 from healthsim.model.economy import HealthEconomy

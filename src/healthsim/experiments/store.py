@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from healthsim.experiments.executors import ExperimentError
+from healthsim.errors import ExperimentError
 from healthsim.experiments.tasks import Record, TaskKey
 
 try:  # POSIX advisory locks; elsewhere the lock is skipped
@@ -64,13 +64,15 @@ CREATE TABLE IF NOT EXISTS runs (
 @cache
 def code_version() -> str:
     """A digest of the code that decides a run's results: healthsim's model, metrics,
-    config and run/task modules. A store made by other code is not resumed."""
+    config, the readers of the data scenarios draw on (sources) and run/task modules. A
+    store made by other code is not resumed."""
     root = Path(__file__).resolve().parents[1]
     files = sorted(
         [
             *root.joinpath("model").glob("*.py"),
             *root.joinpath("metrics").glob("*.py"),
             *root.joinpath("config").glob("*.py"),
+            *root.joinpath("sources").rglob("*.py"),
             root / "experiments" / "single.py",
             root / "experiments" / "tasks.py",
         ]

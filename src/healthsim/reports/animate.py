@@ -1,8 +1,8 @@
 """Animated exports of a run for rooms without the app: a GIF (and an MP4 where ffmpeg
 exists) of the network and key charts month by month, and a poster PNG of the end.
 
-The frames draw what the app draws (:mod:`healthsim.app.view`: the same colours, sizes,
-buddy links and calendar labels) with matplotlib, so they need no browser.
+The frames draw what the app draws (:mod:`healthsim.reports.view`: the same colours,
+sizes, buddy links and calendar labels) with matplotlib, so they need no browser.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from matplotlib.patches import Circle, Patch, RegularPolygon
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from healthsim.app import view
-from healthsim.app.session import TITLES
 from healthsim.config import Scenario
 from healthsim.model.economy import HealthEconomy
+from healthsim.reports import view
+from healthsim.reports.view import TITLES
 
 EDGE_STYLE = {
     "flow": ("#8895a3", 1.0, "-"),

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from healthsim.errors import OutputFolderError
+
+__all__ = ["MARKER", "OutputFolderError", "atomic_folder", "check_destination"]
+
 #: A folder holding this file is taken to be healthsim's own output, safe to replace.
 MARKER = "scenario.resolved.toml"
-
-
-class OutputFolderError(ValueError):
-    """The destination cannot be used for results (says why, in one line)."""
 
 
 def check_destination(dest: Path) -> None:

@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.calibration.check import CheckResult
 from healthsim.calibration.fit import FitResult
 from healthsim.calibration.targets import TARGET_TITLES, TARGETS, Target

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.experiments.outcomes import FAN_CHARTS, outcome, series_info
 from healthsim.experiments.stats import worst_decile
 

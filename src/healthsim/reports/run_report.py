@@ -14,7 +14,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.experiments import RunResult
 from healthsim.reports import figures, network, style, tables

@@ -15,8 +15,9 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.reports import style
+from healthsim.sensitivity.discovery import winner_labels
 
 if TYPE_CHECKING:
     from healthsim.sensitivity.result import SensitivityResult
@@ -221,8 +222,6 @@ def flip_figure(result: SensitivityResult, output: str) -> Figure | None:
     space = result.design.space
     vals = space.numeric(result.X)
     contrast = result.agg.mean[:, list(result.design.outputs).index(output)]
-    from healthsim.sensitivity.discovery import winner_labels
-
     win = winner_labels(contrast, flip.better, flip.a, flip.b)
     i, j = _flip_axes(result, output)
     pi, pj = space.parameters[i], space.parameters[j]
@@ -325,6 +324,11 @@ def noise_figure(result: SensitivityResult) -> Figure:
     ax.legend(loc="lower right", frameon=False, fontsize=8, ncols=2, bbox_to_anchor=(1.0, 1.0))
     style.tidy(ax)
     return fig
+
+
+def figures(result: SensitivityResult) -> dict[str, Figure]:
+    """Every figure of the report by file name (matplotlib figures, for notebooks)."""
+    return {name: fig for name, (fig, _title, _about) in all_figures(result).items()}
 
 
 def all_figures(result: SensitivityResult) -> dict[str, tuple[Figure, str, str]]:

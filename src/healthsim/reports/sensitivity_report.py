@@ -22,41 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.config.toml_writer import dumps
 from healthsim.reports import style
-from healthsim.reports.atomic import OutputFolderError
 from healthsim.reports.sensitivity_figures import all_figures
 from healthsim.reports.sensitivity_text import findings, pct
+from healthsim.sensitivity.folder import KEEP, MARKER, check_out
 
 if TYPE_CHECKING:
     from healthsim.sensitivity.result import SensitivityResult
 
-#: A folder holding this file is an earlier sensitivity analysis' output.
-MARKER = "analysis.resolved.toml"
-#: Files of the folder that the report never replaces.
-KEEP = ("runs.sqlite", "runs.sqlite-wal", "runs.sqlite-shm", ".runs.sqlite.lock")
 #: The list of files the last report wrote (so the next one can remove stale ones).
 MANIFEST = ".report-files"
-
-
-def check_out(out: Path) -> None:
-    """Refuse an output folder that writing could damage (before anything runs)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputFolderError(f"{out} exists and is not a folder")
-    if not out.exists():
-        return
-    here = Path.cwd().resolve()
-    if out.resolve() == here or out.resolve() in here.parents:
-        raise OutputFolderError(f"{out} is the working folder or holds it; choose a new folder")
-    names = {p.name for p in out.iterdir()}
-    if names and not (names & {MARKER, "runs.sqlite"}):
-        raise OutputFolderError(
-            f"{out} already holds files that are not a healthsim sensitivity analysis; "
-            "choose another folder or empty it"
-        )
 
 
 # --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.model import Rating, Rung
 
 #: Ladder rungs, mildest first: light to dark, red for special measures.

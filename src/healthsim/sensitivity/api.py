@@ -27,9 +27,10 @@ import numpy as np
 
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.outcomes import outcome
-from healthsim.experiments.tasks import Job, ScenarioJob
+from healthsim.experiments.tasks import Job, ScenarioJob, Task, replicate_seed
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.discovery import discover
+from healthsim.sensitivity.folder import STORE_FILE, check_out
 from healthsim.sensitivity.jobs import FunctionJob, ModelFunction
 from healthsim.sensitivity.result import SensitivityResult, failures_frame, points_frame
 from healthsim.sensitivity.runner import (
@@ -45,9 +46,6 @@ from healthsim.sensitivity.runner import (
 )
 from healthsim.sensitivity.space import Parameter, Space
 from healthsim.sensitivity.spec import Analysis, build_analysis, load_analysis
-
-#: Name of the result store inside an output folder.
-STORE_FILE = "runs.sqlite"
 
 _TOP_LEVEL = {
     "name",
@@ -102,7 +100,6 @@ def sensitivity_analysis(
     fresh: bool = False,
     retry_failed: bool = False,
     progress: bool | None = None,
-    command: str | None = None,
     **fields: Any,
 ) -> SensitivityResult:
     """Run a sensitivity analysis of healthsim and analyse it.
@@ -111,13 +108,14 @@ def sensitivity_analysis(
         analysis: an analysis file, a shipped analysis' name (``"harm_drivers"``), an
             :class:`Analysis`, or None to declare it with keywords.
         executor, workers: where runs happen (default: every local core).
-        out: a folder for the stored runs and the report (``report.html``, CSV tables,
-            figures); running again with the same ``out`` resumes.
+        out: a folder for the stored runs, checked before anything runs; running again
+            with the same ``out`` resumes, and
+            :func:`healthsim.reports.write_sensitivity` writes the report (``report.html``,
+            CSV tables, figures) into it.
         store: a file for the stored runs only (no report); default: in memory.
         fresh: discard stored runs of another (or the same) analysis at ``out``/``store``.
         retry_failed: run again the runs stored as failed.
         progress: draw a progress bar (default: when stderr is a terminal).
-        command: the command line, recorded in the report.
         fields: analysis values (``scenario``, ``contrast``, ``parameters``, ``outputs``,
             ``replicates``, ``seed``, ``years``, ``fixed``, ``method``, ``n``, ...), as in
             a file; with a file they replace its values.
@@ -142,8 +140,6 @@ def sensitivity_analysis(
     job = ScenarioJob(a.scenarios, series=())
     store_path = _store_path(out, store)
     if out is not None:
-        from healthsim.reports.sensitivity_report import check_out
-
         check_out(Path(out))
     names = [(sc.name, scenario_to_toml(sc)) for sc in a.scenarios]
     result = run_design(
@@ -159,8 +155,6 @@ def sensitivity_analysis(
         retry_failed=retry_failed,
         progress=progress,
     )
-    if out is not None:
-        result.write(out, command)
     return result
 
 
@@ -400,8 +394,6 @@ def check_corners(
     or ``implausible``) and ``problem``.
     """
     import pandas as pd
-
-    from healthsim.experiments.tasks import Task, replicate_seed
 
     a = as_analysis(analysis, **fields)
     X = corner_design(a.space)

@@ -4,21 +4,21 @@
 :class:`SensitivityResult` holds SALib's own objects (``.salib``, a ``ProblemSpec`` with
 the samples, the point means and the analysis; ``.results``, SALib's result per output)
 beside tidy pandas frames (``.indices``, ``.second_order``, ``.points``, ``.noise``,
-``.failures``), the flip analysis of a contrast (``.flips``), and methods that draw the
-figures and write the report.
+``.failures``) and the flip analysis of a contrast (``.flips``): plain data, whose
+figures and report :mod:`healthsim.reports` draws and writes
+(``sensitivity_analysis_figures(result)``, ``write_sensitivity(result, out)``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from healthsim.experiments.outcomes import outcome
+from healthsim.experiments.outcomes import CATALOGUE, outcome
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.discovery import FlipAnalysis
 from healthsim.sensitivity.runner import Aggregated, Design, Execution
@@ -81,7 +81,7 @@ class SensitivityResult:
     def output_label(self, output: str) -> str:
         if self.analysis is not None:
             return self.analysis.output_label(output)
-        return outcome(output).label if output in _catalogue() else output
+        return outcome(output).label if output in CATALOGUE else output
 
     def ranking(self, output: str | None = None) -> pd.DataFrame:
         """Factors of one output, most influential first (by the ranking index)."""
@@ -135,25 +135,6 @@ class SensitivityResult:
         row = self.noise[self.noise.output == output]
         return bool(len(row) and row.noise_share_of_means.iloc[0] > NOISE_WARNING)
 
-    def summary_lines(self) -> list[str]:
-        """Plain-language findings, one line each (for terminals and reports)."""
-        from healthsim.reports.sensitivity_text import findings
-
-        return findings(self)
-
-    # ------------------------------------------------------------------ figures, files
-    def figures(self) -> dict[str, Any]:
-        """Every figure of the report, by file name (matplotlib figures)."""
-        from healthsim.reports.sensitivity_figures import all_figures
-
-        return {name: fig for name, (fig, _title, _about) in all_figures(self).items()}
-
-    def write(self, out: str | Path, command: str | None = None) -> Path:
-        """Write the report folder (CSV tables, figures, report.md, report.html)."""
-        from healthsim.reports.sensitivity_report import write_report
-
-        return write_report(self, out, command)
-
     def __repr__(self) -> str:
         runs = self.execution.progress.total if self.execution else "?"
         return (
@@ -161,12 +142,6 @@ class SensitivityResult:
             f"parameters={len(self.design.space.parameters)}, points={len(self.X)}, "
             f"runs={runs}, outputs={list(self.design.outputs)})"
         )
-
-
-def _catalogue() -> dict:
-    from healthsim.experiments.outcomes import CATALOGUE
-
-    return CATALOGUE
 
 
 def points_frame(design: Design, X: np.ndarray, agg: Aggregated) -> pd.DataFrame:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthsim import __version__
+from healthsim._version import __version__
 from healthsim.experiments.ensemble import Progress, run_tasks
 from healthsim.experiments.executors import Executor, make_executor
 from healthsim.experiments.store import ResultStore, code_version

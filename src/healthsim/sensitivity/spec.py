@@ -37,7 +37,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from healthsim.config import Scenario, ScenarioError, load_scenario, scenario_to_toml
-from healthsim.config.loader import resolve_path, with_overrides
+from healthsim.config.loader import _plain_message, resolve_path, with_overrides
 from healthsim.experiments.outcomes import known_metrics, outcome
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.space import (
@@ -357,8 +357,6 @@ def build_analysis(
 
 
 def _validation_error(exc: ValidationError, where: Any) -> AnalysisError:
-    from healthsim.config.loader import _plain_message
-
     err = exc.errors()[0]
     loc = tuple(str(p) for p in err.get("loc", ()))
     # pydantic's location of a dict entry is the key itself: keep dotted keys whole

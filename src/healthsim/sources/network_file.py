@@ -1,26 +1,37 @@
-"""Read a user's network file (GraphML or CSV edge list) into a scenario.
+"""Read a user's network file (GraphML or CSV edge list): its trusts and patient-flow links.
 
-The file's trusts and patient-flow links are written into ``economy.trusts`` and
-``economy.links``, so the resolved scenario is self-contained and a re-run does not need
-the file. Any problem is a :class:`ScenarioError` naming the file and the key.
+The scenario loader writes them into ``economy.trusts`` and ``economy.links``, so the
+resolved scenario is self-contained and a re-run does not need the file. Any problem is
+a :class:`ScenarioError` naming the scenario file and the key.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from healthsim.config.loader import ScenarioError, validate
-from healthsim.config.schema import Scenario
+from healthsim.errors import ScenarioError
 
 KEY = "economy.network_file"
 
 
-def read_network_file(scenario: Scenario, path: Path, scenario_file: Path | str) -> Scenario:
-    """Return ``scenario`` with the trusts and links of the network file filled in."""
+def read_network_file(
+    path: Path, scenario_file: Path | str, trust_ids: Collection[str], beds_default: float
+) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
+    """The trusts and links of the network file ``path`` that ``scenario_file`` names.
+
+    Args:
+        trust_ids: the scenario's own trusts; when there are any, every node of the file
+            must be one of them and no trusts are returned (the scenario's are kept).
+        beds_default: beds of a trust made from a node without a ``beds`` attribute.
+
+    Returns:
+        (trusts as ``economy.trusts`` rows, or None; links as ``economy.links`` rows).
+    """
     if not path.is_file():
         raise ScenarioError(scenario_file, KEY, f"network file not found: {path}")
     suffix = path.suffix.lower()
@@ -34,8 +45,7 @@ def read_network_file(scenario: Scenario, path: Path, scenario_file: Path | str)
         )
     if not links:
         raise ScenarioError(scenario_file, KEY, f"{path.name}: the network has no links")
-    eco = scenario.economy
-    known = {t.id for t in eco.trusts}
+    known = set(trust_ids)
     if known:
         unknown = sorted({n for n in nodes if n not in known})
         if unknown:
@@ -44,13 +54,8 @@ def read_network_file(scenario: Scenario, path: Path, scenario_file: Path | str)
                 KEY,
                 f"{path.name}: node(s) {', '.join(unknown[:5])} are not trusts of the scenario",
             )
-        trusts = [t.model_dump() for t in eco.trusts]
-    else:
-        trusts = _trusts_from_nodes(nodes, links, eco.beds_mean)
-    raw = scenario.model_dump(mode="json")
-    raw["economy"]["trusts"] = trusts
-    raw["economy"]["links"] = links
-    return validate(raw, scenario_file)
+        return None, links
+    return _trusts_from_nodes(nodes, links, beds_default), links
 
 
 def _read_graphml(path: Path, scenario_file: Path | str) -> tuple[dict[str, dict], list[dict]]:

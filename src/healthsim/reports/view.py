@@ -4,7 +4,8 @@ The app (SVG in the browser) and ``healthsim animate`` (matplotlib frames) draw 
 things from these functions: calendar labels, the network's nodes and links with their
 colours and sizes, a trust's state in plain words, headline numbers and the event feed.
 Everything is read from the model's arrays (``model.s``, ``model.recorder``); nothing
-here changes the model.
+here changes the model. It lives below the app (in reports) so that the animation, a
+report, does not import the app.
 """
 
 from __future__ import annotations
@@ -58,6 +59,20 @@ RATINGS: dict[int, tuple[str, str]] = {
     Rating.outstanding: ("Outstanding", "#1f6fb2"),
 }
 
+#: Plain titles of the shipped presets (others get their name, humanised).
+TITLES = {
+    "baseline": "Baseline: the 2013 regime, 2010s squeeze",
+    "regime_2013": "The 2013 special-measures regime",
+    "blame_focused": "Blame-focused regime",
+    "board_supported": "Board-supported regime",
+    "whole_system": "Whole-system regime",
+    "no_regime": "No regime (nothing follows a rating)",
+    "squeeze_none": "No financial squeeze",
+    "squeeze_severe": "Severe financial squeeze",
+    "squeeze_2010s": "The 2010s squeeze",
+    "region": "A region of eight economies",
+    "england": "England: 42 economies",
+}
 
 BUDDY_COLOUR = "#2563eb"
 COMMISSIONER_COLOUR = "#0f766e"

@@ -1,0 +1,88 @@
+"""What the ``healthsim`` subcommands share: the input error they raise, the option
+values they parse (argparse ``type=`` functions) and SIGTERM handling."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class UsageError(Exception):
+    """Bad input found by a command (a missing file, a bad option value)."""
+
+
+# --------------------------------------------------------------------------------------
+# Option values shared by commands (argparse ``type=`` functions)
+# --------------------------------------------------------------------------------------
+
+
+def seed_value(text: str) -> int:
+    """A run's seed: a whole number, 0 or more."""
+    try:
+        seed = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (got {seed})")
+    return seed
+
+
+def positive_int(text: str) -> int:
+    """A whole number, 1 or more (a count, a run length in years)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return value
+
+
+#: A run length in years.
+years_value = positive_int
+
+
+def assignment(text: str) -> tuple[str, Any]:
+    """``key.path=value`` from ``--set``; the value is read as TOML (``0.9``, ``true``,
+    ``"text"``, ``[1, 2]``), and a bare word that is not TOML is taken as text."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected key.path=value (got {text!r})")
+    if not all(part.isidentifier() for part in key.split(".")):
+        raise argparse.ArgumentTypeError(f"{key!r} is not a dotted key path like regime.name")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+# --------------------------------------------------------------------------------------
+# Signals
+# --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (``kill``) like Ctrl-C while the block runs, so a killed command
+    cleans up as an interrupted one does: finished runs are kept, workers stop, no
+    partial output is left. Outside the main thread signals are left alone."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

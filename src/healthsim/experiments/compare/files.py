@@ -1,0 +1,102 @@
+"""Comparison files (``comparisons/*.toml``): the shipped ones, finding one, reading and
+checking it (errors name the file and the key)."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from healthsim.config import ScenarioError
+
+SHIPPED_PACKAGE = "healthsim.comparisons"
+DEFAULT_REPS = 100
+DEFAULT_SEED = 1
+
+
+class ComparisonFile(BaseModel):
+    """A comparison declared in a TOML file (see ``comparisons/*.toml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(None, description="Name, used for the default output folder.")
+    title: str | None = Field(None, description="Title of the report.")
+    description: str = Field("", description="What the comparison asks, in a sentence.")
+    scenarios: list[str] = Field(
+        min_length=1,
+        description="Scenario files (relative to this file) or shipped scenario names.",
+    )
+    baseline: str | None = Field(
+        None, description="Name of the scenario the others are compared with (default: first)."
+    )
+    reps: int = Field(DEFAULT_REPS, ge=2, le=1_000_000, description="Replicates (seeds).")
+    seed: int = Field(DEFAULT_SEED, ge=0, lt=2**63, description="Master seed.")
+    years: int | None = Field(None, ge=1, le=100, description="Run length, for every scenario.")
+    metrics: list[str] | None = Field(None, description="Per-run metrics shown first.")
+    series: list[str] | None = Field(None, description="Monthly metrics kept for fan charts.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Values set in every scenario, by dotted key path."
+    )
+
+
+def shipped_dir() -> Path:
+    """Folder of the comparison files installed with the package."""
+    return Path(str(resources.files(SHIPPED_PACKAGE)))
+
+
+def shipped_comparisons() -> dict[str, Path]:
+    """Shipped comparison names mapped to their files."""
+    return {p.stem: p for p in sorted(shipped_dir().glob("*.toml"))}
+
+
+def find_comparison_file(ref: str | Path) -> Path | None:
+    """The comparison file ``ref`` names (a path or a shipped name), or None if it names
+    something else (a scenario)."""
+    p = Path(ref)
+    if p.is_file():
+        try:
+            with p.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError):
+            return None  # the scenario loader reports what is wrong with it
+        return p.resolve() if "scenarios" in data else None
+    name = p.name.removesuffix(".toml")
+    shipped = shipped_comparisons()
+    if name in shipped and not p.exists():
+        return shipped[name]
+    return None
+
+
+def _file_error(exc: ValidationError, file: Path) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = tuple(err.get("loc", ()))
+    key = ".".join(str(p) for p in loc)
+    if err.get("type") == "extra_forbidden":
+        allowed = list(ComparisonFile.model_fields)
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        msg = "unknown key" + (f"; did you mean '{hint[0]}'?" if hint else "")
+        return ScenarioError(file, key, f"{msg} Allowed here: {', '.join(allowed)}")
+    msg = err.get("msg", "invalid value")
+    if err.get("type") != "missing" and "input" in err and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    return ScenarioError(file, key, msg)
+
+
+def read_comparison_file(path: str | Path) -> ComparisonFile:
+    """Read and validate a comparison file; errors name the file and the key."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, None, f"malformed TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(path, None, f"cannot read file: {exc.strerror}") from None
+    try:
+        return ComparisonFile.model_validate(data)
+    except ValidationError as exc:
+        raise _file_error(exc, path) from None

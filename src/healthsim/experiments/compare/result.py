@@ -1,0 +1,396 @@
+"""The result of a comparison: its runs and the statistics computed from them, as plain
+frames and arrays (``healthsim.reports`` turns them into words, figures and files)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from healthsim.experiments import breakdown as bd
+from healthsim.experiments import stats as st
+from healthsim.experiments.compare.spec import ComparisonSpec
+from healthsim.experiments.ensemble import Progress
+from healthsim.experiments.outcomes import (
+    known_metrics,
+    outcome,
+    series_info,
+)
+from healthsim.experiments.tasks import Record
+
+LEVEL = 0.95
+
+
+class ComparisonResult:
+    """The runs of a comparison and everything computed from them.
+
+    Statistics use the *complete* replicates: those whose runs succeeded for every
+    scenario, so every comparison is paired on the same seeds. Failed runs are listed
+    in :attr:`failed` with their seed and error.
+
+    Attributes:
+        spec: the comparison.
+        records: every stored run, sorted by (scenario, replicate).
+        progress: counts of runs reused from the store and computed now.
+    """
+
+    def __init__(
+        self, spec: ComparisonSpec, records: list[Record], progress: Progress | None = None
+    ) -> None:
+        self.spec = spec
+        self.records = sorted(records, key=lambda r: r.key)
+        self.progress = progress
+
+    def __repr__(self) -> str:
+        return (
+            f"<ComparisonResult {self.spec.name}: {len(self.spec.scenarios)} scenarios x "
+            f"{self.spec.reps} replicates, {len(self.complete_replicates)} complete>"
+        )
+
+    # ---------------------------------------------------------------- runs
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        """One row per run: scenario, replicate, seed, status, error, then every metric."""
+        names = self.spec.names
+        rows = [
+            {
+                "scenario": names[r.scenario],
+                "replicate": r.replicate,
+                "seed": r.seed,
+                "status": r.status,
+                "error": r.error,
+                **r.values,
+            }
+            for r in self.records
+        ]
+        cols = ["scenario", "replicate", "seed", "status", "error"]
+        if not rows:
+            return pd.DataFrame(columns=cols + known_metrics())
+        df = pd.DataFrame(rows)
+        return df[cols + [m for m in self.metrics if m in df.columns]]
+
+    @cached_property
+    def failed(self) -> pd.DataFrame:
+        """Failed runs: scenario, replicate, seed and the error."""
+        names = self.spec.names
+        rows = [
+            {
+                "scenario": names[r.scenario],
+                "replicate": r.replicate,
+                "seed": r.seed,
+                "error": r.error,
+            }
+            for r in self.records
+            if not r.ok
+        ]
+        return pd.DataFrame(rows, columns=["scenario", "replicate", "seed", "error"])
+
+    @cached_property
+    def missing(self) -> int:
+        """Runs asked for but not in the results (an interrupted comparison)."""
+        return self.spec.reps * len(self.spec.scenarios) - len(self.records)
+
+    @cached_property
+    def complete_replicates(self) -> np.ndarray:
+        """Replicates whose runs succeeded for every scenario (sorted)."""
+        ok: dict[int, int] = {}
+        for r in self.records:
+            if r.ok:
+                ok[r.replicate] = ok.get(r.replicate, 0) + 1
+        n = len(self.spec.scenarios)
+        return np.array(sorted(k for k, v in ok.items() if v == n), dtype=int)
+
+    @cached_property
+    def _values(self) -> dict[str, np.ndarray]:
+        """metric -> (complete replicates, scenarios) array."""
+        reps = self.complete_replicates
+        pos = {int(r): i for i, r in enumerate(reps)}
+        n_s = len(self.spec.scenarios)
+        names = sorted({k for r in self.records if r.ok for k in r.values})
+        order = [m for m in known_metrics() if m in names] + [
+            m for m in names if m not in known_metrics()
+        ]
+        out = {m: np.full((len(reps), n_s), np.nan) for m in order}
+        for r in self.records:
+            i = pos.get(r.replicate)
+            if i is None or not r.ok:
+                continue
+            for m, v in r.values.items():
+                out[m][i, r.scenario] = np.nan if v is None else v
+        return out
+
+    def values(self, metric: str) -> np.ndarray:
+        """A per-run metric over the complete replicates: (replicates, scenarios)."""
+        return self._values[metric]
+
+    @property
+    def metrics(self) -> list[str]:
+        """Every per-run metric available."""
+        return list(self._values)
+
+    def series(self, metric: str) -> np.ndarray:
+        """A monthly metric over the complete replicates: (replicates, scenarios, months),
+        as shown (scaled; running totals for cumulative metrics)."""
+        k = self.spec.series.index(metric)
+        info = series_info(metric)
+        reps = self.complete_replicates
+        pos = {int(r): i for i, r in enumerate(reps)}
+        out = np.full((len(reps), len(self.spec.scenarios), self.spec.months), np.nan)
+        for r in self.records:
+            i = pos.get(r.replicate)
+            if i is None or not r.ok or r.series is None:
+                continue
+            row = r.series[k].astype(float) * info.scale
+            out[i, r.scenario, : row.size] = np.cumsum(row) if info.cumulative else row
+        return out
+
+    # ---------------------------------------------------------------- statistics
+    @cached_property
+    def stats(self) -> pd.DataFrame:
+        """Per scenario and metric: mean with 95% interval, spread and worst decile."""
+        rows = []
+        for m, x in self._values.items():
+            o = outcome(m)
+            for s, name in enumerate(self.spec.names):
+                rows.append(
+                    {
+                        "scenario": name,
+                        "metric": m,
+                        "label": o.label,
+                        "unit": o.unit,
+                        "better": o.better,
+                        **st.describe(x[:, s], o.better, LEVEL, o.bounds),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def differences(self) -> pd.DataFrame:
+        """Paired differences of each scenario from the baseline (scenario - baseline)."""
+        b = self.spec.baseline
+        rows = []
+        for m, x in self._values.items():
+            o = outcome(m)
+            for s, name in enumerate(self.spec.names):
+                if s == b:
+                    continue
+                d = st.paired_difference(x[:, s], x[:, b], o.better, LEVEL)
+                rows.append(
+                    {
+                        "scenario": name,
+                        "baseline": self.spec.baseline_name,
+                        "metric": m,
+                        "label": o.label,
+                        "unit": o.unit,
+                        "better": o.better,
+                        "baseline_mean": _nanmean(x[:, b]),
+                        "scenario_mean": _nanmean(x[:, s]),
+                        **d,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def probability_best(self) -> pd.DataFrame:
+        """Per metric with a direction: how often each scenario is best (see
+        :func:`~healthsim.experiments.stats.probability_best`)."""
+        rows = []
+        for m, x in self._values.items():
+            o = outcome(m)
+            if o.better == "neither":
+                continue
+            p = st.probability_best(x, o.better, seed=self.spec.seed)
+            for s, name in enumerate(self.spec.names):
+                rows.append(
+                    {
+                        "scenario": name,
+                        "metric": m,
+                        "label": o.label,
+                        "better": o.better,
+                        "p_best_run": float(p["p_best_run"][s]),
+                        "p_tie": float(p["p_tie"][s]),
+                        "p_best_mean": float(p["p_best_mean"][s]),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def breakdown(self) -> pd.DataFrame:
+        """Each scenario's difference from the baseline by mechanism (see
+        :mod:`~healthsim.experiments.breakdown`): where the harm difference happened,
+        where the money difference came from, and the mechanism channels."""
+        diffs = self.differences
+        rows = []
+        for name in self.spec.names:
+            if name == self.spec.baseline_name:
+                continue
+            d = diffs[diffs["scenario"] == name].set_index("metric")
+            parts = [
+                ("harm: where it happened", "harm_total", bd.HARM_WHERE, 1),
+                ("harm: reported or hidden", "harm_total", bd.HARM_KIND, 1),
+            ]
+            for part, total, comps, _ in parts:
+                tot = float(d.at[total, "diff"]) if total in d.index else np.nan
+                for c in comps:
+                    if c in d.index:
+                        rows.append(_breakdown_row(name, part, c, d.loc[c], 1, tot))
+            rows.extend(self._composition_rows(name, d))
+            tot = float(d.at["net_position", "diff"]) if "net_position" in d.index else np.nan
+            for c, sign in bd.MONEY:
+                if c in d.index:
+                    rows.append(_breakdown_row(name, "money: net position", c, d.loc[c], sign, tot))
+            for ch in bd.CHANNELS:
+                for c in ch.metrics:
+                    if c in d.index:
+                        rows.append(
+                            _breakdown_row(name, f"channel: {ch.title}", c, d.loc[c], 1, np.nan)
+                        )
+        cols = [
+            "scenario",
+            "baseline",
+            "part",
+            "metric",
+            "label",
+            "unit",
+            "better",
+            "sign",
+            "baseline_mean",
+            "scenario_mean",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "contribution",
+            "share_of_total",
+            "verdict",
+        ]
+        return pd.DataFrame(rows, columns=cols)
+
+    def _composition_rows(self, name: str, d: pd.DataFrame) -> list[dict[str, Any]]:
+        """The harm difference split into where trusts spent their months and how much
+        harm a trust-month in each state did (see :func:`breakdown.composition_and_rate`)."""
+        if not all(m in self._values for m in (*bd.HARM_WHERE, *bd.MONTHS_WHERE)):
+            return []
+        s, b = self.spec.names.index(name), self.spec.baseline
+        harm = np.stack([self._values[m] for m in bd.HARM_WHERE], axis=-1)  # (R, S, K)
+        months = np.stack([self._values[m] for m in bd.MONTHS_WHERE], axis=-1)
+        comp, rate = bd.composition_and_rate(months[:, b], harm[:, b], months[:, s], harm[:, s])
+        total = float(d.at["harm_total", "diff"]) if "harm_total" in d.index else np.nan
+        rows = []
+        for metric, x in (("harm_from_composition", comp), ("harm_from_rates", rate)):
+            mean, lo, hi, _n = st.mean_interval(x, LEVEL)
+            o = outcome(metric)
+            verdict = 0
+            if np.isfinite(lo) and (lo > 0 or hi < 0):
+                verdict = 1 if hi < 0 else -1  # lower harm is better
+            rows.append(
+                {
+                    "scenario": name,
+                    "baseline": self.spec.baseline_name,
+                    "part": "harm: composition or rate",
+                    "metric": metric,
+                    "label": o.label,
+                    "unit": o.unit,
+                    "better": o.better,
+                    "sign": 1,
+                    "baseline_mean": np.nan,
+                    "scenario_mean": np.nan,
+                    "diff": mean,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "contribution": mean,
+                    "share_of_total": mean / total if total else np.nan,
+                    "verdict": verdict,
+                }
+            )
+        return rows
+
+    @cached_property
+    def bands(self) -> pd.DataFrame:
+        """Fan-chart bands: per scenario, monthly metric and month, the 5th, 25th, 50th,
+        75th and 95th percentiles across replicates and the mean (as shown: scaled,
+        running totals for cumulative metrics)."""
+        frames = []
+        months = np.arange(1, self.spec.months + 1)
+        for m in self.spec.series:
+            x = self.series(m)
+            for s, name in enumerate(self.spec.names):
+                b = st.percentile_bands(x[:, s, :])
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "scenario": name,
+                            "metric": m,
+                            "month": months,
+                            "calendar_year": self.spec.start_year + (months - 1) // 12,
+                            **b,
+                        }
+                    )
+                )
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    @cached_property
+    def difference_bands(self) -> pd.DataFrame:
+        """Like :attr:`bands`, for the paired difference from the baseline, run by run."""
+        frames = []
+        months = np.arange(1, self.spec.months + 1)
+        b = self.spec.baseline
+        for m in self.spec.series:
+            x = self.series(m)
+            for s, name in enumerate(self.spec.names):
+                if s == b:
+                    continue
+                bands = st.percentile_bands(x[:, s, :] - x[:, b, :])
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "scenario": name,
+                            "baseline": self.spec.baseline_name,
+                            "metric": m,
+                            "month": months,
+                            "calendar_year": self.spec.start_year + (months - 1) // 12,
+                            **bands,
+                        }
+                    )
+                )
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    @property
+    def runs_long(self) -> pd.DataFrame:
+        """:attr:`runs` in long form: scenario, replicate, seed, metric, value (ok runs)."""
+        ok = self.runs[self.runs["status"] == "ok"]
+        return ok.drop(columns=["status", "error"]).melt(
+            id_vars=["scenario", "replicate", "seed"], var_name="metric", value_name="value"
+        )
+
+
+def _nanmean(x: np.ndarray) -> float:
+    """Mean of the finite values; NaN (quietly) when there are none."""
+    v = x[np.isfinite(x)]
+    return float(v.mean()) if v.size else float("nan")
+
+
+def _breakdown_row(
+    name: str, part: str, metric: str, d: pd.Series, sign: int, total: float
+) -> dict[str, Any]:
+    contribution = sign * float(d["diff"])
+    share = contribution / total if total and np.isfinite(total) and total != 0 else np.nan
+    return {
+        "scenario": name,
+        "baseline": d["baseline"],
+        "part": part,
+        "metric": metric,
+        "label": d["label"],
+        "unit": d["unit"],
+        "better": d["better"],
+        "sign": sign,
+        "baseline_mean": d["baseline_mean"],
+        "scenario_mean": d["scenario_mean"],
+        "diff": float(d["diff"]),
+        "ci_low": float(d["ci_low"]),
+        "ci_high": float(d["ci_high"]),
+        "contribution": contribution,
+        "share_of_total": share,
+        "verdict": int(d["verdict"]),
+    }
