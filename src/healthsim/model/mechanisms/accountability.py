@@ -1,4 +1,4 @@
-"""Accountability: outside bodies with powers over a board blur who is in charge (C7).
+"""Accountability: outside bodies with powers over a board blur who is in charge (step phase 8; C7).
 
 "Accountability lies with the trust board alone"; help that comes with powers cutting
 across it blurs accountability: "with too many in charge, no one is" (Berwick). Each
@@ -6,15 +6,21 @@ outside body holding powers over the trust lowers the clarity of accountability,
 low clarity slows improvement (`quality`) and the gains support brings (`support`).
 
 ```
-bodies_i  = [commissioner conditions in force]            (a warning with regime.ladder.conditions_carry_powers)
-          + [rung_i = administration]                     (the administrator)
-          + [regime.ladder.oversight_directions] × SM_i   (the oversight body's powers of direction)
+bodies_i  = [commissioner conditions in force]                         (a warning, with regime.ladder.conditions_carry_powers)
+          + [rung_i = administration]                                  (the administrator)
+          + [regime.ladder.oversight_directions] × SM_i                (the oversight body's powers of direction)
           + [regime.improvement.powers] × SM_i × [support_i ≠ none]   (a helper with powers)
 clarity_i = 1 / (1 + accountability_penalty × bodies_i)
 ```
 
-`SM_i` is 1 in special measures or administration. Conditions are imposed by the
-commissioner at a move to warning and lifted at a move below it (`ladder`).
+`SM_i` is 1 in special measures or administration. Under the 2013 regime a trust in
+special measures answers to up to three bodies (conditions carried over from a
+warning, oversight directions and its helper's powers), in administration to four.
+Powers of the helper count for any kind of support. Commissioner conditions are
+imposed when a trust moves to warning under `regime.ladder.conditions_carry_powers` and
+lifted when it moves below warning; they stay in force when a trust goes from warning
+into special measures (`ladder`). C7 **[H]** (its form **[A]**); the penalty is set
+with T1 under the 2013 regime **[C]**.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Boards: capability, experience, churn and replacement (C11, C5).
+"""Boards: capability, experience, churn and replacement (step phase 10; C11, C5).
 
 An effective regime supports boards to solve complex, long-established problems rather
-than putting leaders "in the dock" (C11). A board's capability grows with experience
-and drifts down with turnover; a replaced board starts afresh, from a drawn capability,
+than putting leaders "in the dock" (C11). A board's capability grows with experience and
+drifts down with turnover; a replaced board starts afresh, from a drawn capability,
 after a period of disruption in which part of its capability cannot be used. Boards
 leave for ordinary reasons and, more often, under fear (C5); the regime may replace a
 board at entry to special measures (`ladder`), and a move to administration always
@@ -11,15 +11,22 @@ does.
 ```
 capability_eff_i = capability_i × (1 − disruption_penalty × [disruption_i > 0])
 capability_i    ← clip(capability_i + capability_learning × (1 − capability_i) − capability_decay × capability_i, 0, 1)
-disruption_i    ← disruption_i − 1        (while > 0)
-board leaves    if u_churn[t, i] < board_churn_base + fear_board_churn × fear_i
-new board:  capability_i = clip(new_board_capability + new_board_capability_sd × z[t, i], capability_min, 1);
-            disruption_i = disruption_months
+disruption_i    ← disruption_i − 1                                           (while > 0)
+the board leaves if u_churn[t, i] < board_churn_base + fear_board_churn × fear_i     (then replaced, in trust order)
+a new board: capability_i = clip(new_board_capability + new_board_capability_sd × z_board[t, i], capability_min, 1)
+             disruption_i = disruption_months
 ```
 
+The same replacement is used by the regime at entry to special measures (with
+probability `regime.communication.board_replacement_probability`) and at a move to
+administration. Ordinary churn (median chief executive tenure about 3 years) **[S]**;
+fear-driven churn and the disruption period (King's Fund on leadership churn) C5/C11
+**[H]**.
+
 At the start, capability shares the trust-level quality draw (`quality`) with
-correlation `capability_quality_correlation`: well-led trusts are the better ones.
-`capability_i = clip(initial.capability_mean + initial.capability_sd × z_c, capability_min, 1)`,
+correlation `capability_quality_correlation` (well-led trusts are the better ones, as
+CQC's well-led ratings track overall ones) **[A]**: `capability_i =
+clip(initial.capability_mean + initial.capability_sd × z_c, capability_min, 1)`,
 `z_c = ρ z_q + √(1 − ρ²) z`.
 """
 

@@ -1,31 +1,34 @@
-"""Culture: blame, fear, openness, learning and deterrence (C5).
+"""Culture: blame, fear, openness, learning and deterrence (step phase 7; C5).
 
 Pressure to "name and shame" against Berwick's "abandon blame as a tool": the regime's
 blame intensity spreads fear, through the general culture, through being named (or,
-less, being on the ladder unnamed) and through neighbours being named. Fear silences
-staff (openness, the share of harm reported, falls) and makes boards defensive
-(learning falls); it also drives staff away and lowers morale (`workforce`) and boards
-out (`boards`). Blame's counter-claim is deterrence: pressure that makes boards try
-harder, felt most on the ladder and, as a threat, by everyone.
+less, through being on the ladder unnamed) and through neighbours being named. Fear
+silences staff (openness, the share of harm reported, falls) and makes boards defensive
+(learning falls); it also drives staff away and lowers morale (`workforce`) and pushes
+boards out (`boards`). Blame's counter-claim is deterrence: pressure that makes boards
+try harder, felt most on the ladder and, as a threat, by everyone.
 
 ```
-blame        = regime.communication.blame_intensity        (0 when the ladder is off)
-SM_i         = [rung_i ≥ special measures];   W_i = [rung_i = warning]
+blame        = regime.communication.blame_intensity            (0 when regime.ladder.enabled is false)
+SM_i         = [rung_i ≥ special measures];    W_i = [rung_i = warning]
 ladder_i     = SM_i + fear_from_warning × W_i
 own_i        = max(named_i, fear_from_ladder × ladder_i)
-fear*_i      = min(1, blame × (fear_culture + fear_from_naming × own_i
-                               + fear_contagion × fear_from_naming × named share of economy e(i)))
+share_e      = (named trusts in e) / (trusts in e)             (the trust itself included)
+fear*_i      = min(1, blame × (fear_culture + fear_from_naming × own_i + fear_contagion × fear_from_naming × share_e(i)))
 fear_i      ← fear_i + fear_adjustment × (fear*_i − fear_i)
-openness_i   = clip(openness_base × (1 − fear_toxicity × fear_i)
-                    × (openness_morale_base + openness_morale_effect × morale_i), openness_min, 1)
+openness_i   = clip(openness_base × (1 − fear_toxicity × fear_i) × (openness_morale_base + openness_morale_effect × morale_i),
+                    openness_min, 1)
 learning_i   = (learning_floor + learning_from_reporting × openness_i) × (1 − fear_learning_penalty × fear_i)
 drive_i      = 1 + blame_deterrence × blame × (general_deterrence + (1 − general_deterrence) × [rung_i ≥ warning])
 ```
 
-Fear is 0 (and stays there) when blame is 0. Morale is this month's (`workforce`).
-Learning and drive multiply the board's improvement rate (`quality`): reported harm is
-what a board learns from, fear makes it defensive, and deterrence makes it push. The
-share of harm reported is last month's openness (`harm`).
+Fear is 0, and stays there, when blame is 0. Openness uses this month's fear and
+morale (`workforce`); `learning` and `drive` multiply the board's improvement rate
+(`quality`): reported harm is what a board learns from, fear makes it defensive, and
+deterrence makes it push. Harm is reported at last month's openness (`harm`). Blame
+creating fear and fear lowering reporting and learning is C5 **[H]**; deterrence is the
+counter-claim **[H]**; under-reporting of 25–50% in the NRLS era **[S]**; the ladder's
+and naming's relative fear and the openness and learning floors **[A]**.
 """
 
 from __future__ import annotations

@@ -1,36 +1,40 @@
 """Demand, treatment, overflow diversion and occupancy (step phases 1 and 3; C8).
 
-Each month an economy's need grows, each trust's beds treat a little more as stays
-shorten, and demand arrives with noise. Some of it moves to neighbours, away from a
-trust with a poor reputation (`reputation`); delayed discharges take beds
+Each month an economy's need for care grows, each trust's beds treat a little more as
+stays shorten, and demand arrives with noise. A share of it moves to neighbours, away
+from a trust with a poor reputation (`reputation`); delayed discharges hold beds
 (`local_system`); what a full trust cannot treat is partly diverted along the
-patient-flow links.
+patient-flow links, and what no trust treats is lost.
 
 ```
-need_e       ← need_e × g_demand;   throughput_i ← throughput_i × g_throughput
-demand_i     = base_demand_i × need_e(i) × exp(σ z_demand[t, i] − σ² / 2)        σ = demand_noise_sd
-moved_i      = demand_i × reputation_demand_shift × (1 − reputation_i)           (reputation)
-demand_i     ← demand_i − moved_i + Σ_j flow[j, i] × moved_j
-room_i       = max(0, beds_i × max_occupancy − dd_beds_i) × throughput_i
-treated_i    = min(demand_i, room_i);   over_i = demand_i − treated_i
-diverted_i   = overflow_diversion × over_i
-treated_i    ← min(treated_i + Σ_j flow[j, i] × diverted_j, room_i)
-occupancy_i  = (treated_i / throughput_i + dd_beds_i) / beds_i
-unmet        = Σ_i demand_i − Σ_i treated_i               (recorded monthly: unmet_demand)
+need_e      ← need_e × g_demand;   throughput_i ← throughput_i × g_throughput
+demand_i    = base_demand_i × need_e(i) × exp(σ z_demand[t, i] − σ² / 2)        σ = demand_noise_sd
+moved_i     = demand_i × reputation_demand_shift × (1 − reputation_i)
+demand_i   ← demand_i − moved_i + Σ_j flow[j, i] × moved_j
+room_i      = max(0, beds_i × max_occupancy − dd_beds_i) × throughput_i
+treated_i   = min(demand_i, room_i);   over_i = demand_i − treated_i          (recorded: over_capacity)
+diverted_i  = overflow_diversion × over_i
+treated_i  ← min(treated_i + Σ_j flow[j, i] × diverted_j, room_i)
+occupancy_i = (treated_i / throughput_i + dd_beds_i) / beds_i
+unmet       = Σ_i demand_i − Σ_i treated_i                                   (recorded monthly: unmet_demand)
 ```
 
-Growth factors are the year's (`g_demand = (1 + squeeze demand_growth)^(1/12)`,
-`g_throughput = (1 + throughput_growth)^(1/12)`, set at the budget round). The noise
-factor is lognormal with mean 1, so demand stays positive. Each trust's moved demand
-goes to its flow neighbours in proportion to link weight (a trust without links loses
-it). One round of diversion: demand neither treated where it arose nor taken by a
-neighbour with room is unmet, recorded and lost, not carried to the next month.
+The growth factors are the year's, set at the budget round (`finance`):
+`g_demand = (1 + squeeze.demand_growth)^(1/12)`, `g_throughput = (1 +
+behaviour.throughput_growth)^(1/12)`. The noise factor is lognormal with mean 1, so
+demand stays positive. Each trust's moved demand goes to its flow neighbours in
+proportion to link weight (a trust without links loses it). One round of diversion:
+demand neither treated where it arose nor taken by a neighbour with room is unmet,
+recorded and lost, not carried to the next month. `flow[j, i]` is the share of trust
+`j`'s flows that go to `i` (the network, §7.1). Patient choice and GP referral away from
+trusts with a poor reputation (C5) **[H]**; diversion **[A]**, its share (C8) **[H]**.
 
 At the start, demand per bed reflects the economy's population:
 `base_demand_i = beds_i × base_occupancy × clip((population_e / (beds_e ×
-population_per_bed))^population_demand_elasticity, population_pressure_min,
+economy.population_per_bed))^population_demand_elasticity, population_pressure_min,
 population_pressure_max)`, and `treated0_i = base_demand_i` is the activity the
-establishment was set for (`workforce`).
+establishment was set for (`workforce`). Generated economies' populations follow their
+beds, so the elasticity matters only for economies built from NHS data.
 """
 
 from __future__ import annotations

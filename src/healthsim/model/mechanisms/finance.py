@@ -1,72 +1,97 @@
-"""Money: payment, costs, cash, cost improvement and reconfiguration (C10).
+"""Money: payment, costs, cash, cost improvement and reconfiguration (step phase 5 and the budget round; C10).
 
 Financial and quality failure are linked, and the squeeze makes trusts clinically or
 financially unsustainable when they cannot reconfigure fast enough (C10). Commissioners
 pay tariff out of allocations that grow more slowly than need; trusts pay staff (and
-agency cover for vacancies at a premium), other costs, and the litigation that harm
-brings; a board cuts costs by productivity up to what it can do safely and by deeper
+agency cover for vacancies, at a premium), other costs, and the litigation that harm
+brings; a board cuts costs by productivity up to what it can do safely, and by deeper
 cuts beyond that, which hurt care (`quality`).
 
-**Each month** (step phase 5):
+**Each month** (phase 5):
 
 ```
 value_i    = treated_i × price
-pay_e      = min(1, (allocation_e / 12) / Σ_{i∈e} value_i)          (1 if no activity)
-income_i   = value_i × pay_e(i)
-SM_i       = [rung_i ≥ special measures]                             (at the start of the month)
-central_i  = SM_i × regime.improvement.funding + injection_i         (improvement money, `support`; national cash)
+pay_e      = min(1, (allocation_e / 12) / Σ_{i∈e} value_i)                  (1 if no activity)
+income_i   = value_i × pay_e(i)                                               (commissioners pay exactly what trusts receive)
+SM_i       = [rung_i ≥ special measures]                                      (at the start of the month)
+central_i  = SM_i × regime.improvement.funding + injection_i
 costs_i    = unit_cost_i × (1 − reconfig_saving_i)
-               × (wage_bill0_i × (staff_i + agency_fill × (1 + agency_premium) × vac_i) + nonpay0_i × treated_i)
-             + harm_litigation_cost × harm_i
-             + support fee paid by the trust (`support`) + one_off_cost_i
+             × (wage_bill0_i × (staff_i + agency_fill × (1 + agency_premium) × vac_i) + nonpay0_i × treated_i)
+             + harm_litigation_cost × harm_i + the trust's share of its support fee (`support`) + one_off_cost_i
 surplus_i  = income_i + central_i − costs_i
 cover_i    = SM_i × regime.financial_support.deficit_cover × max(0, −surplus_i)   (added to surplus and central money)
 cash_i    += surplus_i
-surplus_12m_i, income_12m_i: sums over the last 12 months;  margin_12m_i = surplus_12m_i / income_12m_i
-in_deficit_i = [surplus_12m_i < 0];   unsustainable_i = [cash_i < unsustainable_cash_months × income_12m_i / 12]
+surplus_12m_i, income_12m_i = sums over the last 12 months;   margin_12m_i = surplus_12m_i / income_12m_i
+in_deficit_i = [surplus_12m_i < 0];    unsustainable_i = [cash_i < unsustainable_cash_months × income_12m_i / 12]
 reconfigurations: reconfig_left_i counts down; on reaching 0,
     reconfig_saving_i ← 1 − (1 − reconfig_saving_i) × (1 − reconfiguration_saving)
 ```
 
-Commissioners pay pro rata when their allocation cannot cover the activity (marginal
-rates, contract caps), so a shared, capped allocation passes a squeeze to every trust
-of an economy. Vacancies and agency cover are counted against the funded establishment
-(`workforce`). Being unsustainable is a flag and a metric, with no further consequence.
+Pro-rata payment is how a shared, capped allocation passes a squeeze to every trust of
+an economy **[A]**. Vacancies, and so agency cover, are counted against the funded
+establishment, which cuts of posts lower (`workforce`). With the shipped defaults a
+vacancy costs more than the post filled (`agency_fill × (1 + agency_premium) > 1`;
+most vacant shifts are covered, NHS Improvement 2016; £3.6bn on agency in 2015/16, NAO
+2016) **[S]**. Failure costs money through litigation per harm event (NHS Resolution)
+**[S]** and support fees. The improvement money and deficit cover are the regime's
+spending; the national cash injection is central money in the accounts but national
+policy, never booked as regime cost. Income recorded for a trust (`income`, and in the
+12-month accounts) includes its central money. Being unsustainable is a flag and a
+metric, with no further consequence.
 
-**Each year** (the budget and tariff round, before month 1 of the year; `Y` is the
-squeeze in force that year):
+**Each year** (the budget and tariff round, at model time `12y + 0.25`, before month 1
+of year `y + 1`; `Y` is the squeeze in force that year: each `[squeeze]` key, replaced by
+the `[[squeeze.years]]` entry for the year where it gives one):
 
 ```
+efficiency_required = Y.tariff_efficiency
 price        ← price × (1 + Y.cost_inflation) × (1 − Y.tariff_efficiency)
 allocation_e ← allocation_e × (1 + Y.real_funding_growth) × (1 + Y.cost_inflation)
+g_demand, g_throughput, g_sc_need = the year's monthly growth factors (`demand`, `local_system`)
 target_i     = clip(Y.tariff_efficiency + deficit_push × max(0, −margin_12m_i), 0, max_efficiency_target)
 safe_i       = efficiency_capacity × (efficiency_capability_offset + capability_i) / efficiency_capability_scale
-achieved_i   = target_i                                              if target_i ≤ safe_i
-             = safe_i + unsafe_cut_share × (target_i − safe_i)      otherwise
+achieved_i   = target_i                                                if target_i ≤ safe_i
+             = safe_i + unsafe_cut_share × (target_i − safe_i)        otherwise
 posts_i      = post_cut_share × (achieved_i − min(achieved_i, safe_i))
-productivity_rate_i = achieved_i − posts_i;   cut_excess_i = max(0, achieved_i − max(safe_i, efficiency_frontier))
-establishment_i ← establishment_i × max(0, 1 − posts_i / pay_share)   (if posts_i > 0)
+efficiency_rate_i = achieved_i;   productivity_rate_i = achieved_i − posts_i
+cut_excess_i = max(0, achieved_i − max(safe_i, efficiency_frontier))
+establishment_i ← establishment_i × max(0, 1 − posts_i / pay_share)     (if posts_i > 0)
+each trust, in index order: consider a reconfiguration (below)
 unit_cost_i  ← unit_cost_i × (1 + Y.cost_inflation) × (1 − productivity_rate_i)
-injection_i  = Y.cash_injection × income_12m_i / 12                  (£m a month for the year)
+injection_i  = Y.cash_injection × income_12m_i / 12                     (£m a month for the year)
 ```
 
-Up to its safe capacity a board finds the efficiency by real productivity; beyond it
-a share `post_cut_share` comes from cutting posts (the funded establishment falls by as
-much pay as that saves, and the saving comes through fewer staff and less agency
-cover), the rest from non-pay cuts (maintenance, services), which lower the unit cost.
-`cut_excess` stays in force all year and enters deterioration (`quality`).
+Costs and tariff change together: the price falls by the year's efficiency
+requirement and the unit cost by the efficiency the trust plans other than by cutting
+posts, both net of the same inflation; the cuts of posts save through staffing instead
+(fewer staff and less agency cover against the lower establishment), so the saving is
+counted once. Up to its safe capacity a board finds the efficiency by real
+productivity; beyond it, a share `post_cut_share` comes from cutting posts and the rest
+from non-pay cuts (maintenance, services), which lower the unit cost. Safe capacity
+equals `efficiency_capacity` at capability `efficiency_capability_scale −
+efficiency_capability_offset` (0.55): providers achieved about 2% a year against 4%
+asked (T4) **[S]**; the share delivered beyond it is fitted to T3 and T4 **[C]**; the
+linear form **[A]**. `cut_excess` stays in force all year and enters deterioration
+(`quality`). The one-off national cash (the 2016/17 Sustainability and Transformation
+Fund in the shipped scenarios) is paid in twelve monthly parts **[S]** (size) / **[A]**
+(allocation).
 
-**Reconfiguration**: a board with `capability > reconfiguration_min_capability` whose
-margin is below `reconfiguration_threshold` starts one at the budget round, or
-commissioners fund one for a trust entering special measures under a whole-economy
-regime (`local_system`), at twice the speed. It costs `reconfiguration_cost` × the
-last 12 months' income (the trust's one-off cost next month, or the regime's), and
-saves `reconfiguration_saving` of costs for good once done.
+**Reconfiguration** (`consider_reconfiguration`): a trust with no reconfiguration in
+progress starts one when its 12-month margin is below `reconfiguration_threshold` and
+its board's capability is above `reconfiguration_min_capability` (at the budget round),
+or when commissioners fund one (at entry to special measures under a whole-economy
+regime with `regime.scope.reconfiguration_support`, `local_system`), at twice the speed.
+It takes `reconfiguration_months` (half, rounded down, if funded), costs
+`reconfiguration_cost` × the last 12 months' income (charged in the trust's coming
+month, or to the regime), and saves `reconfiguration_saving` of costs for good once
+done: trusts "unable to reconfigure their services quickly enough" (C10) **[H]/[A]**.
 
-At the start, each trust's income is its demand × `price_per_bed_month`, and its
-costs are set so that its margin is `initial.surplus_margin` (± `surplus_margin_sd`);
-`pay_share` of the costs are pay. Commissioners' allocations cover the starting
-activity with `allocation_headroom` to spare.
+At the start, each trust's income is its demand × `price_per_bed_month`; its costs are
+set so that its margin is `initial.surplus_margin` (± `initial.surplus_margin_sd`, from
+the `initial_state` stream); `pay_share` of its costs are pay, the wage bill set for
+its starting staff and agency cover; cash is `initial.cash_months` of income; the
+12-month accounts hold twelve such months. Commissioners' allocations cover the
+starting activity with `allocation_headroom` to spare.
 """
 
 from __future__ import annotations
@@ -296,7 +321,7 @@ class FinanceInitial(Section):
         le=0.2,
         unit="share of income",
         doc="Spread of trusts' margins at the start.",
-        source="5-10% of trusts were in deficit before the squeeze (T3).",
+        source="calibrated: fitted with T3 (5-10% of trusts in deficit before the squeeze).",
     )
     cash_months: float = initial(
         1.0,

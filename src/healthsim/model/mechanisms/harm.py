@@ -1,20 +1,23 @@
 """Avoidable harm and how much of it is reported (step phase 4; C5).
 
 Every admission to a service carries a risk of avoidable harm that rises steeply as the
-service's true quality falls. Staff report a share of it: the trust's openness
+service's true quality falls. Staff report a share of it, the trust's openness
 (`culture`), which fear and low morale lower. Harm that is not reported is hidden: the
-regime cannot see it and the board cannot learn from it.
+regime's risk check cannot see it (`inspection`) and the board cannot learn from it
+(`culture`).
 
 ```
-harm_rate(q)    = harm_rate_at_reference × g × g^(harm_convexity − 1),   g = (1 − q) / (1 − quality_reference)
-admissions_i    = treated_i × admissions_per_bed_month / S            (per service line)
+harm_rate(q)    = harm_rate_at_reference × g^harm_convexity,    g = (1 − q) / (1 − quality_reference)
+admissions_i    = treated_i × admissions_per_bed_month / S                  (to each service line)
 harm_i          = admissions_i × Σ_s harm_rate(q_is)
-reported_i      = harm_i × openness_i;     harm_hidden_i = harm_i − reported_i
-reported_rate_i = reported_i / (admissions_i × S)                    (what the inspectorate's risk check reads)
+reported_i      = harm_i × openness_i;      harm_hidden_i = harm_i − reported_i
+reported_rate_i = reported_i / (admissions_i × S)                           (read by the risk check)
 ```
 
-With `harm_convexity = 2` a service at quality 0.3 harms about four times as often as
-one at the reference 0.66. Quality and openness are last month's.
+With `harm_convexity = 2`, a service at quality 0.3 harms about four times as often as
+one at the reference 0.66. Quality and openness are last month's. About 3–4% of
+admissions see an adverse event, about half avoidable (de Vries et al. 2008) **[S]**;
+admissions per bed (length of stay about 5 days) **[S]/[A]**; the convex form **[A]**.
 """
 
 from __future__ import annotations

@@ -1,43 +1,47 @@
-"""Identification: inspection, ratings and risk triggers (C1, C2, C3).
+"""Identification: inspection, ratings and risk triggers (step phase 14 and end-of-month events; C1, C2, C3).
 
 Quality failure must be identified by a rigorous, independent, credible, calibrated
 method (C1); political drivers would destroy credibility (C2); pockets of poor care
 exist in all trusts at times, which differs from consistently failing a range of
 standards (C3). The inspectorate sees true quality only through a noisy sample of
 services, on a schedule plus risk triggers; the regime sets its noise, sample, bar,
-breadth rule and political pressure.
+breadth rule and political pressure (`[regime.identification]`).
 
-**Risk check** (monthly, after the quality phase; skipped when both
-`risk_trigger_weight` and `political_pressure` are 0):
-
-```
-national   = mean_i reported_rate_i
-signal_i   = max(0, −risk_deficit_weight × margin_12m_i) + max(0, reported_rate_i / national − 1)
-pp         = regime.identification.political_pressure
-p_i        = (1 − pp) × risk_trigger_weight × risk_signal_rate × signal_i + pp × salience_inspection_rate × salience_i
-inspect i (reason "risk") if u_trigger[t, i] < p_i, t − last_inspection_i ≥ risk_min_gap_months, rung_i < special measures
-```
-
-The signal reads *reported* harm, so hidden harm hides risk. **An inspection** of
-trust i in month t (scheduled every `inspection_interval_months`, at a phase drawn at
-the start; or triggered; or an exit review):
+**Risk check** (monthly, phase 14; skipped when both
+`regime.identification.risk_trigger_weight` and `regime.identification.political_pressure`
+are 0):
 
 ```
-k        = min(services_sampled, S);   sampled = the k services with the lowest u_key[t, i, ·]
-obs_s    = clip(q_is + noise_sd × z_insp[t, i, s], 0, 1)                    s ∈ sampled
-n_fail   = #{obs_s < bar};  n_ri = #{bar ≤ obs_s < good_threshold};  n_out = #{obs_s ≥ outstanding_threshold}
-rating   = inadequate             if n_fail ≥ breadth_rule
-         = requires improvement   if n_fail ≥ 1 or n_fail + n_ri ≥ requires_improvement_services
-         = outstanding            if n_out ≥ outstanding_services and n_ri = 0
-         = good                   otherwise
-observed_quality_i = mean(obs);  regime cost += inspection_cost
-finding.truly_failing = [#{all s : q_is < bar} ≥ breadth_rule]               (for the metrics only)
+national = mean_i reported_rate_i
+signal_i = max(0, −risk_deficit_weight × margin_12m_i) + max(0, reported_rate_i / national − 1)   (second term if national > 0)
+pp       = regime.identification.political_pressure
+p_i      = (1 − pp) × risk_trigger_weight × risk_signal_rate × signal_i + pp × salience_inspection_rate × salience_i
+inspect i (reason "risk") if u_trigger[t, i] < p_i and t − last_inspection_i ≥ risk_min_gap_months and not in special measures
+```
+
+The signal reads *reported* harm, so hidden harm hides risk. **An inspection** of trust
+`i` in month `t` (routine, every `inspection_interval_months` from a phase drawn at the
+start from the `inspection_schedule` stream, at the end of the month it falls due; a
+risk-triggered one moves the next routine visit on; or an exit review, `ladder`):
+
+```
+k       = min(services_sampled, S);   sampled = the k services with the lowest u_key[t, i, ·]   (without replacement)
+obs_s   = clip(q_is + noise_sd × z_insp[t, i, s], 0, 1)                     s ∈ sampled
+n_fail  = #{obs_s < bar};   n_ri = #{bar ≤ obs_s < good_threshold};   n_out = #{obs_s ≥ outstanding_threshold}
+rating  = inadequate             if n_fail ≥ breadth_rule
+        = requires improvement   if n_fail ≥ 1 or n_fail + n_ri ≥ requires_improvement_services
+        = outstanding            if n_out ≥ outstanding_services and n_ri = 0
+        = good                   otherwise
+rating_i = rating (first_rating_i too, at the trust's first inspection);  observed_quality_i = mean(obs)
+last_inspection_i = t;   regime cost += inspection_cost
+finding.truly_failing = [#{all s : q_is < bar} ≥ breadth_rule]             (for the metrics only)
 ```
 
 then the oversight body responds (`ladder`). The thresholds anchor the abstract
-quality scale; initial quality and the fitted parameters place trusts against them so
-that, with the noise and the sample, the first round of ratings matches CQC 2014–16
-(T5). The rating rule is loosely after CQC's aggregation rules.
+quality scale (a convention); initial quality and the fitted parameters place trusts
+against them so that, with the noise and the sample, the first round of ratings
+matches CQC 2014–16 (T5) **[C]**. The rating rule is loosely after CQC's aggregation
+rules **[A]**; the risk trigger's coefficients **[A]**; the political bias is C2 **[H]**.
 """
 
 from __future__ import annotations

@@ -1,55 +1,64 @@
-"""The failure regime: the graded ladder and the package that comes with it (C4, C5, C6, C9, C11).
+"""The failure regime: the graded ladder and the package that comes with it (end-of-month events; C4, C5, C6, C9, C11).
 
 A calibrated scale of failure and consequences, from an isolated incident to Mid
 Staffordshire (C4): advice, a warning (with commissioner conditions), special measures,
 administration or merger. The oversight body (the system leaders who own the regime)
 acts on each inspection, applies the regime's package at entry to special measures
 (naming, board replacement, support, whole-economy action) and decides exit and
-escalation.
+escalation (`[regime.ladder]`).
 
 **Response to an inspection** (`respond`; nothing if `regime.ladder.enabled` is false):
 
 ```
-in special measures: a review inspection leads to the exit review; any other changes only the rating
-failing   = n_fail ≥ breadth_rule;   fail_streak_i = fail_streak_i + 1 if failing else 0
+in special measures: a review leads to the exit review below; any other inspection changes only the rating
+failing   = n_fail ≥ breadth_rule;    fail_streak_i = fail_streak_i + 1 if failing else 0
 pure      = failing and fail_streak_i ≥ persistence_rule
-political = not pure and pp > 0 and n_fail ≥ 1 and u_pol[t, i] < pp × salience_i
-if pure or political:                enter special measures
-elif graduated and n_fail ≥ 1:       warning (commissioner conditions if conditions_carry_powers)
-elif graduated and rating = RI:      advice  (conditions lifted)
-else:                                no rung (conditions lifted)
+political = not pure and pp > 0 and n_fail ≥ 1 and u_pol[t, i] < pp × salience_i       (pp = political_pressure)
+if pure or political:          enter special measures
+elif graduated and n_fail ≥ 1: warning (commissioner conditions if conditions_carry_powers)
+elif graduated and rating = requires improvement: advice (conditions lifted)
+else:                          no rung (conditions lifted)
 ```
 
 A move to warning or into special measures also calls the whole-economy action
-(`local_system`) and withdraws the trust as a buddy (`support`).
+(`local_system`) and withdraws the trust as a buddy (`support`). A failing finding that
+does not yet meet the persistence rule puts the trust on warning under a graduated
+ladder; an ungraduated one has only "none" and special measures below administration.
+C3, C4 **[H]**.
 
-**Entry to special measures**: rung = special measures; entries += 1; a relapse if
-the trust left within `relapse_window_months`; a false positive if the finding was
-not truly failing (and a good trust tipped if its true mean quality was good); the
+**Entry to special measures**: `rung = special measures`, `entries += 1`; a relapse if
+the trust left within `relapse_window_months`; a false positive if the finding was not
+truly failing (and a good trust tipped if its true mean quality was at least good); the
 detection lag `t − failing_since` if it was. Then the package: public naming if
 `regime.communication.naming` (`reputation`); the board replaced with probability
-`board_replacement_probability` (`boards`); support of the regime's kind (`support`);
-whole-economy action, and a commissioner-funded reconfiguration under
-`reconfiguration_support` (`finance`). The exit review comes at the end of month
-`floor(now) + review_months + floor(u_review × (reinspection_months + 1))`.
+`regime.communication.board_replacement_probability` (`boards`); support of the
+regime's kind (`support`); whole-economy action, and a commissioner-funded
+reconfiguration under `regime.scope.reconfiguration_support` (`finance`). The first exit
+review comes at the end of month `floor(now) + review_months + floor(u_review ×
+(reinspection_months + 1))`: CQC re-inspections came 12–18 months after entry
+**[S]/[C]** (T1).
 
-**Exit review**:
+**Exit review** (`review_exit`):
 
 ```
-in administration:  leave, whatever the finding: to warning (graduated ladder) or no rung
-elif n_fail ≤ exit_max_failing and mean(obs) ≥ exit_min_quality:
-                    leave to advice (graduated) or no rung
+in administration: leave, whatever the finding: to warning (graduated ladder) or no rung
+elif n_fail ≤ exit_max_failing and mean(obs) ≥ exit_min_quality: leave to advice (graduated) or no rung
 elif administration_enabled and months_in_sm ≥ administration_after_months:
-                    administration: the board replaced; support of kind administration_support for
-                    administration_months; regime cost += administration_cost; review again in
-                    administration_months
-else:               stay; review again in reinspection_months
-leaving: the spell is recorded; named = false; support ends; exits += 1
+    administration: the board replaced; support ends and administration_support runs for administration_months;
+    regime cost += administration_cost; the next review in administration_months
+else: stay; the next review in reinspection_months
+leaving: the spell's length recorded; the rung set (advice or none lifts conditions; warning imposes them);
+         named = false; support ends; exits += 1
 ```
+
+A graduated ladder keeps an eye on a trust after exit; a binary one does not. The exit
+bar and the review timing are calibrated to T1 and T2 **[C]**; administration, the top
+rung, and its package are **[A]**.
 
 At the start a share `initial.special_measures_share` of trusts (the lowest quality)
-begins in special measures, as the Keogh trusts did in July 2013; their entries are
-not counted as the run's, their board replacements and costs are (in month 1).
+begins in special measures, as the Keogh trusts did in July 2013 **[S]** (T2); their
+entries are not counted as the run's, their board replacements and costs are (in month
+1).
 """
 
 from __future__ import annotations

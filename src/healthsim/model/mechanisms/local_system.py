@@ -1,34 +1,38 @@
-"""The local system: social care, delayed discharges and whole-economy action (C8, C9).
+"""The local system: social care, delayed discharges and whole-economy action (step phase 2; C8, C9).
 
 Failing trusts sit in failing local health and social-care economies (C8): each
-economy's social care has a capacity its budget squeezes, and the need it does not
-meet turns into delayed discharges that fill the trusts' beds. A whole-economy regime
-(C9) acts on that cause as well as on the trust.
+economy's social care has a capacity that its budget squeezes, and the need it does
+not meet turns into delayed discharges that fill the trusts' beds. A whole-economy
+regime (C9) acts on that cause as well as on the trust.
 
 ```
-sc_need_e     ← sc_need_e × g_sc_need                     (g_sc_need = (1 + social_care_need_growth)^(1/12))
-shortfall_e   = clip(1 − sc_capacity_e × (1 + sc_uplift_e) / sc_need_e, 0, 1)
-dd_beds_i     = delayed_discharge_beds_per_shortfall × shortfall_e(i) × beds_i
-budget round: sc_capacity_e ← sc_capacity_e × (1 + social_care_budget_growth)
-              sc_budget_e   ← sc_budget_e × (1 + social_care_budget_growth) × (1 + cost_inflation)
+sc_need_e   ← sc_need_e × g_sc_need                  g_sc_need = (1 + squeeze.social_care_need_growth)^(1/12)
+shortfall_e = clip(1 − sc_capacity_e × (1 + sc_uplift_e) / sc_need_e, 0, 1)
+dd_beds_i   = delayed_discharge_beds_per_shortfall × shortfall_e(i) × beds_i
+budget round (`finance`):
+    sc_capacity_e ← sc_capacity_e × (1 + squeeze.social_care_budget_growth)
+    sc_budget_e   ← sc_budget_e × (1 + squeeze.social_care_budget_growth) × (1 + squeeze.cost_inflation)
 ```
 
-**Whole-economy action** (regime.scope.scope = whole_economy), when a trust of economy
-e is found failing (a move to warning or into special measures):
+**Whole-economy action** (`act_on_economy`), when `regime.scope.scope` is
+`whole_economy` and a trust of economy `e` is found failing (a move to warning, or
+into special measures; `ladder`):
 
 ```
 if regime.scope.social_care_uplift > 0:
-    sc_uplift_e ← max(sc_uplift_e, regime.scope.social_care_uplift)    (once per economy, never lowered)
-regime cost a month += regime.scope.system_cost_share × Σ_e sc_uplift_e × sc_budget_e / 12
+    sc_uplift_e ← max(sc_uplift_e, regime.scope.social_care_uplift)     (once per economy, never lowered)
+regime cost, every month from then on: regime.scope.system_cost_share × Σ_e sc_uplift_e × sc_budget_e / 12
 ```
 
-and, with `regime.scope.reconfiguration_support`, commissioners fund and speed up the
-reconfiguration of a trust entering special measures (`finance`). At the start,
-`sc_capacity_e = 1 − initial.social_care_shortfall` (or the economy's own
+With `regime.scope.reconfiguration_support`, commissioners also fund and speed up the
+reconfiguration of a trust entering special measures (`finance`). A 10% shortfall fills
+about 3% of beds with delayed transfers of care, as in 2013 (NHS England DTOC) **[S]**;
+the linear form is **[A]**. Whole-economy action is C9 **[H]**; the uplift's size and
+permanence **[A]**.
+
+At the start, `sc_capacity_e = 1 − initial.social_care_shortfall` (or the economy's own
 `economy.economies[].social_care_shortfall`), `sc_need_e = 1`, and the social-care
-budget is `social_care_budget_share` × the economy's acute income. A 10% shortfall
-fills about 3% of beds with delayed transfers of care, as in 2013; the linear form is
-an assumption.
+budget is `social_care_budget_share` × 12 × the economy's monthly acute income.
 """
 
 from __future__ import annotations

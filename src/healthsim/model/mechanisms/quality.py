@@ -1,4 +1,4 @@
-"""Quality of care: improvement, deterioration, local shocks and true failure (C3, C8, C10, C11).
+"""Quality of care: improvement, deterioration, local shocks and true failure (step phases 9 and 13; C3, C8, C10, C11).
 
 Each trust has several service lines, each with a true quality in [0, 1]. A capable,
 open, well-resourced board with clear accountability closes part of the gap to perfect
@@ -7,31 +7,37 @@ morale) and ordinary entropy erode what there is; random local shocks hit good t
 too: "pockets of poor care can exist in all types of trust at various times" (C3).
 
 ```
-resources_i = min(staffing_i, staffing_resource_cap) × (1 + boost_i)          (boost: improvement money, `support`)
+resources_i = min(staffing_i, staffing_resource_cap) × (1 + boost_i)         (boost: improvement money, `support`)
 k_i         = improvement_rate × capability_eff_i × learning_i × resources_i × clarity_i × drive_i
 D_i         = baseline_deterioration
               + occupancy_harm × max(0, occupancy_i − occupancy_threshold)
               + understaffing_harm × max(0, safe_staffing − staffing_i)
               + cuts_harm × cut_excess_i / 12
               + morale_harm × max(0, morale_threshold − morale_i)
-dq_is       = k_i × (1 − q_is) − D_i × q_is   (+ support's gains, `support`)
-q_is       ← clip(q_is + dq_is + quality_noise_sd × z[t, i, s] − shock_size × e[t, i, s] × [u[t, i, s] < shock_rate], 0, 1)
+dq_is       = k_i × (1 − q_is) − D_i × q_is   + support's gains and their fading (`support`)
+q_is       ← clip(q_is + dq_is + quality_noise_sd × z[t, i, s] − [u[t, i, s] < shock_rate] × shock_size × e[t, i, s], 0, 1)
 truly failing_i = [#{s : q_is < regime.identification.bar} ≥ regime.identification.breadth_rule]
+failing_since_i = the first month of the current spell of true failure (−1 when not failing)
 ```
 
-`capability_eff` is the board's usable capability (`boards`, raised by a helper who
-strengthens it, `support`), `learning` and `drive` come from the culture (`culture`),
-`clarity` from accountability (`accountability`). The steady state is
-`q* = k / (k + D)`: a board improves what is left to improve, pressure erodes what
-there is. Local shocks have exponential sizes with mean `shock_size`. True failure is
-the observer's truth, with the regime's own bar and breadth rule, after this month's
-update; the metrics compare the regime's decisions with it (false positives and
-negatives, detection lags, clustering).
+`capability_eff` is the board's usable capability (`boards`), raised by a helper who
+strengthens it (`support`); `learning` and `drive` come from the culture (`culture`),
+`clarity` from accountability (`accountability`); `staffing` is against the safe
+establishment (`workforce`). The steady state is `q* = k / (k + D)`: a board improves
+what is left to improve, pressure erodes what there is. Local shocks have exponential
+sizes `e` with mean `shock_size`. Only improvement money raises resources: deficit cover
+and the national cash injection are central money in the accounts (`finance`) but do
+not enter `boost`. True failure is the observer's truth, with the regime's own bar and
+breadth rule, after this month's update; the metrics compare the regime's decisions
+with it (false positives and negatives, detection lags, clustering). The improvement and
+deterioration terms are calibrated so quality is steady without a squeeze **[C]**; the
+multiplicative form of `k` **[A]**; pockets of poor care (C3) **[H]**.
 
-At the start, a trust's level is `initial.quality_mean + quality_sd_trust × z`,
-lowered by `struggling_gap` for a share `struggling_share` of trusts ("a small number
-of trusts that have consistently struggled"), and each service varies around it by
-`quality_sd_service`, kept within [`quality_min`, `quality_max`].
+At the start, a trust's level is `initial.quality_mean + initial.quality_sd_trust × z`
+(the `initial_state` stream), lowered by `initial.struggling_gap` for a share
+`initial.struggling_share` of trusts ("a small number of trusts that have consistently
+struggled"), and each service varies around it by `initial.quality_sd_service`, kept
+within [`initial.quality_min`, `initial.quality_max`].
 """
 
 from __future__ import annotations
@@ -84,7 +90,7 @@ class QualityParams(Section):
         le=5,
         unit="share a month per unit occupancy",
         doc="Share of quality lost a month per unit of occupancy above the threshold (C8).",
-        source="assumption.",
+        source="calibrated: fitted with T1, T2 and T5.",
         neutral=0.0,
     )
     safe_staffing: float = param(
@@ -101,7 +107,7 @@ class QualityParams(Section):
         le=5,
         unit="share a month per unit staffing",
         doc="Share of quality lost a month per unit of staff in post below safe_staffing (C10).",
-        source="assumption.",
+        source="calibrated: fitted with T1, T2 and T5.",
         neutral=0.0,
     )
     cuts_harm: float = param(
@@ -197,7 +203,8 @@ class QualityInitial(Section):
         doc="Share of trusts that start out consistently struggling: 'a small number of "
         "trusts that have consistently struggled to meet a range of national quality "
         "standards' (the article).",
-        source="the Keogh review looked at 14 of about 160 acute trusts (about 9%).",
+        source="calibrated: fitted with T2 and T5, from the Keogh review's 14 of about 160 "
+        "acute trusts (about 9%).",
     )
     struggling_gap: float = initial(
         0.15,

@@ -1,24 +1,25 @@
-"""Reputation and the media: what public naming does to a trust (C2, C5).
+"""Reputation and the media: what public naming does to a trust (step phase 12; C2, C5).
 
-A trust's reputation drifts towards what its care deserves, lowered while it is
-publicly named; a poor reputation moves patients (patient choice, GP referral) and
-recruits away. Media salience (newsworthiness, whatever the quality) rises with stories
-and with naming, and fades; political pressure steers the regime by it (`inspection`,
-`ladder`).
+A trust's reputation drifts towards what its care deserves, lowered while it is publicly
+named; a poor reputation moves patients (patient choice, GP referral) and recruits
+away. Media salience (newsworthiness, whatever the quality) rises with stories and with
+naming and fades; political pressure steers the regime by it (`inspection`, `ladder`).
 
 ```
-reputation*_i  = min(1, reputation_offset + quality_i) × (1 − naming_reputation_factor × named_i)
-reputation_i  ← reputation_i + reputation_recovery × (reputation*_i − reputation_i)
-salience_i    ← min(1, salience_i × (1 − salience_decay) + story_salience × [u_media[t, i] < scandal_rate])
-moved demand_i = demand_i × reputation_demand_shift × (1 − reputation_i)          (`demand`)
-recruitment_factor_i = 1 − reputation_recruitment × (1 − reputation_i)           (`workforce`)
-at naming (entry to special measures, regime.communication.naming):
-    named_i = true;  reputation_i ← reputation_i × (1 − reputation_loss_naming);
+reputation*_i = min(1, reputation_offset + quality_i) × (1 − naming_reputation_factor × named_i)
+reputation_i ← reputation_i + reputation_recovery × (reputation*_i − reputation_i)
+salience_i   ← min(1, salience_i × (1 − salience_decay) + story_salience × [u_media[t, i] < scandal_rate])
+moved demand_i = demand_i × reputation_demand_shift × (1 − reputation_i)                  (`demand`)
+recruitment    × (1 − reputation_recruitment × (1 − reputation_i))                      (`workforce`)
+at naming (entry to special measures with regime.communication.naming; `ladder`):
+    named_i = true;   reputation_i ← reputation_i × (1 − reputation_loss_naming)
     salience_i ← min(1, salience_i + naming_salience)
-at exit: named_i = false
+at exit from special measures: named_i = false
 ```
 
-`quality_i` is the trust's mean quality at the start of the month. Reputation starts
+`quality_i` is the trust's mean quality at the start of the month. Naming lowering
+reputation, and reputation moving patients and recruits, is C5 **[H]**;
+newsworthiness independent of quality (C2) and the offsets **[A]**. Reputation starts
 at `initial.reputation`, salience at 0.
 """
 

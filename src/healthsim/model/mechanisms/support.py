@@ -1,4 +1,4 @@
-"""Improvement support: buddies, consultants and central teams (C6, C7).
+"""Improvement support: buddies, consultants and central teams (step phases 9 and 11; C6, C7).
 
 Improvement should draw on expertise inside the sector (peer buddy trusts), not on
 consultancy or top-down central models (C6): the kinds of support differ in what they
@@ -6,39 +6,58 @@ cost, who pays, how fast they work, whether they build the board's own capabilit
 whether their gains last. A trust in special measures gets the regime's kind
 (`regime.improvement.model`) for up to `regime.improvement.support_months`.
 
-Every kind is a row of the table `KINDS` below; the monthly arithmetic reads the
-table, so a new kind is a new row (and its parameters) here and nothing else.
+Every kind is a row of the table `KINDS` in this module, naming the parameters of each
+of its effects; the monthly arithmetic reads the table, so a new kind is a new row (and
+its parameters) here, and nothing else. With `k` the kind a trust receives,
+`I = regime.improvement.intensity` and `good = regime.identification.good_threshold`:
 
 ```
-rate_i      = effectiveness_k × (capability of the partner trust, for a kind with a partner)
-gain_is     = rate_i × regime.improvement.intensity × clarity_i × max(0, good_threshold − q_is)   (added to dq_is)
-capability_i    ← capability_i + transfer_k × intensity × (1 − capability_i)         (learnt: it lasts)
-capability_h    ← capability_h − burden_k × intensity × capability_h               (the partner h pays in its own)
-capability_eff_i ← capability_eff_i + capacity_k × (1 − capability_eff_i)           (while it lasts)
-fee_i       = fee_k (× intensity where the kind's fee scales with it), £m a month:
-              a share paid_by_trust_k in the trust's costs, the rest in the regime's
-boost_i     = min(funding_boost_cap, funding_boost_scale × regime.improvement.funding / income_i)   (in special measures)
+rate_i   = effectiveness_k × (capability of the partner trust, for a kind with a partner)
+gain_is  = rate_i × I × clarity_i × max(0, good − q_is)                           (added to dq_is)
+capability_i     ← capability_i + transfer_k × I × (1 − capability_i)             (learnt: it lasts)
+capability_h     ← capability_h − burden_k × I × capability_h                     (the partner h pays in its own)
+capability_eff_i ← capability_eff_i + capacity_k × (1 − capability_eff_i)         (while it lasts)
+fee_i    = fee_k (× I for a kind whose fee scales with intensity), £m a month:
+           a share paid_by_trust_k in the trust's costs (`finance`), the rest in the regime's
+boost_i  = min(funding_boost_cap, funding_boost_scale × regime.improvement.funding / income_i)   (in special measures)
 ```
 
-where `k` is the trust's kind of support. Rates use the partner's capability before
-this month's transfers, burdens the capability after them. Gains of a kind that
-*fades* are held as bought gains: once the kind has ended they wear off at
-`consultancy_decay` a month, and so does the part of each service's quality above the
-board's own steady state `k / (k + D)` (up to what is still unembedded), scaled by how
-little the board can hold (1 − capability); never below that steady state, which the
-ordinary dynamics already pull towards.
+Rates use the partner's capability before this month's transfers, burdens the
+capability after them; capability changes take effect in next month's
+`capability_eff`. Gains of a kind that *fades* (consultancy) are held as bought gains;
+once the kind has ended they wear off, and so does the quality they bought above the
+board's own steady state, unless the board can hold them:
 
-**Matching a buddy**: the oversight body picks, among other trusts with observed
-quality ≥ `buddy_min_rating_quality` (reputation instead, if never inspected),
-capability ≥ `buddy_min_capability`, 12-month margin ≥ `buddy_min_margin`, a rung
-below warning, fewer than `buddy_capacity` partners and no support of its own, the one
-with the fewest patient-flow hops, then the most capable board, then the lowest index.
-If none qualifies the trust waits, and the oversight body looks again every
-`buddy_retry_months` months while it stays in special measures. A buddy found failing
-itself (a warning or special measures) withdraws, and its partners wait for another.
-Support ends after `support_months`, at exit, or at a move to administration.
-Improvement money (`regime.improvement.funding`, £m a month to each trust in special
-measures) is paid by the regime and raises the trust's resources (`quality`).
+```
+steady_i     = k_i / (k_i + D_i)                                   (`quality`: the board's own steady state)
+above_is     = min(max(0, q_is − steady_i), bought_gain_is)
+fade_is      = consultancy_decay × above_is × (1 − capability_i)   (taken from dq_is)
+bought_gain_is ← bought_gain_is × (1 − consultancy_decay)
+```
+
+Fade never pushes quality below the steady state, towards which the ordinary dynamics
+already pull (no double counting); so a capable board holds bought gains and a weak
+one loses them. The kinds' relative effects are C6 **[H]** (`buddy_effectiveness` is
+fitted to T1 and T2 **[C]**).
+
+**Matching a buddy** (`match_buddy`): among the other trusts with observed quality ≥
+`buddy_min_rating_quality` at their latest inspection (reputation instead, if never
+inspected), capability ≥ `buddy_min_capability`, 12-month margin ≥ `buddy_min_margin`,
+a rung below warning, fewer than `buddy_capacity` partners and no support of their own,
+the oversight body picks the one with the fewest patient-flow hops (any economy;
+unreachable trusts last), then the most capable board, then the lowest index, and a
+buddy link is drawn on the network. If none qualifies, the trust waits with no support
+and the oversight body looks again every `buddy_retry_months` months while it stays in
+special measures (after that month's quality phase). A buddy found failing itself (a
+warning or special measures) withdraws, and its partners wait for another; otherwise a
+buddy's later state is not checked again while it supports.
+
+**The clock** (phase 11): support lasts `regime.improvement.support_months` from the
+match, counting down every month (a match made by the retry gets one month of effect
+fewer), and ends even if the trust is still in special measures; it also ends at exit
+or at a move to administration (which gives `regime.ladder.administration_support`).
+The regime's spending of the month is its money paid to trusts (improvement funding and
+deficit cover, `finance`) plus its share of the fees of the support still running.
 """
 
 from __future__ import annotations
@@ -182,8 +201,8 @@ class SupportParams(Section):
         unit="share a month",
         doc="Monthly share of the gap to good quality closed by full buddy support, scaled "
         "by the buddy's capability.",
-        source="assumption: peer support works about as fast as a turnaround team with a "
-        "capable buddy.",
+        source="calibrated: fitted with T1 and T2 (time in and stock of special measures) "
+        "under the 2013 regime, which buddied trusts in special measures.",
         neutral=0.0,
     )
     buddy_capability_transfer: float = param(

@@ -1,31 +1,37 @@
-"""The workforce: staff leaving and hired, vacancies, staffing and morale (C5, C8, C10).
+"""The workforce: staff leaving and hired, vacancies, staffing and morale (step phases 5 and 6; C5, C8, C10).
 
 Fear and low morale drive staff away; a poor reputation (`reputation`) and a deficit
 hiring freeze slow recruitment. Morale settles where fear, crowding, understaffing and
 the quality of care put it.
 
 ```
-activity_i = treated_i / treated0_i
-vac_i      = max(0, establishment_i × activity_i − staff_i)      (funded posts: what the trust hires to)
-staffing_i = staff_i / activity_i                                (staff in post over the SAFE establishment)
-leavers_i  = staff_i × min(1, turnover_base × (1 + fear_turnover × fear_i
-                                             + morale_turnover × max(0, morale_threshold − morale_i)))
-hired_i    = vac_i × recruitment_rate × recruitment_factor_i × (1 − hiring_restraint × in_deficit_i)
-staff_i   ← staff_i + hired_i − leavers_i
-morale*_i  = clip(morale_base − fear_morale × fear_i
-                  − crowding_morale × max(0, occupancy_i − occupancy_threshold)
-                  − understaffing_morale × max(0, 1 − staffing_i)
-                  + quality_morale × (quality_i − quality_reference), 0, 1)
-morale_i  ← morale_i + morale_adjustment × (morale*_i − morale_i)
+activity_i  = treated_i / treated0_i                                    (phase 5)
+vac_i       = max(0, establishment_i × activity_i − staff_i)            (funded posts: what the trust hires to)
+staffing_i  = staff_i / activity_i                                      (staff over the SAFE establishment)
+leavers_i   = staff_i × min(1, turnover_base × (1 + fear_turnover × fear_i
+                                                + morale_turnover × max(0, morale_threshold − morale_i)))
+hired_i     = vac_i × recruitment_rate × (1 − reputation_recruitment × (1 − reputation_i))
+                    × (1 − hiring_restraint × in_deficit_i)
+staff_i    ← staff_i + hired_i − leavers_i
+morale*_i   = clip(morale_base − fear_morale × fear_i
+                   − crowding_morale × max(0, occupancy_i − occupancy_threshold)
+                   − understaffing_morale × max(0, 1 − staffing_i)
+                   + quality_morale × (quality_i − quality_reference), 0, 1)
+morale_i   ← morale_i + morale_adjustment × (morale*_i − morale_i)
 ```
 
-`recruitment_factor` is `1 − reputation_recruitment × (1 − reputation)`
-(`reputation`). Two establishments are kept apart: hiring, vacancies and agency cover
-(`finance`) are counted against the *funded* establishment, which cuts of posts lower;
-the harm of understaffing (`quality`) and its effect on morale are judged against the
-*safe* establishment, the initial one scaled by this month's activity. Fear is this
-month's (`culture`), morale's own value last month's. Staff start at
-`initial.staffing_ratio` of the establishment, morale at `initial.morale`.
+Two establishments are kept apart. Hiring, vacancies and agency cover (`finance`) are
+counted against the *funded* establishment, which cuts of posts lower: that is how
+their saving comes, as staff leave and are not replaced. The harm of understaffing
+(`quality`) and its effect on morale are judged against the *safe* establishment, the
+initial one scaled by this month's activity, so cutting posts does not make the
+remaining staff look sufficient. Agency cover costs money but does not count as staff
+in post. Leavers and hires use last month's fear, morale and reputation and this
+month's deficit flag; morale uses this month's fear and the mean quality at the start
+of the month. Base leaving rate about 13% a year (NHS Digital) **[S]**; the effects of
+fear, morale and reputation **[H]**; vacancy freezes in deficit and the morale target's
+form **[A]**. Staff start at `initial.staffing_ratio` of the establishment, morale at
+`initial.morale`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,158 @@
+"""Generate the scenario-file reference and its JSON Schema from the pydantic schema.
+
+``python -m healthsim.config.docs`` writes ``docs/scenario-reference.md``,
+``docs/scenario.schema.json`` and the submodels of ``docs/ODD.md`` (§7, from the
+mechanism modules' docstrings); ``python -m healthsim.config.docs --check`` writes
+nothing and exits 1 when the files on disk differ from what would be generated (for CI
+and the test suite). Everything comes from :mod:`healthsim.config.schema` (types,
+defaults, bounds, descriptions with their sources, section docstrings) and from the
+shipped scenarios, so the reference cannot drift from the code. ``healthsim schema``
+gives users of an installed package the same JSON Schema.
+
+The functions here build text; :func:`write_docs` and :func:`write_text` are the only
+ones that touch the file system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from healthsim.config.docs.jsonschema import (
+    JSON_SCHEMA_DIALECT,
+    REFERENCE_FILE,
+    REGENERATE,
+    SCHEMA_FILE,
+    json_schema,
+    json_schema_text,
+)
+from healthsim.config.docs.keys import Key, Table, all_keys, tables
+from healthsim.config.docs.odd import ODD_FILE, odd_markdown
+from healthsim.config.docs.reference import EXAMPLE_VARIANT, Change, changes, reference_markdown
+
+# --------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------
+
+
+def generated(folder: Path | None = None) -> dict[str, str]:
+    """File name (inside the docs folder) -> text, for every generated document: the
+    reference and the JSON Schema whole, and ODD.md (as found in ``folder``) with its
+    submodels section regenerated."""
+    out = {REFERENCE_FILE: reference_markdown(), SCHEMA_FILE: json_schema_text()}
+    odd = Path(folder or default_docs_dir()) / ODD_FILE
+    if odd.is_file():
+        out[ODD_FILE] = odd_markdown(odd.read_text(encoding="utf-8"))
+    return out
+
+
+def default_docs_dir() -> Path:
+    """The project's ``docs`` folder when run from a checkout, else ``./docs``."""
+    root = Path(__file__).resolve().parents[3]
+    if (root / "pyproject.toml").is_file() and (root / "src" / "healthsim").is_dir():
+        return root / "docs"
+    return Path.cwd() / "docs"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (UTF-8) through a temporary file, so a reader never
+    sees half a file. Raises OSError."""
+    path = Path(path)
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def stale(folder: Path) -> list[str]:
+    """Generated files in ``folder`` that are missing or differ from what would be
+    generated now."""
+    out = []
+    for name, text in generated(folder).items():
+        p = Path(folder) / name
+        if not p.is_file() or p.read_text(encoding="utf-8") != text:
+            out.append(name)
+    return out
+
+
+def write_docs(folder: Path) -> list[Path]:
+    """Write the generated documents into ``folder``; returns the files that changed."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name, text in generated(folder).items():
+        p = folder / name
+        if not p.is_file() or p.read_text(encoding="utf-8") != text:
+            write_text(p, text)
+            changed.append(p)
+    return changed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m healthsim.config.docs",
+        description=f"Generate docs/{REFERENCE_FILE} and docs/{SCHEMA_FILE} from the "
+        f"scenario schema, and the submodels of docs/{ODD_FILE} from the mechanisms.",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the files differ from what would be generated",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="docs folder (default: the project's docs/ when run from a checkout)",
+    )
+    args = parser.parse_args(argv)
+    folder = args.docs or default_docs_dir()
+    if args.check:
+        out_of_date = stale(folder)
+        for name in out_of_date:
+            print(f"{folder / name} is out of date: run `{REGENERATE}`", file=sys.stderr)
+        return 1 if out_of_date else 0
+    for p in write_docs(folder):
+        print(f"wrote {p}")
+    return 0
+
+
+__all__ = [
+    "EXAMPLE_VARIANT",
+    "JSON_SCHEMA_DIALECT",
+    "ODD_FILE",
+    "REFERENCE_FILE",
+    "SCHEMA_FILE",
+    "Change",
+    "Key",
+    "Table",
+    "all_keys",
+    "changes",
+    "default_docs_dir",
+    "generated",
+    "json_schema",
+    "json_schema_text",
+    "main",
+    "odd_markdown",
+    "reference_markdown",
+    "stale",
+    "tables",
+    "write_docs",
+    "write_text",
+]

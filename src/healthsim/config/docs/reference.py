@@ -1,0 +1,389 @@
+"""The scenario-file reference (docs/scenario-reference.md), in Markdown."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from healthsim.config import schema as schema_module
+from healthsim.config.docs.jsonschema import REGENERATE, SCHEMA_FILE
+from healthsim.config.docs.keys import Key, format_value, tables
+from healthsim.config.loader import load_scenario, resolve_path, shipped_scenarios
+from healthsim.config.schema import Scenario, SqueezeYear
+
+#: Keys left out of the "what it changes" lists of shipped scenarios (labels).
+_LABELS = frozenset({"name", "description", "extends"})
+
+
+# --------------------------------------------------------------------------------------
+# Shipped scenarios: what each changes
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    path: str
+    before: Any
+    after: Any
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        p = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, p))
+        else:
+            out[p] = v
+    return out
+
+
+def parent_of(name: str) -> str | None:
+    """The ``extends`` of a shipped scenario as written in its file."""
+    with shipped_scenarios()[name].open("rb") as fh:
+        ref = tomllib.load(fh).get("extends")
+    return ref if isinstance(ref, str) else None
+
+
+def changes(name: str) -> list[Change]:
+    """What a shipped scenario changes, fully resolved, relative to the scenario it
+    extends (or to the schema's defaults), labels left out."""
+    path = shipped_scenarios()[name]
+    child = load_scenario(path).model_dump(mode="json")
+    ref = parent_of(name)
+    parent_sc = load_scenario(resolve_path(ref, path.parent)) if ref else Scenario()
+    parent = parent_sc.model_dump(mode="json")
+    a, b = _flatten(parent), _flatten(child)
+    return [Change(k, a.get(k), b.get(k)) for k in b if k not in _LABELS and a.get(k) != b.get(k)]
+
+
+def _format_change_value(path: str, value: Any) -> str:
+    if path == "squeeze.years" and isinstance(value, list):
+        if not value:
+            return "none"
+        defaults = {k: f.default for k, f in SqueezeYear.model_fields.items()}
+        parts = []
+        for y in value:
+            vals = ", ".join(
+                f"{k} {format_value(v)}"
+                for k, v in y.items()
+                if k != "year" and v != defaults.get(k)
+            )
+            parts.append(f"year {y['year']}: {vals or 'no change'}")
+        return "; ".join(parts)
+    return f"`{format_value(value)}`"
+
+
+# --------------------------------------------------------------------------------------
+# The Markdown reference
+# --------------------------------------------------------------------------------------
+
+EXAMPLE_VARIANT = """\
+# my_variant.toml: the 2013 regime without public naming, under a harsher tariff.
+extends = "regime_2013"      # a shipped scenario's name, or a path relative to this file
+name = "regime_2013_unnamed"
+description = "2013 regime, no public naming, 5% tariff efficiency every year"
+
+[regime.communication]       # tables merge key by key: other keys keep regime_2013's values
+naming = false
+blame_intensity = 0.2
+
+[squeeze]
+tariff_efficiency = 0.05
+
+# An array of tables replaces the parent's whole list: baseline's overrides of years 1-3
+# are gone, so 5% applies from year 1; year 4 keeps its one-off cash injection.
+[[squeeze.years]]
+year = 4
+cash_injection = 0.02
+"""
+
+
+def _cell(text: str) -> str:
+    """Text safe in a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    s = heading.strip().lower()
+    s = re.sub(r"[^\w\- ]", "", s)
+    return s.replace(" ", "-")
+
+
+def _units_paragraph() -> str:
+    doc = inspect.cleandoc(schema_module.__doc__ or "")
+    for para in doc.split("\n\n"):
+        if para.startswith("Units:"):
+            return " ".join(para.split())
+    return ""
+
+
+def _key_table(keys: Sequence[Key]) -> list[str]:
+    out = [
+        "| Key | Type | Default | Allowed | Unit | Description and source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for k in keys:
+        default = k.default if k.default in ("required", "unset") else f"`{k.default}`"
+        out.append(
+            f"| `{k.path}` | {k.type} | {_cell(default)} | {_cell(k.allowed)} | "
+            f"{_cell(k.unit)} | {_cell(k.description)} |"
+        )
+    return out
+
+
+def _intro() -> list[str]:
+    units = _units_paragraph()
+    return [
+        "# Scenario-file reference",
+        "",
+        f"<!-- Generated by `{REGENERATE}` from src/healthsim/config/schema.py and the "
+        "shipped scenarios. Do not edit by hand: change the schema and regenerate. -->",
+        "",
+        "A scenario file says everything a healthsim run needs: the shape of the local "
+        "economy, the state of its trusts at the start, the strength of each mechanism, "
+        "the quality-failure regime and the financial squeeze. This page lists every key "
+        "with its type, default, allowed values, unit, and the source or reasoning "
+        "behind its default. It is generated from the code, so it describes exactly "
+        "what `healthsim` accepts.",
+        "",
+        "Contents: [File format](#file-format) · [extends](#extends-variants-change-only-"
+        "what-differs) · [Year-by-year squeeze](#year-by-year-squeeze-squeezeyears) · "
+        "[Real organisations and network files](#real-organisations-and-network-files) · "
+        "[Overrides from Python and the command line](#overrides-from-python-and-the-"
+        "command-line) · [Checking a file, and editor support](#checking-a-file-and-"
+        "editor-support) · [An example variant](#an-example-variant) · "
+        "[Shipped scenarios](#shipped-scenarios) · [Sections and keys](#sections-and-keys)",
+        "",
+        "## File format",
+        "",
+        "Scenario files are [TOML](https://toml.io). Top-level keys (`name`, "
+        "`description`, `extends`, `years`, `start_year`) come first; then tables such "
+        "as `[economy]`, `[behaviour]`, `[regime.communication]` and `[squeeze]`. A "
+        "dotted key path names a key inside its table: `regime.communication."
+        "blame_intensity` is `blame_intensity` written under `[regime.communication]`. "
+        "Every key is optional except inside the arrays of tables that require an `id` "
+        "or an end of a link; a key left out takes the value of the scenario the file "
+        "extends, or else the default listed below. Unknown keys are errors (with a "
+        '"did you mean" suggestion), and every value is checked against its allowed '
+        "range before anything runs.",
+        "",
+        *([units, ""] if units else []),
+        '"Share a month" means a fraction applied at each monthly step; "share a year" '
+        'a fraction a year (0.04 = 4% a year); "probability a month" a chance at each '
+        "monthly step.",
+        "",
+        "## extends: variants change only what differs",
+        "",
+        '`extends = "..."` names the scenario a file changes: the name of a shipped '
+        'scenario (`"baseline"`, `"board_supported"`; see '
+        "[Shipped scenarios](#shipped-scenarios)), or a path to another file, taken "
+        "relative to the folder of the file that names it (then to the working "
+        "folder). A variant repeats only the keys it changes. The files are merged "
+        "before validation:",
+        "",
+        "- tables merge key by key, so `[regime.communication]` with one key changes "
+        "only that key;",
+        "- anything else replaces the parent's value whole, and that includes arrays "
+        "and arrays of tables: `[[squeeze.years]]` entries in a variant replace all of "
+        "the parent's, and `years = []` under `[squeeze]` removes them;",
+        "- chains are allowed (`whole_system` extends `board_supported`, which extends "
+        "`baseline`); a cycle of `extends` is an error;",
+        "- a `network_file` named in a parent is found relative to the parent's folder.",
+        "",
+        "A file's own `name` and `description` are not inherited in spirit: give each "
+        "variant its own (the name labels output folders).",
+        "",
+        "## Year-by-year squeeze: [[squeeze.years]]",
+        "",
+        "The keys of `[squeeze]` hold for every year of the run. Each `[[squeeze.years]]` "
+        "entry overrides some of them in one year of the run (`year = 1` is the first; "
+        "each year may appear once); a key left out of the entry keeps the squeeze's "
+        "value. `cash_injection` is a one-off payment to every trust in that year, as a "
+        "share of its annual income (the 2016/17 Sustainability and Transformation Fund "
+        "was about 2%). The values take effect at the annual budget round before the "
+        "year's first month. `baseline` uses this for the 4% tariff efficiency of 2013/14"
+        "-2015/16 and the 2016/17 cash injection.",
+        "",
+        "## Real organisations and network files",
+        "",
+        "By default the economies are generated from the `[economy]` keys, with the "
+        "run's seed. To use a real geography, list the organisations instead:",
+        "",
+        "- `[[economy.trusts]]`: one entry per trust (`id`, `economy`, optional `label`, "
+        "`beds`, `region`). When any are given they replace the generated trusts.",
+        "- `[[economy.economies]]`: optional; a label, population and region for an "
+        "economy named by the trusts' `economy`.",
+        "- `[[economy.links]]`: patient-flow links between trusts (`source`, `target`, "
+        "`weight`). When trusts are given without links, links are generated inside "
+        "each economy (and sparsely between them) as for generated economies.",
+        '- `network_file = "flows.graphml"` (or `.xml`, `.csv`, `.txt`): read the links '
+        "from a file, relative to the scenario file. A CSV edge list has a header with "
+        "`source` and `target` columns and optionally `weight` (default 1; weights must "
+        "be above 0; rows linking a trust to itself are ignored). GraphML nodes may "
+        "carry `economy`, `beds`, `label` and `region` attributes and edges a `weight`. "
+        "If the scenario lists `[[economy.trusts]]`, every node of the file must be one "
+        "of them; otherwise the trusts are made from the file's nodes, each in the "
+        "economy its `economy` attribute names or else one economy per connected "
+        "component, with `beds` from the attribute or `economy.beds_mean`. The file is "
+        "read when the scenario is loaded and its trusts and links are written into the "
+        "resolved scenario, which is then self-contained. Links written under "
+        "`[[economy.links]]` take precedence: the file is not read when there are any.",
+        "",
+        "## Overrides from Python and the command line",
+        "",
+        "Any key can be changed without a file by its dotted path:",
+        "",
+        "```python",
+        "from healthsim import load_scenario, run",
+        "",
+        'sc = load_scenario("board_supported", '
+        'overrides={"regime.communication.blame_intensity": 0.9})',
+        'result = run("baseline", seed=7, overrides={"squeeze.tariff_efficiency": 0.05})',
+        "```",
+        "",
+        "On the command line, `healthsim run baseline --set "
+        "regime.communication.blame_intensity=0.9` does the same (repeatable; values are "
+        "read as TOML). `HealthEconomy(scenario, rng=seed, "
+        "regime__communication__blame_intensity=0.9)` takes the same paths with `__` "
+        "between the parts (so Mesa's `batch_run` can sweep them). Overridden values are "
+        "validated like values in a file.",
+        "",
+        "## Checking a file, and editor support",
+        "",
+        "`healthsim check my_variant.toml` validates a file (and everything it extends) "
+        "and runs nothing; a problem is reported on one line naming the file and the key "
+        "path. `healthsim run` writes the fully resolved scenario next to the results; "
+        "loading it reproduces the run.",
+        "",
+        f"The schema is also published as a JSON Schema, `docs/{SCHEMA_FILE}`; "
+        "`healthsim schema` prints it and `healthsim schema --out scenario.schema.json` "
+        "writes it (useful with an installed package). Editors that understand JSON "
+        "Schema for TOML then check keys, types and ranges as you type, complete key "
+        "names and show each key's description on hover. With VS Code's *Even Better "
+        "TOML* extension, or any editor using the Taplo language server:",
+        "",
+        "- per file: make the first line of the file a schema directive, with a path "
+        "relative to the file (or an absolute path or URL):",
+        "",
+        "  ```toml",
+        f"  #:schema ../docs/{SCHEMA_FILE}",
+        '  extends = "baseline"',
+        "  ```",
+        "",
+        "- per project: a `.taplo.toml` at the project root,",
+        "",
+        "  ```toml",
+        "  [[rule]]",
+        '  include = ["scenarios/**/*.toml"]',
+        "",
+        "  [rule.schema]",
+        f'  path = "docs/{SCHEMA_FILE}"',
+        "  ```",
+        "",
+        '- or in VS Code\'s settings, `"evenBetterToml.schema.associations"` mapping a '
+        "regular expression on file paths to the schema's `file://` URL.",
+        "",
+        "Do not add a `$schema` key to a scenario file: healthsim rejects it as an "
+        "unknown key (a `#:schema` comment is ignored by healthsim). The JSON Schema "
+        "declares the 2020-12 dialect, and uses nothing that draft 7 validators (such as "
+        "Taplo's) read differently. It checks everything per key; two whole-file rules "
+        "are checked only by healthsim itself: trust ids must be unique and links must "
+        "name listed trusts, and each year may appear once in `[[squeeze.years]]`.",
+        "",
+        "## An example variant",
+        "",
+        "```toml",
+        *EXAMPLE_VARIANT.rstrip("\n").split("\n"),
+        "```",
+        "",
+        "Check it with `healthsim check my_variant.toml`, run it with "
+        "`healthsim run my_variant.toml --seed 7`.",
+        "",
+    ]
+
+
+def _shipped_section() -> list[str]:
+    names = list(shipped_scenarios())
+    out = [
+        "## Shipped scenarios",
+        "",
+        "Installed with the package: use them by name from any folder (`healthsim run "
+        'blame_focused`, `extends = "board_supported"`); `healthsim scenarios` lists '
+        "them. Each changes what it extends as listed below (values fully resolved, "
+        "labels left out; `baseline` is compared with the defaults of this reference).",
+        "",
+        "| Scenario | Extends | Description |",
+        "|---|---|---|",
+    ]
+    for name in names:
+        sc = load_scenario(name)
+        parent = parent_of(name)
+        out.append(
+            f"| [`{name}`](#{_anchor(name)}) | {f'`{parent}`' if parent else '(defaults)'} "
+            f"| {_cell(sc.description)} |"
+        )
+    out.append("")
+    for name in names:
+        parent = parent_of(name) or "the defaults"
+        out += [f"### {name}", ""]
+        diff = changes(name)
+        if not diff:
+            out += [f"No change of value from {parent}: the same scenario under its own name.", ""]
+            continue
+        out.append(f"Changes from {parent}:")
+        out.append("")
+        for c in diff:
+            out.append(
+                f"- `{c.path}`: {_format_change_value(c.path, c.before)} → "
+                f"{_format_change_value(c.path, c.after)}"
+            )
+        out.append("")
+    return out
+
+
+def _sections() -> list[str]:
+    tbls = tables()
+    out = [
+        "## Sections and keys",
+        "",
+        "Keys are given by their full dotted path; `[]` marks a key inside each entry of "
+        "an array of tables. Sections: "
+        + " · ".join(f"[{t.header}](#{_anchor(t.header)})" for t in tbls),
+        "",
+    ]
+    for t in tbls:
+        out += [f"### {t.header}", ""]
+        if t.doc:
+            out += [" ".join(t.doc.split()), ""]
+        if t.array:
+            out += [
+                f"Write one `[[{t.path}]]` table per entry; default: none (`{t.path} = []`).",
+                "",
+            ]
+        if not t.keys:
+            continue
+        groups: dict[str, list[Key]] = {}
+        for k in t.keys:
+            groups.setdefault(k.group, []).append(k)
+        if len(groups) == 1:
+            out += [*_key_table(t.keys), ""]
+            continue
+        for g, keys in groups.items():
+            if g:
+                out += [f"#### {t.path}: {g}", ""]
+            out += [*_key_table(keys), ""]
+    return out
+
+
+def reference_markdown() -> str:
+    """The text of ``docs/scenario-reference.md``."""
+    lines = [*_intro(), *_shipped_section(), *_sections()]
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
