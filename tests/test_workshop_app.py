@@ -389,3 +389,15 @@ def test_animate_writes_a_gif_and_a_poster(tmp_path):
     with Image.open(tmp_path / "run.png") as poster:
         assert poster.size[0] >= 1600, "the poster is big enough to print"
     assert _cli("animate", "baseline", "--out", str(tmp_path / "x.mp4")).returncode == 2
+
+
+def test_the_mesa_scenario_rebuilds_the_same_economy_overrides_included():
+    """SolaraViz rebuilds a model from ``model.scenario``: the economy, its overrides
+    and its seed come back."""
+    need_app()
+    from healthsim.app.model import WorkshopEconomy
+
+    a = WorkshopEconomy("baseline", rng=3, years=2, regime__communication__naming=False)
+    b = WorkshopEconomy(a.scenario)
+    assert (b.months, b.seed) == (24, 3), "the run length override and the seed come back"
+    assert b.p == a.p, "the same scenario, overrides applied"

@@ -41,9 +41,9 @@ class WorkshopEconomy(ScenarioEconomy):
             overrides = {**dict(getattr(scenario, "overrides", None) or {}), **overrides}
             scenario = getattr(scenario, "config", None) or "baseline"
         seed = int(rng) if rng is not None else None
-        super().__init__(
-            scenario,
-            rng=seed,
-            mesa_scenario=None if seed is None else EconomyScenario(rng=seed, config=scenario),
-            **overrides,
+        carried = (
+            None
+            if seed is None
+            else EconomyScenario(rng=seed, config=scenario, overrides=dict(overrides) or None)
         )
+        super().__init__(scenario, rng=seed, mesa_scenario=carried, **overrides)
