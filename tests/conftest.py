@@ -25,6 +25,36 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def _mutate_every_scenario(spec: str) -> None:
+    """``tools/mutation_check.py``: force one parameter (``key=value``, a dotted scenario
+    key) to a value in every scenario loaded or overridden in this process, after its
+    own values, so the mechanism tests run with that effect switched off."""
+    import ast
+
+    from healthsim.config import loader
+
+    key, _, text = spec.partition("=")
+    value = ast.literal_eval(text)
+    *sections, field = key.split(".")
+    validate = loader.validate
+
+    def mutated(data, file=None):
+        sc = validate(data, file)
+        path = [sc]
+        for name in sections:
+            path.append(getattr(path[-1], name))
+        new = path[-1].model_copy(update={field: value})
+        for parent, name in zip(reversed(path[:-1]), reversed(sections), strict=True):
+            new = parent.model_copy(update={name: new})
+        return new
+
+    loader.validate = mutated
+
+
+if os.environ.get("HEALTHSIM_MUTANT"):
+    _mutate_every_scenario(os.environ["HEALTHSIM_MUTANT"])
+
+
 @pytest.fixture(scope="session")
 def baseline():
     return load_scenario("baseline")
@@ -47,9 +77,7 @@ def regime_pair(shipped) -> tuple[Path, Path]:
 #: to check the claims' directions only.
 MODULE_MARKERS = {
     "test_golden": ("golden", "golden outputs of the shipped scenarios (tests/golden/)"),
-    "test_mechanisms": ("mechanism", "metamorphic tests of mechanisms C1-C11"),
     "test_invariants": ("invariant", "invariants at parameter edges and for drawn inputs"),
-    "test_rules": ("invariant", "invariants at parameter edges and for drawn inputs"),
     "test_determinism": ("determinism", "seed stability and common random numbers"),
 }
 

@@ -8,6 +8,8 @@ declarations. These tests check that the derivation holds together.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,23 @@ def test_packed_parameters_have_one_owner_and_the_scenarios_values():
     assert pack(sc).dtype is pack(load_scenario("baseline")).dtype, (
         "one dtype object for every scenario, so compiled calls type it once"
     )
+
+
+def test_the_compiled_cache_is_keyed_by_every_model_source(tmp_path):
+    """The kernel inlines rules from other files, which numba's own cache does not see:
+    a change to any model source file must lead to a fresh cache folder."""
+    import shutil
+
+    import numba
+
+    from healthsim.model import _compiled_cache
+
+    src = Path(_compiled_cache.__file__).parent
+    copy = tmp_path / "model"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = _compiled_cache.source_digest(copy)
+    assert before == _compiled_cache.source_digest(src), "the digest reads the sources"
+    rule = copy / "mechanisms" / "culture.py"
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert _compiled_cache.source_digest(copy) != before, "a changed rule changes the folder"
+    assert numba.config.CACHE_DIR.endswith(before), "the model compiles into its folder"

@@ -85,12 +85,6 @@ def test_reported_harm_per_admission():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected bug: harm.rate computes gap x gap^(convexity - 1), which is "
-    "0 x inf = NaN at quality 1 when harm_convexity < 1 (allowed: ge=0; 0 is its "
-    "declared neutral value). gap^convexity would give 0 (or the reference rate at 0)",
-)
 @pytest.mark.parametrize("convexity", [0.0, 0.5])
 def test_harm_at_perfect_quality_is_a_number_for_any_allowed_convexity(convexity):
     p = packed({**HARM, **behaviour(harm_convexity=convexity)})

@@ -190,13 +190,6 @@ def test_c5_fear_lowers_morale():
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected bug: when delayed discharges hold every bed a trust treats no one, "
-    "activity = treated / treated0 is 0 and staffing = staff / activity divides by zero "
-    "(kernel.money: ZeroDivisionError compiled, inf under NUMBA_DISABLE_JIT); both "
-    "parameters are within their allowed ranges",
-)
 def test_a_trust_whose_beds_are_all_held_by_delayed_discharges_does_not_stop_the_run():
     """Half of social-care need unmet x 2 beds per unit of shortfall: every bed is held
     by a delayed discharge (room 0, nothing treated)."""

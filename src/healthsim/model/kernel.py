@@ -101,7 +101,8 @@ def money(p, y, tr, ec, rings, slot):  # pragma: no cover - compiled
         x = tr[i]
         c = ec[x.economy]
         x.income = x.treated * y.price * finance.pay_factor(c.allocation / 12.0, c.value)
-        activity = x.treated / x.treated0
+        # (a trust whose every bed is held by delayed discharges treats no one)
+        activity = max(x.treated / x.treated0, TINY)
         x.vac = workforce.vacancies(x.establishment, activity, x.staff)
         x.staffing = x.staff / activity
         in_sm = x.rung >= Rung.special_measures

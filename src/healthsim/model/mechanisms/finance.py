@@ -99,6 +99,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from healthsim.model.mechanisms._common import TINY
 from healthsim.model.parameters import Section, initial, lever, param
 from healthsim.model.variables import economy_var, month_var, records, trust_var, year_var
 
@@ -459,7 +460,8 @@ def close_month(p, x, slot):  # pragma: no cover - compiled
     x.roll_income += x.month_income - slot.income_ring
     slot.surplus_ring = x.surplus
     slot.income_ring = x.month_income
-    x.margin_12m = x.roll_surplus / x.roll_income
+    # (a trust that treated no one for a year has no income to measure its margin by)
+    x.margin_12m = x.roll_surplus / max(x.roll_income, TINY)
     x.in_deficit = x.roll_surplus < 0
     x.unsustainable = x.cash < p.unsustainable_months * x.roll_income
     x.ever_unsustainable = x.ever_unsustainable or x.unsustainable

@@ -89,9 +89,9 @@ def pack(sc) -> dict[str, float]:
 def rate(p, quality):  # pragma: no cover - compiled
     """Avoidable harm events per admission at a service's true quality."""
     gap = (1.0 - quality) / (1.0 - p.quality_reference)
-    # gap ** (convexity - 1), without a power call in the usual (quadratic) case
-    rest = gap if p.harm_convexity == 2.0 else gap ** (p.harm_convexity - 1.0)
-    return p.harm_rate_at_reference * gap * rest
+    if p.harm_convexity == 2.0:  # the usual (quadratic) case, without a power call
+        return p.harm_rate_at_reference * gap * gap
+    return p.harm_rate_at_reference * gap**p.harm_convexity
 
 
 @njit(cache=True)
