@@ -28,7 +28,6 @@ from .helpers import (
     dotted,
     force_special_measures,
     packed,
-    params,
     services,
     trusts,
     worst_trust,
@@ -53,16 +52,20 @@ SUPPORT = {
         central_paid_by_trust=0.0,
         funding_boost_cap=0.3,
         funding_boost_scale=10.0,
+        director_capacity=0.3,
+        director_cost=0.02,
+        director_paid_by_trust=0.0,
     ),
     "regime.improvement.intensity": 1.0,
     "regime.identification.good_threshold": 0.68,
 }
 
-NONE, BUDDY, CONSULTANCY, CENTRAL = (
+NONE, BUDDY, CONSULTANCY, CENTRAL, DIRECTOR = (
     Support.none.code,
     Support.buddy.code,
     Support.consultancy.code,
     Support.central.code,
+    Support.director.code,
 )
 
 
@@ -90,6 +93,7 @@ def regime_part(p, kind: int) -> float:
         (BUDDY, 0.6, 0.108, "0.18 x the buddy's capability 0.6"),
         (CONSULTANCY, 0.6, 0.12, "consultants have no partner: 0.12"),
         (CENTRAL, 0.6, 0.08, "a central team: 0.08"),
+        (DIRECTOR, 0.6, 0.0, "a director closes no gap itself: it strengthens the board"),
     ],
 )
 def test_support_rates(p, kind, partner, expected, how):
@@ -105,6 +109,7 @@ def test_support_rates(p, kind, partner, expected, how):
         (BUDDY, 0.0, 0.05),  # buddies paid centrally
         (CONSULTANCY, 0.25, 0.0),  # trusts paid their consultants
         (CENTRAL, 0.0, 0.08),  # central teams paid centrally
+        (DIRECTOR, 0.0, 0.02),  # improvement directors placed and paid by the regime
     ],
 )
 def test_who_pays_each_fee(p, kind, trust_pays, regime_pays):
@@ -168,14 +173,26 @@ def test_improvement_money_raises_resources_up_to_a_cap(p):
 
 
 def test_capacity_supplied_by_a_kind(p):
-    assert all(support.capacity(p, k, 0.4) == 0.4 for k in range(len(support.KINDS))), (
-        "no kind supplies capacity today: a board's usable capability is unchanged"
+    others = [k for k in range(len(support.KINDS)) if k != DIRECTOR]
+    assert all(support.capacity(p, k, 0.4) == 0.4 for k in others), (
+        "only an improvement director supplies capacity: other kinds leave a board's "
+        "usable capability unchanged"
     )
-    table = params(SUPPORT)
-    table["support_capacity"][0, CENTRAL] = 0.5
-    assert support.capacity(table[0], CENTRAL, 0.4) == pytest.approx(0.7), (
-        "a kind supplying half the missing capability: 0.4 + 0.5 x 0.6"
+    assert support.capacity(p, DIRECTOR, 0.4) == pytest.approx(0.58), (
+        "a director fills 0.3 of the missing capability: 0.4 + 0.3 x 0.6"
     )
+    assert support.capacity(p, DIRECTOR, 1.0) == pytest.approx(1.0), (
+        "nothing to add to the best board"
+    )
+
+
+@given(weak=st.floats(0, 1), strong=st.floats(0, 1))
+def test_a_director_helps_a_weak_board_more(p, weak, strong):
+    if weak > strong:
+        weak, strong = strong, weak
+    gain_weak = support.capacity(p, DIRECTOR, weak) - weak
+    gain_strong = support.capacity(p, DIRECTOR, strong) - strong
+    assert gain_weak >= gain_strong - 1e-15, "the weaker the board, the more a director adds"
 
 
 # ====================================================================================
@@ -387,4 +404,39 @@ def test_c6_a_trust_that_pays_its_consultants_is_poorer_by_the_fee(seed):
     )
     assert regime[0.0] == pytest.approx(regime[1.0] + fee, abs=1e-9), (
         "when the trust does not pay, the regime pays the fee instead"
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_an_improvement_director_speeds_improvement_while_in_post_and_costs_the_regime(seed):
+    """The worst trust in special measures at month 0 with an improvement director for
+    12 months, against no support on the same seed: its quality is higher while the
+    director is in post; the regime pays the director's cost every month of it; with
+    powers, the director is one more body over the board."""
+    fee = 0.02
+    none = supported_trajectory("none", seed, **{"behaviour.director_cost": fee})
+    director = supported_trajectory("director", seed, **{"behaviour.director_cost": fee})
+    assert director["support"][0] == DIRECTOR and director["support"][12] == NONE, (
+        "the director should be in post for 12 months, then leave"
+    )
+    assert director["quality"][11] > none["quality"][11], (
+        "a trust with an improvement director should improve faster while it is in post"
+    )
+    cost = director["model"].recorder.monthly["regime_cost"][:12]
+    base = none["model"].recorder.monthly["regime_cost"][:12]
+    np.testing.assert_allclose(
+        cost[1:11] - base[1:11],
+        fee,
+        atol=1e-12,
+        err_msg="the regime should pay the director's £0.02m every month it is in post",
+    )
+    powers = supported_trajectory(
+        "director",
+        seed,
+        **{"regime.improvement.powers": True, "behaviour.accountability_penalty": 0.2},
+    )
+    i = powers["trust"]
+    clarity = powers["model"].recorder.per_trust["clarity"]
+    assert clarity[5, i] < director["model"].recorder.per_trust["clarity"][5, i], (
+        "a director with powers over the board should lower accountability clarity (C7)"
     )

@@ -1,4 +1,4 @@
-"""Improvement support: buddies, consultants and central teams (step phases 9 and 11; C6, C7).
+"""Improvement support: buddies, consultants, central teams and improvement directors (step phases 9 and 11; C6, C7).
 
 Improvement should draw on expertise inside the sector (peer buddy trusts), not on
 consultancy or top-down central models (C6): the kinds of support differ in what they
@@ -130,6 +130,16 @@ KINDS: tuple[Kind, ...] = (
         effectiveness="central_effectiveness",
         fee="central_cost",
         paid_by_trust="central_paid_by_trust",
+    ),
+    Kind(
+        "director",
+        "an improvement director",
+        "The oversight body places an improvement director in the trust: the board's "
+        "capacity to act is stronger while the director is in post (with powers over the "
+        "board if regime.improvement.powers); the regime pays.",
+        fee="director_cost",
+        paid_by_trust="director_paid_by_trust",
+        capacity="director_capacity",
     ),
 )
 
@@ -344,6 +354,35 @@ class SupportParams(Section):
         unit="share",
         doc="Share of the central team's cost paid by the trust.",
         source="central teams were paid for centrally.",
+    )
+    director_capacity: float = param(
+        0.3,
+        ge=0,
+        le=1,
+        unit="share of missing capability",
+        doc="Share of the gap between the board's usable capability and the best board's "
+        "that an improvement director fills while in post (part of the 2013 "
+        "special-measures package).",
+        source="assumption: an experienced director strengthens a weak board most; no "
+        "measure of the effect exists.",
+        neutral=0.0,
+    )
+    director_cost: float = param(
+        0.02,
+        ge=0,
+        le=10,
+        unit="£m a month",
+        doc="Cost of an improvement director.",
+        source="assumption: an interim director at about £1,000 a day.",
+        neutral=0.0,
+    )
+    director_paid_by_trust: float = param(
+        0.0,
+        ge=0,
+        le=1,
+        unit="share",
+        doc="Share of the improvement director's cost paid by the trust.",
+        source="assumption: the oversight bodies placed and paid improvement directors.",
     )
     funding_boost_cap: float = param(
         0.3,
