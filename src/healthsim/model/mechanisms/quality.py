@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from healthsim.model.mechanisms._common import MONTHS_A_YEAR, clip
+from healthsim.model.mechanisms._common import MONTHS_A_YEAR, TINY, clip
 from healthsim.model.parameters import Section, initial, param
 from healthsim.model.variables import service_var, trust_var
 
@@ -359,7 +359,9 @@ def initial_quality(ini, r: np.random.Generator, n: int, n_services: int):
     quality = np.clip(
         trust_level[:, None] + ini.quality_sd_service * service_z, ini.quality_min, ini.quality_max
     )
-    z = (trust_level - ini.quality_mean) / ini.quality_sd_trust if ini.quality_sd_trust else 0
+    # (no spread, or too little to divide by: every trust at the mean)
+    sd = ini.quality_sd_trust
+    z = (trust_level - ini.quality_mean) / sd if sd > TINY else 0
     return quality, z
 
 
