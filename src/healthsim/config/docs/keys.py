@@ -312,6 +312,8 @@ def describe_key(
     if declared is not None and declared.source:
         source = declared.source
         description += f" *Source:* {source[:1].upper()}{source[1:]}"
+    if declared is not None and declared.prior is not None:
+        description += f" *Prior:* {declared.prior.describe()}."
     return Key(
         path=path,
         name=name,

@@ -38,7 +38,7 @@ _KINDS = {
 def status(source: str) -> str:
     """A parameter's status tag, from what its declared source says."""
     s = source.strip().lower()
-    if s.startswith("assumption"):
+    if s.startswith("assumption") or s.startswith("convention"):
         return "[A]"
     if s.startswith("calibrated") or s.startswith("set with"):
         return "[C]"

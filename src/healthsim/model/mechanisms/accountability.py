@@ -28,7 +28,7 @@ from __future__ import annotations
 from numba import njit
 
 from healthsim.model.mechanisms.states import Rung
-from healthsim.model.parameters import Section, param
+from healthsim.model.parameters import Section, param, uniform
 from healthsim.model.variables import trust_var
 
 TITLE = "Accountability clarity"
@@ -50,6 +50,7 @@ class AccountabilityParams(Section):
         "measures) under the 2013 regime, whose trusts in special measures answered to up "
         "to three bodies (conditions, oversight directions, an improvement director).",
         neutral=0.0,
+        prior=uniform(0.0, 0.5),
     )
 
 

@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 
 from healthsim.model.mechanisms._common import clip
-from healthsim.model.parameters import Section, initial, param
+from healthsim.model.parameters import Section, initial, param, uniform
 from healthsim.model.variables import month_var, trust_var
 
 TITLE = "Boards: capability, churn and replacement"
@@ -57,6 +57,7 @@ class BoardParams(Section):
         doc="Monthly gain of board capability from experience, towards 1.",
         source="assumption: boards grow into the job over years.",
         neutral=0.0,
+        prior=uniform(0.001, 0.008),
     )
     capability_decay: float = param(
         0.002,
@@ -66,6 +67,7 @@ class BoardParams(Section):
         doc="Monthly loss of capability (drift, turnover).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0005, 0.004),
     )
     capability_min: float = param(
         0.05,
@@ -74,6 +76,7 @@ class BoardParams(Section):
         unit="0-1",
         doc="Least capability a board starts with (at the start or when replaced).",
         source="assumption: no board has no grip at all.",
+        prior=uniform(0.02, 0.1),
     )
     capability_quality_correlation: float = param(
         0.9,
@@ -85,6 +88,7 @@ class BoardParams(Section):
         "than drifting at once; well-led trusts are the better ones, as CQC's well-led "
         "ratings track overall ones.",
         neutral=0.0,
+        prior=uniform(0.6, 1.0),
     )
     new_board_capability: float = param(
         0.5,
@@ -94,6 +98,7 @@ class BoardParams(Section):
         doc="Mean capability of a replacement board: new leaders start without local "
         "knowledge (C11).",
         source="assumption: a little below the mean starting capability.",
+        prior=uniform(0.4, 0.6),
     )
     new_board_capability_sd: float = param(
         0.12,
@@ -103,6 +108,7 @@ class BoardParams(Section):
         doc="Spread of a replacement board's capability.",
         source="assumption: as the spread of starting capability.",
         neutral=0.0,
+        prior=uniform(0.06, 0.18),
     )
     disruption_months: int = param(
         9,
@@ -113,6 +119,7 @@ class BoardParams(Section):
         "loss of grip.",
         source="King's Fund on NHS leadership churn.",
         neutral=0,
+        prior=uniform(4, 18),
     )
     disruption_penalty: float = param(
         0.5,
@@ -122,6 +129,7 @@ class BoardParams(Section):
         doc="Share of capability unusable during the disruption.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.2, 0.8),
     )
     board_churn_base: float = param(
         0.004,
@@ -132,6 +140,7 @@ class BoardParams(Section):
         source="median chief executive tenure about 3 years; whole-board turnover is "
         "rarer (King's Fund).",
         neutral=0.0,
+        prior=uniform(0.002, 0.008),
     )
     fear_board_churn: float = param(
         0.02,
@@ -141,6 +150,7 @@ class BoardParams(Section):
         doc="Extra monthly chance of board replacement at full fear (C5, C11).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0, 0.05),
     )
 
 
@@ -151,7 +161,8 @@ class BoardInitial(Section):
         le=1,
         unit="0-1",
         doc="Mean board capability at the start (0 = no grip, 1 = the best boards).",
-        source="assumption: the scale's reference (safe efficiency is set at it, `finance`).",
+        source="convention: it anchors the abstract capability scale (safe efficiency is "
+        "set at it, `finance`); capability_sd and the fitted rates carry the uncertainty.",
     )
     capability_sd: float = initial(
         0.12,
@@ -160,6 +171,7 @@ class BoardInitial(Section):
         unit="0-1",
         doc="Spread of board capability at the start.",
         source="assumption.",
+        prior=uniform(0.06, 0.18),
     )
 
 

@@ -37,7 +37,7 @@ from numba import njit
 
 from healthsim.model.mechanisms._common import clip, relax
 from healthsim.model.mechanisms.states import Rung
-from healthsim.model.parameters import Section, lever, param
+from healthsim.model.parameters import Section, lever, param, uniform
 from healthsim.model.variables import economy_var, trust_var
 
 TITLE = "Blame, fear, openness and deterrence"
@@ -75,6 +75,7 @@ class CultureParams(Section):
         unit="share of harm",
         doc="Share of harm reported by staff with no fear and good morale.",
         source="NRLS-era estimates of under-reporting of 25-50%.",
+        prior=uniform(0.5, 0.8),
     )
     fear_culture: float = param(
         0.15,
@@ -85,6 +86,7 @@ class CultureParams(Section):
         source="assumption: no measure exists; in 2008, 11% of staff felt that reporting "
         "leads to punishment or blame (NPSA on the Healthcare Commission staff survey).",
         neutral=0.0,
+        prior=uniform(0.0, 0.4),
     )
     fear_from_naming: float = param(
         0.8,
@@ -94,6 +96,7 @@ class CultureParams(Section):
         doc="Fear in a trust that is publicly named at full blame intensity.",
         source="assumption: naming is the sharpest blame a trust meets.",
         neutral=0.0,
+        prior=uniform(0.3, 1.0),
     )
     fear_from_ladder: float = param(
         0.5,
@@ -103,6 +106,7 @@ class CultureParams(Section):
         doc="Fear of being in special measures unnamed, relative to being named.",
         source="assumption: the ladder frightens, naming more so.",
         neutral=0.0,
+        prior=uniform(0.2, 0.8),
     )
     fear_from_warning: float = param(
         0.4,
@@ -112,6 +116,7 @@ class CultureParams(Section):
         doc="Fear of a warning relative to special measures.",
         source="assumption: a lower rung frightens less.",
         neutral=0.0,
+        prior=uniform(0.1, 0.7),
     )
     fear_contagion: float = param(
         0.3,
@@ -122,6 +127,7 @@ class CultureParams(Section):
         "is named ('there but for the grace of God', C3/C5).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0, 0.6),
     )
     fear_adjustment: float = param(
         0.15,
@@ -130,6 +136,7 @@ class CultureParams(Section):
         unit="share a month",
         doc="Monthly share of the gap to its target that fear closes.",
         source="assumption: fear builds and fades over months.",
+        prior=uniform(0.05, 0.3),
     )
     fear_toxicity: float = param(
         0.6,
@@ -140,6 +147,7 @@ class CultureParams(Section):
         "improvement' (Berwick 2013). The key uncertain claim of C5.",
         source="assumption: no direct measure.",
         neutral=0.0,
+        prior=uniform(0.0, 1.0),
     )
     openness_morale_base: float = param(
         0.7,
@@ -148,6 +156,7 @@ class CultureParams(Section):
         unit="factor",
         doc="Openness factor at zero morale (openness rises with morale from here).",
         source="assumption: disengaged staff report less.",
+        prior=uniform(0.5, 0.9),
     )
     openness_morale_effect: float = param(
         0.5,
@@ -157,6 +166,7 @@ class CultureParams(Section):
         doc="Rise of the openness factor per unit of morale.",
         source="assumption: with openness_morale_base, the factor is 1 at morale 0.6.",
         neutral=0.0,
+        prior=uniform(0.2, 0.8),
     )
     openness_min: float = param(
         0.02,
@@ -165,6 +175,7 @@ class CultureParams(Section):
         unit="share of harm",
         doc="Least share of harm reported, whatever the fear.",
         source="assumption: some harm is always reported (complaints, coroners).",
+        prior=uniform(0.01, 0.05),
     )
     learning_floor: float = param(
         0.4,
@@ -173,6 +184,7 @@ class CultureParams(Section):
         unit="share",
         doc="Share of a board's learning that does not depend on reported harm.",
         source="assumption: boards learn from audits and peers as well as incidents.",
+        prior=uniform(0.2, 0.6),
     )
     learning_from_reporting: float = param(
         0.6,
@@ -183,6 +195,7 @@ class CultureParams(Section):
         "openness): what fear costs through silence.",
         source="assumption: with learning_floor, learning is 1 when everything is reported.",
         neutral=0.0,
+        prior=uniform(0.4, 0.8),
     )
     fear_learning_penalty: float = param(
         0.4,
@@ -193,6 +206,7 @@ class CultureParams(Section):
         "defensive as well as staff silent).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0, 0.8),
     )
     blame_deterrence: float = param(
         0.15,
@@ -204,6 +218,7 @@ class CultureParams(Section):
         "blame beat support.",
         source="assumption: no measure exists.",
         neutral=0.0,
+        prior=uniform(0.0, 0.6),
     )
     general_deterrence: float = param(
         0.2,
@@ -213,6 +228,7 @@ class CultureParams(Section):
         doc="Share of blame pressure felt by trusts not on the ladder (the threat of being named).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0, 0.5),
     )
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from healthsim.model.parameters import Section, param
+from healthsim.model.parameters import Section, param, uniform
 from healthsim.model.variables import economy_var, month_var, trust_var
 
 TITLE = "Demand, treatment and occupancy"
@@ -79,6 +79,7 @@ class DemandParams(Section):
         "lognormal factor with mean 1, so demand stays positive.",
         source="assumption: a few per cent month to month, as in NHS activity statistics.",
         neutral=0.0,
+        prior=uniform(0.005, 0.05),
     )
     population_demand_elasticity: float = param(
         0.5,
@@ -92,6 +93,7 @@ class DemandParams(Section):
         source="assumption: demand rises less than in proportion to population per bed, "
         "since catchments overlap.",
         neutral=0.0,
+        prior=uniform(0.0, 1.0),
     )
     population_pressure_min: float = param(
         0.8,
@@ -100,6 +102,7 @@ class DemandParams(Section):
         unit="ratio",
         doc="Lowest population pressure on demand per bed (population_demand_elasticity).",
         source="assumption: keeps economies with unusual populations per bed plausible.",
+        prior=uniform(0.7, 0.9),
     )
     population_pressure_max: float = param(
         1.25,
@@ -108,6 +111,7 @@ class DemandParams(Section):
         unit="ratio",
         doc="Highest population pressure on demand per bed.",
         source="assumption: as population_pressure_min.",
+        prior=uniform(1.1, 1.5),
     )
     max_occupancy: float = param(
         0.98,
@@ -116,6 +120,7 @@ class DemandParams(Section):
         unit="share of beds",
         doc="Highest bed occupancy a trust can run at (the rest is turnaround).",
         source="assumption: a bed is empty for a few hours between patients.",
+        prior=uniform(0.95, 1.0),
     )
     overflow_diversion: float = param(
         0.5,
@@ -126,6 +131,7 @@ class DemandParams(Section):
         "(ambulance diversion, transfers) (C8).",
         source="assumption: about half of excess demand finds a bed nearby.",
         neutral=0.0,
+        prior=uniform(0.2, 0.8),
     )
     admissions_per_bed_month: float = param(
         6.0,

@@ -100,7 +100,7 @@ import numpy as np
 from numba import njit
 
 from healthsim.model.mechanisms._common import TINY
-from healthsim.model.parameters import Section, initial, lever, param
+from healthsim.model.parameters import Section, initial, lever, param, uniform
 from healthsim.model.variables import economy_var, month_var, records, trust_var, year_var
 
 TITLE = "Payment, costs, cost improvement and reconfiguration"
@@ -146,6 +146,7 @@ class FinanceParams(Section):
         unit="share",
         doc="How much commissioners' allocations exceed the starting activity's value.",
         source="assumption: commissioners began the decade roughly in balance.",
+        prior=uniform(-0.01, 0.03),
     )
     efficiency_capacity: float = param(
         0.02,
@@ -155,6 +156,7 @@ class FinanceParams(Section):
         doc="Annual efficiency a board of average capability delivers without hurting care.",
         source="Nuffield Trust, 'Feeling the crunch' (2016): providers achieved about 2% a "
         "year against 4% asked (T4).",
+        prior=uniform(0.015, 0.025),
     )
     efficiency_capability_offset: float = param(
         0.4,
@@ -164,6 +166,7 @@ class FinanceParams(Section):
         doc="Safe efficiency rises with capability as (offset + capability) / "
         "efficiency_capability_scale.",
         source="assumption: a board with no grip still finds some savings.",
+        prior=uniform(0.25, 0.55),
     )
     efficiency_capability_scale: float = param(
         0.95,
@@ -183,6 +186,7 @@ class FinanceParams(Section):
         "anyway by cutting posts and services (which then hurts care).",
         source="calibrated: trusts in deficit (T3) and efficiency achieved (T4).",
         neutral=0.0,
+        prior=uniform(0.1, 0.6),
     )
     efficiency_frontier: float = param(
         0.025,
@@ -193,6 +197,7 @@ class FinanceParams(Section):
         "beyond the board's safe capacity: deeper cuts close services and defer "
         "maintenance.",
         source="assumption: a little above what average boards achieve safely (T4).",
+        prior=uniform(0.015, 0.04),
     )
     post_cut_share: float = param(
         0.5,
@@ -204,6 +209,7 @@ class FinanceParams(Section):
         source="assumption: 2010s savings came as much from pay restraint, procurement "
         "and deferred maintenance as from fewer posts.",
         neutral=0.0,
+        prior=uniform(0.25, 0.75),
     )
     max_efficiency_target: float = param(
         0.10,
@@ -212,6 +218,7 @@ class FinanceParams(Section):
         unit="a year",
         doc="Largest annual cost-improvement target a board will plan.",
         source="assumption: plans above 10% a year were not made in the period.",
+        prior=uniform(0.06, 0.15),
     )
     deficit_push: float = param(
         0.4,
@@ -223,6 +230,7 @@ class FinanceParams(Section):
         source="assumption: boards in deficit plan deeper cost improvement, as recovery "
         "plans required.",
         neutral=0.0,
+        prior=uniform(0.0, 1.0),
     )
     harm_litigation_cost: float = param(
         0.004,
@@ -233,6 +241,7 @@ class FinanceParams(Section):
         "costs money.",
         source="NHS Resolution: clinical negligence costs of about £1.5-2bn a year.",
         neutral=0.0,
+        prior=uniform(0.003, 0.006),
     )
     agency_fill: float = param(
         0.8,
@@ -243,6 +252,7 @@ class FinanceParams(Section):
         source="NHS Improvement 2016: most vacant shifts are covered, so vacancies cost "
         "more than posts filled.",
         neutral=0.0,
+        prior=uniform(0.6, 0.95),
     )
     agency_premium: float = param(
         0.5,
@@ -252,6 +262,7 @@ class FinanceParams(Section):
         doc="Agency cost above substantive pay.",
         source="20-100%; £3.6bn was spent on agency staff in 2015/16 (NAO 2016).",
         neutral=0.0,
+        prior=uniform(0.2, 1.0),
     )
     reconfiguration_months: int = param(
         36,
@@ -261,6 +272,7 @@ class FinanceParams(Section):
         doc="Months a service reconfiguration takes before it saves money.",
         source="the article: trusts 'are unable to reconfigure their services quickly "
         "enough' (C10); assumption: about three years.",
+        prior=uniform(18, 60),
     )
     reconfiguration_saving: float = param(
         0.04,
@@ -270,6 +282,7 @@ class FinanceParams(Section):
         doc="Share of costs a completed reconfiguration saves.",
         source="assumption: a few per cent, as estimated for NHS service reconfigurations.",
         neutral=0.0,
+        prior=uniform(0.01, 0.08),
     )
     reconfiguration_cost: float = param(
         0.03,
@@ -279,6 +292,7 @@ class FinanceParams(Section):
         doc="One-off cost of a reconfiguration.",
         source="assumption: about a year's saving.",
         neutral=0.0,
+        prior=uniform(0.01, 0.06),
     )
     reconfiguration_threshold: float = param(
         -0.02,
@@ -287,6 +301,7 @@ class FinanceParams(Section):
         unit="margin",
         doc="Annual margin below which a capable board starts a reconfiguration.",
         source="assumption: a deficit of 2% of income makes the case.",
+        prior=uniform(-0.05, 0.0),
     )
     reconfiguration_min_capability: float = param(
         0.5,
@@ -295,6 +310,7 @@ class FinanceParams(Section):
         unit="0-1",
         doc="Board capability needed to start a reconfiguration of its own.",
         source="assumption: an average board or better can carry one through.",
+        prior=uniform(0.3, 0.7),
     )
     unsustainable_cash_months: float = param(
         -2.0,
@@ -304,6 +320,7 @@ class FinanceParams(Section):
         doc="Cash below which a trust is counted financially unsustainable (in the NHS it "
         "would need emergency loans; the model lets cash go negative and flags it).",
         source="assumption: two months' income of borrowing.",
+        prior=uniform(-4.0, -1.0),
     )
 
 
@@ -323,6 +340,7 @@ class FinanceInitial(Section):
         unit="share of income",
         doc="Spread of trusts' margins at the start.",
         source="calibrated: fitted with T3 (5-10% of trusts in deficit before the squeeze).",
+        prior=uniform(0.004, 0.025),
     )
     cash_months: float = initial(
         1.0,
@@ -331,6 +349,7 @@ class FinanceInitial(Section):
         unit="months of income",
         doc="Cash reserves at the start.",
         source="assumption: about a month's income.",
+        prior=uniform(0.5, 2.0),
     )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from numba import njit
 
 from healthsim.model.mechanisms._common import TINY
-from healthsim.model.parameters import Section, param
+from healthsim.model.parameters import Section, param, uniform
 from healthsim.model.variables import trust_var
 
 TITLE = "Harm and reporting"
@@ -43,6 +43,7 @@ class HarmParams(Section):
         doc="Avoidable harm events per admission at the reference quality.",
         source="de Vries et al. 2008: about 3-4% of admissions see an adverse event, about "
         "half of them avoidable.",
+        prior=uniform(0.01, 0.02),
     )
     quality_reference: float = param(
         0.66,
@@ -63,6 +64,7 @@ class HarmParams(Section):
         source="assumption: harm rises faster than the quality gap (poor services fail in "
         "several ways at once); 1 would make it proportional.",
         neutral=0.0,
+        prior=uniform(1.0, 3.0),
     )
 
 

@@ -53,7 +53,7 @@ from mesa import Agent
 from numba import njit
 
 from healthsim.model.mechanisms.states import Rating, Rung
-from healthsim.model.parameters import Section, lever, param
+from healthsim.model.parameters import Section, lever, param, uniform
 from healthsim.model.variables import month_var, trust_var
 
 TITLE = "Inspection, ratings and risk triggers"
@@ -176,6 +176,7 @@ class InspectionParams(Section):
         source="assumption: a trust reporting twice the national harm rate is inspected "
         "within about four years at the default weight.",
         neutral=0.0,
+        prior=uniform(0.02, 0.15),
     )
     risk_deficit_weight: float = param(
         5.0,
@@ -187,6 +188,7 @@ class InspectionParams(Section):
         source="assumption: financial distress was a risk indicator in CQC's Intelligent "
         "Monitoring.",
         neutral=0.0,
+        prior=uniform(1.0, 10.0),
     )
     salience_inspection_rate: float = param(
         0.15,
@@ -197,6 +199,7 @@ class InspectionParams(Section):
         "pressure (C2).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.05, 0.3),
     )
     risk_min_gap_months: int = param(
         6,
@@ -205,6 +208,7 @@ class InspectionParams(Section):
         unit="months",
         doc="Months after an inspection before a risk trigger can bring another.",
         source="assumption: CQC does not return within half a year without cause.",
+        prior=uniform(3, 12),
     )
 
 

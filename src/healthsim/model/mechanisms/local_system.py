@@ -41,7 +41,7 @@ from enum import StrEnum
 
 from numba import njit
 
-from healthsim.model.parameters import Section, initial, lever, param
+from healthsim.model.parameters import Section, initial, lever, param, uniform
 from healthsim.model.variables import economy_var, month_var, trust_var
 
 TITLE = "Social care, delayed discharges and whole-economy action"
@@ -94,6 +94,7 @@ class LocalSystemParams(Section):
         source="NHS England DTOC statistics: with a 10% shortfall, delayed transfers of "
         "care fill about 3% of beds, as in 2013, rising to about 6% in 2017.",
         neutral=0.0,
+        prior=uniform(0.2, 0.4),
     )
     social_care_budget_share: float = param(
         0.22,

@@ -46,7 +46,7 @@ import numpy as np
 from numba import njit
 
 from healthsim.model.mechanisms._common import MONTHS_A_YEAR, TINY, clip
-from healthsim.model.parameters import Section, initial, param
+from healthsim.model.parameters import Section, initial, param, uniform
 from healthsim.model.variables import service_var, trust_var
 
 TITLE = "Quality: improvement, deterioration and shocks"
@@ -65,6 +65,7 @@ class QualityParams(Section):
         "well-resourced board (C11).",
         source="calibrated with the deterioration terms so quality is steady without a squeeze.",
         neutral=0.0,
+        prior=uniform(0.1, 0.2),
     )
     baseline_deterioration: float = param(
         0.0229,
@@ -75,6 +76,7 @@ class QualityParams(Section):
         "estate, rising acuity).",
         source="calibrated: balances improvement at the initial quality.",
         neutral=0.0,
+        prior=uniform(0.012, 0.036),
     )
     occupancy_threshold: float = param(
         0.92,
@@ -83,6 +85,7 @@ class QualityParams(Section):
         unit="share of beds",
         doc="Bed occupancy above which safety suffers (and morale, `workforce`).",
         source="Bagust et al. 1999; NHS England: 85-92% is the usual safe range.",
+        prior=uniform(0.85, 0.95),
     )
     occupancy_harm: float = param(
         0.05,
@@ -92,6 +95,7 @@ class QualityParams(Section):
         doc="Share of quality lost a month per unit of occupancy above the threshold (C8).",
         source="calibrated: fitted with T1, T2 and T5.",
         neutral=0.0,
+        prior=uniform(0.0, 0.25),
     )
     safe_staffing: float = param(
         0.95,
@@ -100,6 +104,7 @@ class QualityParams(Section):
         unit="share of establishment",
         doc="Staff in post over the safe establishment below which care suffers.",
         source="assumption: vacancies above about 5% strain rotas (NHS Improvement).",
+        prior=uniform(0.9, 1.0),
     )
     understaffing_harm: float = param(
         0.03,
@@ -109,6 +114,7 @@ class QualityParams(Section):
         doc="Share of quality lost a month per unit of staff in post below safe_staffing (C10).",
         source="calibrated: fitted with T1, T2 and T5.",
         neutral=0.0,
+        prior=uniform(0.0, 0.2),
     )
     cuts_harm: float = param(
         0.6,
@@ -119,6 +125,7 @@ class QualityParams(Section):
         "efficiency frontier (C10).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.2, 1.5),
     )
     morale_harm: float = param(
         0.02,
@@ -128,6 +135,7 @@ class QualityParams(Section):
         doc="Share of quality lost a month per unit of morale below morale_threshold.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0, 0.05),
     )
     staffing_resource_cap: float = param(
         1.1,
@@ -136,6 +144,7 @@ class QualityParams(Section):
         unit="share of establishment",
         doc="Staffing above which extra staff add nothing to a board's capacity to improve.",
         source="assumption.",
+        prior=uniform(1.0, 1.2),
     )
     shock_rate: float = param(
         0.012,
@@ -147,6 +156,7 @@ class QualityParams(Section):
         "of trust at various times' (C3).",
         source="assumption: about one shock a service every seven years.",
         neutral=0.0,
+        prior=uniform(0.005, 0.025),
     )
     shock_size: float = param(
         0.14,
@@ -156,6 +166,7 @@ class QualityParams(Section):
         doc="Mean quality drop of a local shock (exponential).",
         source="assumption: enough to take a good service below the bar now and then.",
         neutral=0.0,
+        prior=uniform(0.07, 0.25),
     )
     quality_noise_sd: float = param(
         0.006,
@@ -165,6 +176,7 @@ class QualityParams(Section):
         doc="Month-to-month noise in each service's quality.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.002, 0.012),
     )
 
 
@@ -177,6 +189,7 @@ class QualityInitial(Section):
         doc="Mean true quality of a service line at the start.",
         source="calibrated: with the inspection bands so that the first ratings round "
         "matches CQC 2014-16 (T5).",
+        prior=uniform(0.62, 0.7),
     )
     quality_sd_trust: float = initial(
         0.06,
@@ -185,6 +198,7 @@ class QualityInitial(Section):
         unit="quality",
         doc="Spread of trust-level quality (a trust's services share a culture).",
         source="calibrated with T5.",
+        prior=uniform(0.03, 0.09),
     )
     quality_sd_service: float = initial(
         0.08,
@@ -194,6 +208,7 @@ class QualityInitial(Section):
         doc="Spread of service quality around its trust's level: pockets of poor care "
         "exist in all trusts at times (C3).",
         source="calibrated with T5.",
+        prior=uniform(0.05, 0.11),
     )
     struggling_share: float = initial(
         0.12,
@@ -205,6 +220,7 @@ class QualityInitial(Section):
         "standards' (the article).",
         source="calibrated: fitted with T2 and T5, from the Keogh review's 14 of about 160 "
         "acute trusts (about 9%).",
+        prior=uniform(0.05, 0.2),
     )
     struggling_gap: float = initial(
         0.15,
@@ -213,6 +229,7 @@ class QualityInitial(Section):
         unit="quality",
         doc="How far below the others a struggling trust's quality starts.",
         source="calibrated: about 10% of acute trusts rated inadequate in the first round (T5).",
+        prior=uniform(0.05, 0.3),
     )
     quality_min: float = initial(
         0.02,
@@ -221,6 +238,7 @@ class QualityInitial(Section):
         unit="0-1",
         doc="Lowest starting quality of a service.",
         source="assumption: no service starts at the very bottom of the scale.",
+        prior=uniform(0.01, 0.05),
     )
     quality_max: float = initial(
         0.98,
@@ -229,6 +247,7 @@ class QualityInitial(Section):
         unit="0-1",
         doc="Highest starting quality of a service.",
         source="assumption: no service starts perfect.",
+        prior=uniform(0.95, 0.99),
     )
 
 

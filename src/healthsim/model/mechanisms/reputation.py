@@ -28,7 +28,7 @@ from __future__ import annotations
 from numba import njit
 
 from healthsim.model.mechanisms._common import relax
-from healthsim.model.parameters import Section, initial, param
+from healthsim.model.parameters import Section, initial, param, uniform
 from healthsim.model.variables import trust_var
 
 TITLE = "Reputation, media and naming"
@@ -46,6 +46,7 @@ class ReputationParams(Section):
         doc="Reputation lost at once when a trust is publicly named (C5).",
         source="assumption: naming is national news.",
         neutral=0.0,
+        prior=uniform(0.0, 0.5),
     )
     naming_reputation_factor: float = param(
         0.4,
@@ -56,6 +57,7 @@ class ReputationParams(Section):
         "while it stays named.",
         source="assumption: the label outlasts the story.",
         neutral=0.0,
+        prior=uniform(0.0, 0.6),
     )
     reputation_offset: float = param(
         0.2,
@@ -66,6 +68,7 @@ class ReputationParams(Section):
         "quality)).",
         source="assumption: the public thinks better of its hospitals than their quality "
         "scores (British Social Attitudes).",
+        prior=uniform(0.1, 0.3),
     )
     reputation_recovery: float = param(
         0.03,
@@ -74,6 +77,7 @@ class ReputationParams(Section):
         unit="share a month",
         doc="Monthly share of the gap to its target that reputation closes.",
         source="assumption: reputations take years to mend.",
+        prior=uniform(0.01, 0.06),
     )
     reputation_demand_shift: float = param(
         0.15,
@@ -84,6 +88,7 @@ class ReputationParams(Section):
         "(patient choice and GP referral, C5).",
         source="assumption: patient choice moves a modest share of elective referrals.",
         neutral=0.0,
+        prior=uniform(0.0, 0.3),
     )
     reputation_recruitment: float = param(
         0.5,
@@ -93,6 +98,7 @@ class ReputationParams(Section):
         doc="Share of recruitment lost at zero reputation (C5).",
         source="assumption: staff avoid trusts in the news for failing.",
         neutral=0.0,
+        prior=uniform(0.0, 0.8),
     )
     scandal_rate: float = param(
         0.01,
@@ -103,6 +109,7 @@ class ReputationParams(Section):
         "whatever its quality (C2).",
         source="assumption: about one story a trust every eight years.",
         neutral=0.0,
+        prior=uniform(0.002, 0.02),
     )
     story_salience: float = param(
         0.5,
@@ -112,6 +119,7 @@ class ReputationParams(Section):
         doc="Media salience a story adds.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.2, 0.8),
     )
     naming_salience: float = param(
         0.5,
@@ -121,6 +129,7 @@ class ReputationParams(Section):
         doc="Media salience being named adds.",
         source="assumption: as much as a story.",
         neutral=0.0,
+        prior=uniform(0.2, 0.8),
     )
     salience_decay: float = param(
         0.1,
@@ -129,6 +138,7 @@ class ReputationParams(Section):
         unit="share a month",
         doc="Monthly share of media salience that fades.",
         source="assumption: a story is forgotten within a year or two.",
+        prior=uniform(0.05, 0.2),
     )
 
 
@@ -141,6 +151,7 @@ class ReputationInitial(Section):
         doc="Public reputation at the start.",
         source="assumption: the reputation target of a trust at the mean starting quality "
         "(reputation_offset + 0.66, capped).",
+        prior=uniform(0.6, 0.8),
     )
 
 

@@ -70,7 +70,7 @@ from numba import njit
 
 from healthsim.model.mechanisms._common import TINY
 from healthsim.model.mechanisms.states import Rung
-from healthsim.model.parameters import Section, lever, param
+from healthsim.model.parameters import Section, lever, param, uniform
 from healthsim.model.variables import service_var, trust_var
 
 TITLE = "Improvement support"
@@ -214,6 +214,7 @@ class SupportParams(Section):
         source="calibrated: fitted with T1 and T2 (time in and stock of special measures) "
         "under the 2013 regime, which buddied trusts in special measures.",
         neutral=0.0,
+        prior=uniform(0.05, 0.35),
     )
     buddy_capability_transfer: float = param(
         0.01,
@@ -224,6 +225,7 @@ class SupportParams(Section):
         "builds capability, so it lasts after support ends.",
         source="assumption: the article's claim C6.",
         neutral=0.0,
+        prior=uniform(0.0, 0.03),
     )
     buddy_burden: float = param(
         0.004,
@@ -233,6 +235,7 @@ class SupportParams(Section):
         doc="Monthly capability the buddy's own board loses while supporting (its leaders' time).",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0, 0.01),
     )
     buddy_cost: float = param(
         0.05,
@@ -242,6 +245,7 @@ class SupportParams(Section):
         doc="Fee paid for a buddy's time.",
         source="assumption: a few senior staff part time.",
         neutral=0.0,
+        prior=uniform(0.02, 0.1),
     )
     buddy_paid_by_trust: float = param(
         0.0,
@@ -266,6 +270,7 @@ class SupportParams(Section):
         unit="0-1",
         doc="Board capability a trust needs to be a buddy.",
         source="assumption: an average board or better.",
+        prior=uniform(0.4, 0.6),
     )
     buddy_min_margin: float = param(
         0.0,
@@ -274,6 +279,7 @@ class SupportParams(Section):
         unit="share of income",
         doc="12-month margin a trust needs to be a buddy (0: no deficit).",
         source="assumption: a trust in deficit has no leaders to spare.",
+        prior=uniform(-0.01, 0.01),
     )
     buddy_capacity: int = param(
         1,
@@ -290,6 +296,7 @@ class SupportParams(Section):
         unit="months",
         doc="How often the oversight body looks again for a buddy for a trust still waiting.",
         source="assumption: quarterly reviews.",
+        prior=uniform(1, 6),
     )
     consultancy_effectiveness: float = param(
         0.12,
@@ -300,6 +307,7 @@ class SupportParams(Section):
         "fast, but no capability is built.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.05, 0.25),
     )
     consultancy_cost: float = param(
         0.25,
@@ -309,6 +317,7 @@ class SupportParams(Section):
         doc="Fee for consultants at full intensity.",
         source="turnaround contracts of £2-5m a year.",
         neutral=0.0,
+        prior=uniform(0.17, 0.42),
     )
     consultancy_paid_by_trust: float = param(
         1.0,
@@ -327,6 +336,7 @@ class SupportParams(Section):
         "board has the capability to hold them.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.05, 0.3),
     )
     central_effectiveness: float = param(
         0.08,
@@ -337,6 +347,7 @@ class SupportParams(Section):
         "national programme, a central team).",
         source="assumption: slower than local help.",
         neutral=0.0,
+        prior=uniform(0.03, 0.15),
     )
     central_cost: float = param(
         0.08,
@@ -346,6 +357,7 @@ class SupportParams(Section):
         doc="Cost of a central improvement team.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.04, 0.15),
     )
     central_paid_by_trust: float = param(
         0.0,
@@ -366,6 +378,7 @@ class SupportParams(Section):
         source="assumption: an experienced director strengthens a weak board most; no "
         "measure of the effect exists.",
         neutral=0.0,
+        prior=uniform(0.0, 0.5),
     )
     director_cost: float = param(
         0.02,
@@ -375,6 +388,7 @@ class SupportParams(Section):
         doc="Cost of an improvement director.",
         source="assumption: an interim director at about £1,000 a day.",
         neutral=0.0,
+        prior=uniform(0.01, 0.04),
     )
     director_paid_by_trust: float = param(
         0.0,
@@ -382,7 +396,8 @@ class SupportParams(Section):
         le=1,
         unit="share",
         doc="Share of the improvement director's cost paid by the trust.",
-        source="assumption: the oversight bodies placed and paid improvement directors.",
+        source="the oversight bodies (NHS Trust Development Authority, Monitor) placed and "
+        "paid improvement directors.",
     )
     funding_boost_cap: float = param(
         0.3,
@@ -391,6 +406,7 @@ class SupportParams(Section):
         unit="share of resources",
         doc="Most that improvement money can add to a trust's resources to improve.",
         source="assumption.",
+        prior=uniform(0.1, 0.5),
     )
     funding_boost_scale: float = param(
         10.0,
@@ -400,6 +416,7 @@ class SupportParams(Section):
         doc="Resources added per unit of improvement money as a share of monthly income.",
         source="assumption: £0.1m a month raises a £25m-a-month trust's resources by 4%.",
         neutral=0.0,
+        prior=uniform(3.0, 20.0),
     )
 
 

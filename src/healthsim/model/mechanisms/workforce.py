@@ -39,7 +39,7 @@ from __future__ import annotations
 from numba import njit
 
 from healthsim.model.mechanisms._common import clip, relax
-from healthsim.model.parameters import Section, initial, param
+from healthsim.model.parameters import Section, initial, param, uniform
 from healthsim.model.variables import trust_var
 
 TITLE = "Workforce and morale"
@@ -56,6 +56,7 @@ class WorkforceParams(Section):
         unit="share a month",
         doc="Monthly staff leaving rate with no fear and good morale.",
         source="NHS Digital leaver rates: about 13% a year for NHS nurses in the 2010s.",
+        prior=uniform(0.009, 0.013),
     )
     fear_turnover: float = param(
         0.6,
@@ -65,6 +66,7 @@ class WorkforceParams(Section):
         doc="Relative increase in leaving at full fear (C5).",
         source="assumption: staff surveys link a blame culture with intention to leave.",
         neutral=0.0,
+        prior=uniform(0.0, 1.5),
     )
     morale_turnover: float = param(
         1.0,
@@ -74,6 +76,7 @@ class WorkforceParams(Section):
         doc="Relative increase in leaving per unit of morale below morale_threshold.",
         source="assumption: staff survey engagement predicts turnover (NHS staff survey).",
         neutral=0.0,
+        prior=uniform(0.0, 2.0),
     )
     recruitment_rate: float = param(
         0.17,
@@ -82,6 +85,7 @@ class WorkforceParams(Section):
         unit="share a month",
         doc="Monthly share of vacancies filled when a trust is free to hire.",
         source="assumption: about six months to fill a post.",
+        prior=uniform(0.08, 0.3),
     )
     hiring_restraint: float = param(
         0.3,
@@ -91,6 +95,7 @@ class WorkforceParams(Section):
         doc="Share of recruitment lost by a trust in deficit (vacancy freezes).",
         source="assumption: trusts in deficit froze a share of their vacancies.",
         neutral=0.0,
+        prior=uniform(0.0, 0.6),
     )
     morale_adjustment: float = param(
         0.1,
@@ -99,6 +104,7 @@ class WorkforceParams(Section):
         unit="share a month",
         doc="Monthly share of the gap to its target that morale closes.",
         source="assumption: morale takes most of a year to settle.",
+        prior=uniform(0.05, 0.2),
     )
     morale_base: float = param(
         0.72,
@@ -109,6 +115,7 @@ class WorkforceParams(Section):
         "the reference quality.",
         source="assumption: set above the starting morale (initial.morale) so that the "
         "pressures of 2013 hold morale near it.",
+        prior=uniform(0.68, 0.76),
     )
     fear_morale: float = param(
         0.3,
@@ -118,6 +125,7 @@ class WorkforceParams(Section):
         doc="Morale lost at full fear (C5).",
         source="assumption: a blame culture lowers engagement in the NHS staff survey.",
         neutral=0.0,
+        prior=uniform(0.0, 0.6),
     )
     crowding_morale: float = param(
         1.5,
@@ -127,6 +135,7 @@ class WorkforceParams(Section):
         doc="Morale lost per unit of bed occupancy above occupancy_threshold (C8).",
         source="assumption: crowded wards wear staff down.",
         neutral=0.0,
+        prior=uniform(0.5, 3.0),
     )
     understaffing_morale: float = param(
         0.8,
@@ -136,6 +145,7 @@ class WorkforceParams(Section):
         doc="Morale lost per unit of staff in post below the safe establishment (C10).",
         source="assumption: short-staffed shifts wear staff down.",
         neutral=0.0,
+        prior=uniform(0.2, 1.5),
     )
     quality_morale: float = param(
         0.3,
@@ -146,6 +156,7 @@ class WorkforceParams(Section):
         "below it): staff take pride in good care.",
         source="assumption.",
         neutral=0.0,
+        prior=uniform(0.0, 0.6),
     )
     morale_threshold: float = param(
         0.6,
@@ -154,6 +165,7 @@ class WorkforceParams(Section):
         unit="0-1",
         doc="Morale below which staff leave faster and care suffers (`quality`).",
         source="assumption: about the starting morale of 2013.",
+        prior=uniform(0.5, 0.7),
     )
 
 
@@ -165,6 +177,7 @@ class WorkforceInitial(Section):
         unit="0-1",
         doc="Staff morale at the start.",
         source="assumption: the NHS staff survey engagement of the era, on a 0-1 scale.",
+        prior=uniform(0.55, 0.7),
     )
     staffing_ratio: float = initial(
         0.93,
