@@ -143,3 +143,52 @@ def test_c7_no_penalty_no_difference():
     assert np.array_equal(alone.s.quality, crowded.s.quality), (
         "with accountability_penalty=0 bodies with powers should not change quality"
     )
+
+
+# ====================================================================================
+# the other side of powers: a weak board overruled acts faster
+# ====================================================================================
+
+
+def test_bodies_with_powers_fill_part_of_what_a_board_lacks():
+    p = packed({**ALL_POWERS, **behaviour(powers_capacity=0.2)})
+    assert accountability.overruled(p, 2.0, 0.4) == pytest.approx(0.64), (
+        "two bodies each fill 0.2 of the missing capability: 0.4 + 0.4 x 0.6"
+    )
+    assert accountability.overruled(p, 0.0, 0.4) == 0.4, "no body, nothing overruled"
+    assert accountability.overruled(p, 9.0, 0.4) == pytest.approx(1.0), "at most all of it"
+    none = packed({**ALL_POWERS, **behaviour(powers_capacity=0.0)})
+    assert accountability.overruled(none, 2.0, 0.4) == 0.4, "no capacity, no effect"
+
+
+def test_powers_help_a_weak_board_and_hold_back_a_strong_one():
+    """capability x clarity, what improvement scales with: outside powers (capacity 0.2,
+    penalty 0.2, two bodies) help where the board is weak, not where it is strong."""
+    p = packed({**ALL_POWERS, **behaviour(powers_capacity=0.2, accountability_penalty=0.2)})
+    clarity = accountability.clarity(p, 2.0)
+    weak, strong = 0.2, 0.9
+    assert accountability.overruled(p, 2.0, weak) * clarity > weak, (
+        "a weak board (0.2): 0.52 x 1/1.4 = 0.37 > 0.2, powers help"
+    )
+    assert accountability.overruled(p, 2.0, strong) * clarity < strong, (
+        "a strong board (0.9): 0.94 x 1/1.4 = 0.67 < 0.9, powers cost more than they give"
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_weak_board_under_powers_improves_faster_when_they_can_overrule_it(seed):
+    """The worst trust in special measures with directions over its weak board: it
+    improves faster when the oversight body's powers can fill what the board lacks."""
+    settings = {
+        **NEUTRAL_PACKAGE,
+        "regime.ladder.oversight_directions": True,
+        "behaviour.accountability_penalty": 0.2,
+        "initial.capability_mean": 0.25,
+    }
+    quality = {}
+    for capacity in (0.0, 0.3):
+        m, i = followed({**settings, "behaviour.powers_capacity": capacity}, seed, 12)
+        quality[capacity] = m.recorder.per_trust["quality"][11, i]
+    assert quality[0.3] > quality[0.0], (
+        "a weak board overruled by a body with powers should improve faster"
+    )

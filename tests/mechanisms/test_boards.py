@@ -194,3 +194,48 @@ def test_c11_regime_board_replacement_adds_churn():
     assert pooled(replace, "board_replacements") > pooled(keep, "board_replacements"), (
         "a regime that replaces boards on entry should mean more board churn (C11)"
     )
+
+
+def _replaced_or_kept(seed: int, old_capability: float) -> dict[str, np.ndarray]:
+    """The worst trust's quality over three years when its board (set to
+    ``old_capability``) is replaced at month 0 by a board of capability 0.5, or kept."""
+    out = {}
+    for arm in ("kept", "replaced"):
+        m = ScenarioEconomy(
+            "baseline",
+            rng=seed,
+            **dotted(
+                {
+                    **NEUTRAL_PACKAGE,
+                    **BOARDS,
+                    "behaviour.new_board_capability_sd": 0.0,
+                    "behaviour.board_churn_base": 0.0,
+                    "behaviour.fear_board_churn": 0.0,
+                }
+            ),
+        )
+        i = int(np.argmin(m.s.quality.mean(axis=1)))
+        m.s.capability[i] = old_capability
+        if arm == "replaced":
+            boards.replace_board(m, i, "test")
+        m.run(36)
+        out[arm] = m.recorder.per_trust["quality"][:, i].copy()
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_c11_replacing_a_very_weak_board_helps_in_the_end(seed):
+    q = _replaced_or_kept(seed, old_capability=0.1)
+    assert q["replaced"][35] > q["kept"][35], (
+        "a new board drawn from the usual range beats a very weak one once the disruption "
+        "is over (the case for replacing boards)"
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_c11_replacing_an_average_board_only_costs_a_disruption(seed):
+    q = _replaced_or_kept(seed, old_capability=0.5)
+    assert q["replaced"][8] < q["kept"][8], "during the disruption the trust loses ground"
+    assert q["replaced"][35] <= q["kept"][35] + 1e-12, (
+        "and a like-for-like board never makes it up (the case against)"
+    )

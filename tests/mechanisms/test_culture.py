@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from healthsim import run
 from healthsim.model import Rung
 from healthsim.model.mechanisms import culture
 
@@ -215,14 +216,14 @@ def test_learning_never_rises_with_fear(p, o, f1, f2):
     ],
 )
 def test_drive_worked_values(p, rung, expected, how):
-    assert culture.drive(p, rung) == pytest.approx(expected, rel=1e-12), (
+    assert culture.drive(p, rung, False) == pytest.approx(expected, rel=1e-12), (
         f"drive should be {expected}: {how}"
     )
 
 
 @given(rung=RUNGS)
 def test_no_blame_no_drive(no_blame, rung):
-    assert culture.drive(no_blame, rung) == 1.0, "without blame there is no deterrence"
+    assert culture.drive(no_blame, rung, False) == 1.0, "without blame there is no deterrence"
 
 
 # ====================================================================================
@@ -350,3 +351,47 @@ def test_c5_blame_on_the_ladder_makes_a_board_try_harder(seed):
         harsh.recorder.per_trust["quality"][:, others],
         atol=1e-3,
     ), "trusts off the ladder feel no deterrence here (general_deterrence 0)"
+
+
+# ====================================================================================
+# naming deters complacency in trusts not yet named
+# ====================================================================================
+
+
+def test_the_threat_of_naming_drives_trusts_not_named():
+    naming = packed(
+        {
+            **behaviour(blame_deterrence=0.0, naming_deterrence=0.2),
+            "regime.communication.naming": True,
+        }
+    )
+    assert culture.drive(naming, Rung.none, False) == pytest.approx(1.2), (
+        "a trust not named, under a naming regime: 1 + 0.2"
+    )
+    assert culture.drive(naming, Rung.special_measures, True) == pytest.approx(1.0), (
+        "a trust already named feels no threat of being named"
+    )
+    quiet = packed(
+        {
+            **behaviour(blame_deterrence=0.0, naming_deterrence=0.2),
+            "regime.communication.naming": False,
+        }
+    )
+    assert culture.drive(quiet, Rung.none, False) == 1.0, "no naming regime, no threat"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_threat_of_naming_makes_every_board_try_harder(seed):
+    settings = {
+        **NEUTRAL_PACKAGE,
+        "regime.communication.naming": True,
+        "behaviour.blame_deterrence": 0.0,
+        "years": 2,
+    }
+    low, high = (
+        run("baseline", seed=seed, overrides={**settings, "behaviour.naming_deterrence": d})
+        for d in (0.0, 0.2)
+    )
+    assert high.summary["quality_mean_run"] > low.summary["quality_mean_run"], (
+        "the threat of public naming should raise every trust's improvement effort"
+    )

@@ -28,6 +28,7 @@ from .helpers import (
     params,
     pooled,
     runs,
+    scenario,
     trusts,
 )
 
@@ -184,27 +185,61 @@ def test_safe_efficiency_is_the_capacity_at_the_reference_capability(capacity, o
             efficiency_capability_scale=scale,
         )
     )
-    assert finance.safe_efficiency(p, scale - offset) == pytest.approx(
+    assert finance.safe_efficiency(p, scale - offset, 1.0) == pytest.approx(
         capacity, rel=1e-12, abs=1e-15
     ), "at capability = scale - offset a board delivers efficiency_capacity safely"
 
 
 def test_efficiency_achieved_worked_values(p):
     """Safe at capability 0.55: 0.02 x (0.4 + 0.55) / 0.95 = 0.02."""
-    assert finance.efficiency_achieved(p, 0.015, 0.55) == pytest.approx(0.015), (
+    assert finance.efficiency_achieved(p, 0.015, 0.55, 1.0) == pytest.approx(0.015), (
         "a target within safe capacity is delivered in full"
     )
-    assert finance.efficiency_achieved(p, 0.05, 0.55) == pytest.approx(0.0305), (
+    assert finance.efficiency_achieved(p, 0.05, 0.55, 1.0) == pytest.approx(0.0305), (
         "beyond it: 0.02 safely + 0.35 x the 0.03 beyond"
     )
 
 
 @given(target=st.floats(0, 0.5), capability=st.floats(0, 1))
 def test_efficiency_achieved_is_between_the_safe_part_and_the_target(p, target, capability):
-    got = finance.efficiency_achieved(p, target, capability)
-    safe = finance.safe_efficiency(p, capability)
+    got = finance.efficiency_achieved(p, target, capability, 1.0)
+    safe = finance.safe_efficiency(p, capability, 1.0)
     assert min(target, safe) - 1e-15 <= got <= target + 1e-15, (
         "a board delivers at least what it safely can (up to the target), never beyond it"
+    )
+
+
+def test_a_trust_with_more_slack_saves_more_safely(p):
+    """A trust with slack 1.5 at capability 0.55 can save 1.5 x 0.02 = 0.03 safely."""
+    assert finance.safe_efficiency(p, 0.55, 1.5) == pytest.approx(0.03)
+    assert finance.efficiency_achieved(p, 0.03, 0.55, 1.5) == pytest.approx(0.03), (
+        "its 3% target is all safe"
+    )
+
+
+def test_slack_is_lognormal_with_mean_one():
+    b = scenario(behaviour(efficiency_slack_sd=0.4)).behaviour
+    x = finance.efficiency_slack(b, np.random.default_rng(3), 200_000)
+    assert x.mean() == pytest.approx(1.0, abs=0.005), "the average trust has the average slack"
+    assert np.log(x).std() == pytest.approx(0.4, abs=0.005), "spread 0.4 in log units"
+    b0 = scenario(behaviour(efficiency_slack_sd=0.0)).behaviour
+    assert np.all(finance.efficiency_slack(b0, np.random.default_rng(3), 10) == 1.0), (
+        "no spread: every trust can save the same"
+    )
+
+
+def test_c10_trusts_that_differ_in_slack_differ_in_deficit():
+    """Some trusts had more to cut than others: with slack spread across trusts the
+    trusts' year-end margins spread further apart under the same squeeze."""
+    same = runs(years=4)
+    spread = runs(years=4, **behaviour(efficiency_slack_sd=0.8))
+
+    def margin_spread(results):
+        ends = [r.trusts[r.trusts["month"] == r.trusts["month"].max()] for r in results]
+        return float(np.mean([(e["surplus_12m"] / e["income_12m"]).std() for e in ends]))
+
+    assert margin_spread(spread) > margin_spread(same), (
+        "trusts with different room to save should end the squeeze further apart (C10)"
     )
 
 

@@ -382,3 +382,59 @@ def test_c3_a_persistence_rule_filters_out_noise():
         "needing several failing inspections in a row should put fewer trusts that are "
         "not truly failing in special measures (C3)"
     )
+
+
+# ====================================================================================
+# what a rating does to the board that gets it (two-sided)
+# ====================================================================================
+
+
+@pytest.mark.parametrize(
+    ("rating", "effort"),
+    [
+        (Rating.inadequate, 0.3),
+        (Rating.requires_improvement, 0.3),
+        (Rating.good, 0.0),
+        (Rating.outstanding, 0.0),
+        (Rating.unrated, 0.0),
+    ],
+)
+def test_a_report_below_good_adds_improvement_effort(rating, effort):
+    p = params(behaviour(rating_response=0.3))[0]
+    assert inspection.report_effort(p, int(rating)) == pytest.approx(effort), (
+        "a rating below good tells the board where care falls short; good or better does not"
+    )
+
+
+def test_an_inspection_takes_board_time_in_the_month_after():
+    p = params(behaviour(inspection_burden=0.2))[0]
+    assert inspection.burdened(p, 0.5, 9, 10) == pytest.approx(0.4), "0.5 x (1 - 0.2)"
+    assert inspection.burdened(p, 0.5, 8, 10) == 0.5, "only in the month after the visit"
+    assert inspection.burdened(p, 0.5, -99, 10) == 0.5, "never inspected: no burden"
+
+
+#: a frequent inspectorate that sees true quality, under no package and no ladder: what
+#: the ratings do to the board is the only difference between the arms
+RATED_OFTEN = {
+    "regime.identification.inspection_interval_months": 6,
+    "regime.identification.noise_sd": 0.0,
+    "regime.ladder.enabled": False,
+    "regime.communication.blame_intensity": 0.0,
+}
+
+
+def test_c1_reports_below_good_speed_improvement():
+    plain = runs(**RATED_OFTEN)
+    told = runs(**{**RATED_OFTEN, "behaviour.rating_response": 0.5})
+    assert averaged(told, "quality_mean_final") > averaged(plain, "quality_mean_final"), (
+        "boards told where care falls short should improve faster (the case for rigorous "
+        "identification, C1)"
+    )
+
+
+def test_c1_the_burden_of_inspection_slows_improvement():
+    plain = runs(**RATED_OFTEN)
+    burdened = runs(**{**RATED_OFTEN, "behaviour.inspection_burden": 0.5})
+    assert averaged(burdened, "quality_mean_final") < averaged(plain, "quality_mean_final"), (
+        "inspections take board time that would have gone into improvement (its critics' claim)"
+    )

@@ -20,6 +20,7 @@ from .helpers import (
     NEUTRAL_PACKAGE,
     behaviour,
     dotted,
+    followed,
     force_special_measures,
     packed,
     trusts,
@@ -56,10 +57,12 @@ def p():
 
 
 def test_patients_move_away_from_a_poor_reputation(p):
-    assert reputation.demand_moved(p, 100.0, 0.6) == pytest.approx(6.0), (
+    assert reputation.demand_moved(p, 100.0, 0.6, False) == pytest.approx(6.0), (
         "100 x 0.15 x (1 - 0.6): six bed equivalents move to neighbours"
     )
-    assert reputation.demand_moved(p, 100.0, 1.0) == 0.0, "nobody leaves a perfect reputation"
+    assert reputation.demand_moved(p, 100.0, 1.0, False) == 0.0, (
+        "nobody leaves a perfect reputation"
+    )
 
 
 def test_recruits_avoid_a_poor_reputation(p):
@@ -163,3 +166,32 @@ def test_c5_naming_lowers_reputation_and_moves_patients_to_neighbours(seed):
     assert (
         named.recorder.monthly["demand_diverted"][5] > quiet.recorder.monthly["demand_diverted"][5]
     ), "more demand should be shifted between trusts after naming"
+
+
+# ====================================================================================
+# the other side of naming: it informs patients and GPs
+# ====================================================================================
+
+
+def test_naming_informs_patients_worked_value():
+    p = packed(behaviour(reputation_demand_shift=0.15, naming_informs_choice=0.1))
+    assert reputation.demand_moved(p, 100.0, 0.6, True) == pytest.approx(16.0), (
+        "a named trust at reputation 0.6 loses 100 x (0.15 x 0.4 + 0.1) = 16 to neighbours"
+    )
+    assert reputation.demand_moved(p, 100.0, 0.6, False) == pytest.approx(6.0), (
+        "an unnamed one only what its reputation moves"
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_naming_steers_patients_away_from_the_named_trust(seed):
+    settings = {**NEUTRAL_PACKAGE, "regime.communication.naming": True}
+    occupancy, moved = {}, {}
+    for informs in (0.0, 0.1):
+        m, i = followed({**settings, "behaviour.naming_informs_choice": informs}, seed, 6)
+        occupancy[informs] = m.recorder.per_trust["occupancy"][:6, i].mean()
+        moved[informs] = m.recorder.monthly["demand_diverted"][:6].sum()
+    assert occupancy[0.1] < occupancy[0.0], (
+        "a named trust treats fewer patients when naming informs"
+    )
+    assert moved[0.1] > moved[0.0], "more demand moves between trusts"

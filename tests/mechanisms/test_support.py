@@ -440,3 +440,30 @@ def test_an_improvement_director_speeds_improvement_while_in_post_and_costs_the_
     assert clarity[5, i] < director["model"].recorder.per_trust["clarity"][5, i], (
         "a director with powers over the board should lower accountability clarity (C7)"
     )
+
+
+def test_consultants_may_leave_some_capability_behind():
+    """With consultancy_capability_transfer 0.005 a month at full intensity, a board at
+    capability 0.4 learns 0.005 x (1 - 0.4) = 0.003 from its consultants."""
+    p = packed({**SUPPORT, "behaviour.consultancy_capability_transfer": 0.005})
+    tr = trusts(support=CONSULTANCY, capability=0.4, clarity=1.0)
+    sv = services(1, 2, quality=np.array([[0.5, 0.6]]))
+    kernel.support_effect(p, tr, sv)
+    assert tr["capability"][0] == pytest.approx(0.403), "0.005 x (1 - 0.4) learnt"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_c6_consultants_who_transfer_skills_leave_a_more_capable_board(seed):
+    """The advocates' claim for consultancy: a turnaround team leaves some skills
+    behind, so the board is more capable after the contract and its gains fade less."""
+    plain = supported_trajectory("consultancy", seed)
+    transfer = supported_trajectory(
+        "consultancy", seed, **{"behaviour.consultancy_capability_transfer": 0.01}
+    )
+    end, later = 11, 35
+    assert transfer["capability"][end] > plain["capability"][end], (
+        "consultants who transfer skills should leave the board more capable (C6)"
+    )
+    assert transfer["quality"][later] > plain["quality"][later], (
+        "and the trust should hold more of its gains two years on"
+    )

@@ -157,6 +157,7 @@ class HealthEconomy(Model):
         s.quality[:] = q
         s.capability[:] = boards.initial_capability(ini, b, r, z_quality, n)
         margin = ini.surplus_margin + ini.surplus_margin_sd * r.standard_normal(n)
+        s.efficiency_slack[:] = finance.efficiency_slack(b, r, n)
 
         s.economy[:] = st.economy_of
         s.beds[:] = st.beds

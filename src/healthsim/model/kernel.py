@@ -25,6 +25,7 @@ from healthsim.model.mechanisms import (
     demand,
     finance,
     harm,
+    inspection,
     local_system,
     quality,
     reputation,
@@ -58,7 +59,7 @@ def month_front(params, year, tr, sv, ec, rings, links, draws, t):  # pragma: no
     for i in range(n):
         x = tr[i]
         x.demand = demand.arriving(p, x.base_demand, ec[x.economy].need, draws[t, i].demand)
-        x.moved = reputation.demand_moved(p, x.demand, x.reputation)
+        x.moved = reputation.demand_moved(p, x.demand, x.reputation, x.named)
         out[i] = x.moved
     for i in range(n):
         x = tr[i]
@@ -130,7 +131,7 @@ def month_back(params, tr, sv, ec, month_draws, service_draws, t, fading):  # pr
     quality, boards and reputation settle. Returns (whether bought gains are still
     fading, how many boards leave: marked in ``tr.churn``)."""
     p = params[0]
-    people_and_quality(p, tr, sv, ec)
+    people_and_quality(p, tr, sv, ec, t)
     if support_effect(p, tr, sv):
         fading = True
     if fading:
@@ -146,9 +147,9 @@ def month_back(params, tr, sv, ec, month_draws, service_draws, t, fading):  # pr
 
 
 @njit(cache=True)
-def people_and_quality(p, tr, sv, ec):  # pragma: no cover - compiled
-    """Phases 6 to 9 for every trust: workforce, fear, morale, openness, accountability
-    and the month's change in quality before support."""
+def people_and_quality(p, tr, sv, ec, t):  # pragma: no cover - compiled
+    """Phases 6 to 9 for every trust in month ``t``: workforce, fear, morale, openness,
+    accountability and the month's change in quality before support."""
     for e in range(ec.shape[0]):
         ec[e].named_share = 0.0
     for i in range(tr.shape[0]):
@@ -168,10 +169,13 @@ def people_and_quality(p, tr, sv, ec):  # pragma: no cover - compiled
         x.openness = culture.openness(p, x.fear, x.morale)
         x.bodies = accountability.bodies(p, x.conditions, x.rung, x.support != support.NONE)
         x.clarity = accountability.clarity(p, x.bodies)
-        capability = support.capacity(p, x.support, boards.effective(p, x.capability, x.disruption))
+        capability = boards.effective(p, x.capability, x.disruption)
+        capability = inspection.burdened(p, capability, x.last_inspection, t)
+        capability = support.capacity(p, x.support, capability)
+        capability = accountability.overruled(p, x.bodies, capability)
         learning = culture.learning(p, x.openness, x.fear)
         resources = quality.resources(p, x.staffing, x.boost)
-        drive = culture.drive(p, x.rung)
+        drive = culture.drive(p, x.rung, x.named) + inspection.report_effort(p, x.rating)
         x.worsen = quality.deterioration(p, x.occupancy, x.staffing, x.cut_excess, x.morale)
         x.k = quality.improvement(p, capability, learning, resources, x.clarity, drive)
         for j in range(sv.shape[1]):

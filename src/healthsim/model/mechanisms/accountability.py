@@ -11,7 +11,14 @@ bodies_i  = [commissioner conditions in force]                         (a warnin
           + [regime.ladder.oversight_directions] × SM_i                (the oversight body's powers of direction)
           + [regime.improvement.powers] × SM_i × [support_i ≠ none]   (a helper with powers)
 clarity_i = 1 / (1 + accountability_penalty × bodies_i)
+capability_eff_i ← capability_eff_i + min(1, powers_capacity × bodies_i) × (1 − capability_eff_i)
 ```
+
+Powers are two-sided: the bodies that hold them can overrule a weak board and act
+faster (`powers_capacity`, filling part of what the board lacks: worth most where it is
+weakest), and they blur who is in charge (`accountability_penalty`, the same cost
+whatever the board), so outside powers help where capability is low and hurt where it
+is high.
 
 `SM_i` is 1 in special measures or administration. Under the 2013 regime a trust in
 special measures answers to up to three bodies (conditions carried over from a
@@ -52,6 +59,20 @@ class AccountabilityParams(Section):
         neutral=0.0,
         prior=uniform(0.0, 0.5),
     )
+    powers_capacity: float = param(
+        0.0,
+        ge=0,
+        le=1,
+        unit="share of missing capability per body",
+        doc="Share of the gap between a board's usable capability and the best board's "
+        "that each outside body with powers over it fills, by overruling it and acting "
+        "faster (the advocates' claim for powers): worth most where the board is weak, "
+        "against a clarity cost that is the same whatever the board.",
+        source="assumption: no measure exists; improvement directors with powers were "
+        "placed where boards had lost grip.",
+        neutral=0.0,
+        prior=uniform(0.0, 0.3),
+    )
 
 
 VARS = (
@@ -65,6 +86,7 @@ def pack(sc) -> dict[str, float]:
     reg = sc.regime
     return {
         "accountability_penalty": sc.behaviour.accountability_penalty,
+        "powers_capacity": sc.behaviour.powers_capacity,
         "directions": float(reg.ladder.oversight_directions),
         "powers": float(reg.improvement.powers),
     }
@@ -85,6 +107,15 @@ def bodies(p, conditions, rung, supported):  # pragma: no cover - compiled
 def clarity(p, bodies_):  # pragma: no cover - compiled
     """Clarity of accountability (0-1)."""
     return 1.0 / (1.0 + p.accountability_penalty * bodies_)
+
+
+@njit(cache=True)
+def overruled(p, bodies_, capability_eff):  # pragma: no cover - compiled
+    """A board's usable capability once the bodies with powers over it act for it."""
+    if p.powers_capacity <= 0 or bodies_ <= 0:
+        return capability_eff
+    filled = min(1.0, p.powers_capacity * bodies_)
+    return capability_eff + filled * (1.0 - capability_eff)
 
 
 PARAMS = AccountabilityParams

@@ -20,12 +20,15 @@ openness_i   = clip(openness_base × (1 − fear_toxicity × fear_i) × (opennes
                     openness_min, 1)
 learning_i   = (learning_floor + learning_from_reporting × openness_i) × (1 − fear_learning_penalty × fear_i)
 drive_i      = 1 + blame_deterrence × blame × (general_deterrence + (1 − general_deterrence) × [rung_i ≥ warning])
+               + naming_deterrence × [naming regime] × (1 − named_i)
 ```
 
 Fear is 0, and stays there, when blame is 0. Openness uses this month's fear and
 morale (`workforce`); `learning` and `drive` multiply the board's improvement rate
 (`quality`): reported harm is what a board learns from, fear makes it defensive, and
-deterrence makes it push. Harm is reported at last month's openness (`harm`). Blame
+deterrence makes it push: blame's pressure, and under a regime that names failing
+trusts, the threat of being named, felt by every trust not named. Harm is reported at
+last month's openness (`harm`). Blame
 creating fear and fear lowering reporting and learning is C5 **[H]**; deterrence is the
 counter-claim **[H]**; under-reporting of 25–50% in the NRLS era **[S]**; the ladder's
 and naming's relative fear and the openness and learning floors **[A]**.
@@ -220,6 +223,18 @@ class CultureParams(Section):
         neutral=0.0,
         prior=uniform(0.0, 0.6),
     )
+    naming_deterrence: float = param(
+        0.0,
+        ge=0,
+        le=2,
+        unit="relative effort",
+        doc="Extra improvement effort of a trust not (yet) named, under a regime that names "
+        "trusts in special measures: the threat of public naming deters complacency, "
+        "whatever the blame intensity (the advocates' claim for naming).",
+        source="assumption: no measure exists.",
+        neutral=0.0,
+        prior=uniform(0.0, 0.3),
+    )
     general_deterrence: float = param(
         0.2,
         ge=0,
@@ -263,6 +278,9 @@ def pack(sc) -> dict[str, float]:
         **{k: getattr(b, k) for k in names},
         "blame": blame,
         "deterrence": b.blame_deterrence * blame,
+        "naming_threat": b.naming_deterrence
+        if reg.ladder.enabled and reg.communication.naming
+        else 0.0,
         "on_ladder_deterrence": 1.0 - b.general_deterrence,
     }
 
@@ -300,10 +318,12 @@ def learning(p, openness_, fear):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def drive(p, rung):  # pragma: no cover - compiled
-    """Improvement effort from blame pressure (1 = none): deterrence."""
+def drive(p, rung, named):  # pragma: no cover - compiled
+    """Improvement effort from blame pressure and the threat of naming (1 = none):
+    deterrence."""
     on_ladder = 1.0 if rung >= Rung.warning else 0.0
-    return 1.0 + p.deterrence * (p.general_deterrence + p.on_ladder_deterrence * on_ladder)
+    blamed = 1.0 + p.deterrence * (p.general_deterrence + p.on_ladder_deterrence * on_ladder)
+    return blamed + (0.0 if named else p.naming_threat)
 
 
 PARAMS = CultureParams

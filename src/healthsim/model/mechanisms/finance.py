@@ -49,7 +49,7 @@ price        ← price × (1 + Y.cost_inflation) × (1 − Y.tariff_efficiency)
 allocation_e ← allocation_e × (1 + Y.real_funding_growth) × (1 + Y.cost_inflation)
 g_demand, g_throughput, g_sc_need = the year's monthly growth factors (`demand`, `local_system`)
 target_i     = clip(Y.tariff_efficiency + deficit_push × max(0, −margin_12m_i), 0, max_efficiency_target)
-safe_i       = efficiency_capacity × (efficiency_capability_offset + capability_i) / efficiency_capability_scale
+safe_i       = efficiency_capacity × slack_i × (efficiency_capability_offset + capability_i) / efficiency_capability_scale
 achieved_i   = target_i                                                if target_i ≤ safe_i
              = safe_i + unsafe_cut_share × (target_i − safe_i)        otherwise
 posts_i      = post_cut_share × (achieved_i − min(achieved_i, safe_i))
@@ -71,7 +71,9 @@ from non-pay cuts (maintenance, services), which lower the unit cost. Safe capac
 equals `efficiency_capacity` at capability `efficiency_capability_scale −
 efficiency_capability_offset` (0.55): providers achieved about 2% a year against 4%
 asked (T4) **[S]**; the share delivered beyond it is fitted to T3 and T4 **[C]**; the
-linear form **[A]**. `cut_excess` stays in force all year and enters deterioration
+linear form **[A]**. `slack_i` is the trust's own factor, lognormal with mean 1 and spread
+`efficiency_slack_sd`, drawn at the start: some trusts had more to cut than others.
+`cut_excess` stays in force all year and enters deterioration
 (`quality`). The one-off national cash (the 2016/17 Sustainability and Transformation
 Fund in the shipped scenarios) is paid in twelve monthly parts **[S]** (size) / **[A]**
 (allocation).
@@ -157,6 +159,19 @@ class FinanceParams(Section):
         source="Nuffield Trust, 'Feeling the crunch' (2016): providers achieved about 2% a "
         "year against 4% asked (T4).",
         prior=uniform(0.015, 0.025),
+    )
+    efficiency_slack_sd: float = param(
+        0.0,
+        ge=0,
+        le=2,
+        unit="log units",
+        doc="Spread across trusts of how much they can save safely: each trust's safe "
+        "efficiency is multiplied by a lognormal factor with mean 1 drawn at the start "
+        "(some trusts had more to cut than others).",
+        source="assumption: providers' cost improvement ranged widely around the 2% average "
+        "(Nuffield Trust 2016).",
+        neutral=0.0,
+        prior=uniform(0.0, 0.8),
     )
     efficiency_capability_offset: float = param(
         0.4,
@@ -375,6 +390,13 @@ VARS = (
         record="financially_unsustainable",
     ),
     trust_var("unit_cost", "float", "ratio", "cost index per unit of activity", fill=1.0),
+    trust_var(
+        "efficiency_slack",
+        "float",
+        "ratio",
+        "how much more (or less) than average the trust can save safely",
+        fill=1.0,
+    ),
     trust_var("wage_bill0", "float", "£m a month", "pay at the start at full establishment"),
     trust_var("nonpay0", "float", "£m a month per occupied bed", "non-pay cost at the start"),
     trust_var("one_off_cost", "float", "£m", "one-off cost charged in the coming month"),
@@ -499,20 +521,22 @@ def progress_reconfiguration(p, x):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def safe_efficiency(p, capability):  # pragma: no cover - compiled
-    """Annual efficiency (share of costs) a board can deliver without cutting posts."""
+def safe_efficiency(p, capability, slack):  # pragma: no cover - compiled
+    """Annual efficiency (share of costs) a board can deliver without cutting posts
+    (``slack``: the trust's own factor, 1 for the average trust)."""
     return (
         p.efficiency_capacity
+        * slack
         * (p.efficiency_capability_offset + capability)
         / p.efficiency_capability_scale
     )
 
 
 @njit(cache=True)
-def efficiency_achieved(p, target, capability):  # pragma: no cover - compiled
+def efficiency_achieved(p, target, capability, slack):  # pragma: no cover - compiled
     """Annual efficiency a board delivers against its ``target``: up to its safe
     capacity by productivity, then a share of the rest by deeper cuts."""
-    safe = safe_efficiency(p, capability)
+    safe = safe_efficiency(p, capability, slack)
     return target if target <= safe else safe + p.unsafe_cut_share * (target - safe)
 
 
@@ -525,9 +549,9 @@ def plan_years(params, tr, required):  # pragma: no cover - compiled
         target = required + p.deficit_push * max(0.0, -x.margin_12m)
         target = min(p.max_efficiency_target, max(0.0, target))
         x.efficiency_target = target
-        achieved = efficiency_achieved(p, target, x.capability)
+        achieved = efficiency_achieved(p, target, x.capability, x.efficiency_slack)
         x.efficiency_rate = achieved
-        safe = safe_efficiency(p, x.capability)
+        safe = safe_efficiency(p, x.capability, x.efficiency_slack)
         productivity = min(achieved, safe)
         x.cut_excess = max(0.0, achieved - max(safe, p.efficiency_frontier))
         posts = p.post_cut_share * (achieved - productivity)
@@ -614,6 +638,12 @@ def consider_reconfiguration(model, i: int, supported: bool) -> None:
 
 
 # -- at the start -------------------------------------------------------------------
+
+
+def efficiency_slack(b, r: np.random.Generator, n: int) -> np.ndarray:
+    """Each trust's factor on what it can save safely: lognormal with mean 1."""
+    sd = b.efficiency_slack_sd
+    return np.exp(sd * r.standard_normal(n) - sd**2 / 2)
 
 
 def initial_accounts(model, sc, margin: np.ndarray, litigation0: np.ndarray) -> None:

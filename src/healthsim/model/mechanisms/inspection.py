@@ -37,7 +37,11 @@ last_inspection_i = t;   regime cost += inspection_cost
 finding.truly_failing = [#{all s : q_is < bar} ≥ breadth_rule]             (for the metrics only)
 ```
 
-then the oversight body responds (`ladder`). The thresholds anchor the abstract
+then the oversight body responds (`ladder`). A rating is two-sided for the board that
+gets it: a rating below good tells it where care falls short, adding `rating_response`
+to its improvement drive while the rating stands (`quality`); and an inspection takes
+`inspection_burden` of the board's usable capability in the month after it. The
+thresholds anchor the abstract
 quality scale (a convention); initial quality and the fitted parameters place trusts
 against them so that, with the noise and the sample, the first round of ratings
 matches CQC 2014–16 (T5) **[C]**. The rating rule is loosely after CQC's aggregation
@@ -164,7 +168,33 @@ class Identification(Section):
 
 
 class InspectionParams(Section):
-    """How risk signals bring inspections forward (C1, C2)."""
+    """How risk signals bring inspections forward (C1, C2), and what a rating does to
+    the board that gets it."""
+
+    rating_response: float = param(
+        0.0,
+        ge=0,
+        le=2,
+        unit="relative effort",
+        doc="Extra improvement effort of a board whose latest rating is requires "
+        "improvement or inadequate: the inspection report tells it where care falls short "
+        "(the advocates' claim for rigorous identification, C1).",
+        source="assumption: CQC reports set out what must improve; no measure of the "
+        "effect on improvement exists.",
+        neutral=0.0,
+        prior=uniform(0.0, 0.5),
+    )
+    inspection_burden: float = param(
+        0.0,
+        ge=0,
+        le=1,
+        unit="share of capability",
+        doc="Share of a board's usable capability taken up in the month after an "
+        "inspection (preparing for and answering it: the critics' claim).",
+        source="assumption: inspections take senior time for weeks.",
+        neutral=0.0,
+        prior=uniform(0.0, 0.3),
+    )
 
     risk_signal_rate: float = param(
         0.08,
@@ -258,7 +288,25 @@ def pack(sc) -> dict[str, float]:
         "political": pp,
         "risk_deficit_weight": b.risk_deficit_weight,
         "risk_min_gap_months": b.risk_min_gap_months,
+        "rating_response": b.rating_response,
+        "inspection_burden": b.inspection_burden,
     }
+
+
+@njit(cache=True)
+def report_effort(p, rating):  # pragma: no cover - compiled
+    """Extra improvement effort from the latest rating's report (below good)."""
+    below_good = rating == Rating.inadequate or rating == Rating.requires_improvement
+    return p.rating_response if below_good else 0.0
+
+
+@njit(cache=True)
+def burdened(p, capability_eff, last_inspection, t):  # pragma: no cover - compiled
+    """A board's usable capability in month ``t``, less the burden of an inspection in
+    the month before."""
+    if p.inspection_burden > 0 and last_inspection == t - 1:
+        return capability_eff * (1.0 - p.inspection_burden)
+    return capability_eff
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ naming and fades; political pressure steers the regime by it (`inspection`, `lad
 reputation*_i = min(1, reputation_offset + quality_i) × (1 − naming_reputation_factor × named_i)
 reputation_i ← reputation_i + reputation_recovery × (reputation*_i − reputation_i)
 salience_i   ← min(1, salience_i × (1 − salience_decay) + story_salience × [u_media[t, i] < scandal_rate])
-moved demand_i = demand_i × reputation_demand_shift × (1 − reputation_i)                  (`demand`)
+moved demand_i = demand_i × (reputation_demand_shift × (1 − reputation_i) + naming_informs_choice × named_i)   (`demand`)
 recruitment    × (1 − reputation_recruitment × (1 − reputation_i))                      (`workforce`)
 at naming (entry to special measures with regime.communication.naming; `ladder`):
     named_i = true;   reputation_i ← reputation_i × (1 − reputation_loss_naming)
@@ -17,8 +17,11 @@ at naming (entry to special measures with regime.communication.naming; `ladder`)
 at exit from special measures: named_i = false
 ```
 
-`quality_i` is the trust's mean quality at the start of the month. Naming lowering
-reputation, and reputation moving patients and recruits, is C5 **[H]**;
+`quality_i` is the trust's mean quality at the start of the month. Naming is two-sided:
+it informs patients and GPs, who take demand away from a named trust's poor care
+(`naming_informs_choice`, the advocates' claim), and it lowers the trust's reputation,
+which also costs it recruits and spreads fear (`culture`, the critics' claim). Naming
+lowering reputation, and reputation moving patients and recruits, is C5 **[H]**;
 newsworthiness independent of quality (C2) and the offsets **[A]**. Reputation starts
 at `initial.reputation`, salience at 0.
 """
@@ -121,6 +124,19 @@ class ReputationParams(Section):
         neutral=0.0,
         prior=uniform(0.2, 0.8),
     )
+    naming_informs_choice: float = param(
+        0.0,
+        ge=0,
+        le=1,
+        unit="share of demand",
+        doc="Share of a publicly named trust's demand that patients and GPs, informed by the "
+        "naming, take to its neighbours instead (the advocates' claim for naming: it steers "
+        "patients away from poor care), on top of what its lower reputation moves.",
+        source="assumption: patient choice responds to published ratings, modestly (no "
+        "measure for naming itself).",
+        neutral=0.0,
+        prior=uniform(0.0, 0.15),
+    )
     naming_salience: float = param(
         0.5,
         ge=0,
@@ -169,6 +185,7 @@ def pack(sc) -> dict[str, float]:
         "reputation_offset",
         "reputation_recovery",
         "reputation_demand_shift",
+        "naming_informs_choice",
         "reputation_recruitment",
         "scandal_rate",
         "story_salience",
@@ -178,9 +195,11 @@ def pack(sc) -> dict[str, float]:
 
 
 @njit(cache=True)
-def demand_moved(p, demand, reputation):  # pragma: no cover - compiled
-    """Demand that moves to neighbours away from a trust's poor reputation."""
-    return demand * (p.reputation_demand_shift * (1.0 - reputation))
+def demand_moved(p, demand, reputation, named):  # pragma: no cover - compiled
+    """Demand that moves to neighbours away from a trust's poor reputation, and (once it
+    is named) away from its published failure."""
+    informed = p.naming_informs_choice * (1.0 if named else 0.0)
+    return demand * (p.reputation_demand_shift * (1.0 - reputation) + informed)
 
 
 @njit(cache=True)

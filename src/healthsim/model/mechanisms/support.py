@@ -118,6 +118,7 @@ KINDS: tuple[Kind, ...] = (
         "management consultants",
         "A turnaround contract: fast gains the board may not hold once it ends.",
         effectiveness="consultancy_effectiveness",
+        transfer="consultancy_capability_transfer",
         fee="consultancy_cost",
         fee_scales_with_intensity=True,
         paid_by_trust="consultancy_paid_by_trust",
@@ -304,10 +305,21 @@ class SupportParams(Section):
         le=0.5,
         unit="share a month",
         doc="Monthly share of the gap to good quality closed by full consultancy support: "
-        "fast, but no capability is built.",
+        "fast, but little capability is built (consultancy_capability_transfer).",
         source="assumption.",
         neutral=0.0,
         prior=uniform(0.05, 0.25),
+    )
+    consultancy_capability_transfer: float = param(
+        0.0,
+        ge=0,
+        le=0.2,
+        unit="share a month",
+        doc="Monthly capability the board learns from its consultants (the advocates' claim: "
+        "a turnaround team leaves some skills behind).",
+        source="assumption: less than a peer buddy passes on.",
+        neutral=0.0,
+        prior=uniform(0.0, 0.01),
     )
     consultancy_cost: float = param(
         0.25,
