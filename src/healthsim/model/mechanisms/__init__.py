@@ -95,3 +95,23 @@ def pack(sc) -> np.ndarray:
     for k, v in values.items():
         record[k][0] = v
     return record
+
+
+def uncertain_parameters() -> dict[str, tuple]:
+    """Every uncertain parameter (an assumption or calibrated, not a lever) with its
+    prior: dotted key path -> (Prior, whether the value is a whole number), in the
+    order of the mechanisms and their declarations."""
+    from healthsim.model.parameters import meta
+
+    out: dict[str, tuple] = {}
+    for m in MECHANISMS:
+        sections = [("behaviour.", m.PARAMS), ("initial.", m.INITIAL)]
+        for prefix, section in sections:
+            if section is None:
+                continue
+            for name in section.__annotations__:
+                info = section.model_fields[name]
+                declared = meta(info)
+                if declared is not None and declared.uncertain and declared.prior is not None:
+                    out[prefix + name] = (declared.prior, info.annotation is int)
+    return out
