@@ -8,8 +8,11 @@ Measures, on the baseline economy (10 years, 120 months, every monthly metric ke
 3. the same runs through ``mesa.batch_run(HealthEconomy, parameters={"scenario": [...]},
    rng=[...], max_steps=120, number_processes=<all cores>, data_collection_period=1)``,
    the peer to beat, and healthsim's speed-up over it;
-4. the wall time of ``healthsim compare regimes_under_squeeze`` with --reps 200 and
-   --reps 1000 (three regimes), report included.
+4. the wall time of ``healthsim compare regimes_under_squeeze`` (four scenarios, with
+   ``no_regime``) at each ``--cli-reps``, report included, across the calibration
+   posterior (each future its own parameter set, and the reruns that split luck from
+   parameters: the default) and, interleaved round by round, with today's fixed
+   defaults (``--parameters defaults``).
 
 Each ensemble size gets its own table; serial, process-pool and batch_run measurements
 are interleaved round by round.
@@ -104,7 +107,7 @@ def measure_batch_run(runs: int, workers: int) -> dict:
     return {"seconds": seconds, "months": [len(steps)], "monthly_metrics": [metrics]}
 
 
-def measure_cli(reps: int) -> dict:
+def measure_cli(reps: int, parameters: str = "posterior") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         cmd = [
@@ -115,6 +118,8 @@ def measure_cli(reps: int) -> dict:
             "regimes_under_squeeze",
             "--reps",
             str(reps),
+            "--parameters",
+            parameters,
             "--out",
             str(out),
             "--quiet",
@@ -133,8 +138,8 @@ def child(args: argparse.Namespace) -> None:
         res = measure_healthsim(runs, workers)
     elif kind == "batch_run":
         res = measure_batch_run(runs, workers)
-    else:
-        res = measure_cli(runs)
+    else:  # cli-posterior, cli-defaults
+        res = measure_cli(runs, kind.removeprefix("cli-"))
     print(json.dumps(res))
 
 
@@ -243,6 +248,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of each measurement")
     parser.add_argument("--workers", type=int, default=cores(), help="workers (default: all cores)")
     parser.add_argument("--no-cli", action="store_true", help="skip the compare command timings")
+    parser.add_argument(
+        "--cli-reps",
+        type=int,
+        nargs="+",
+        default=[200, 500],
+        help="--reps of the compare command timings (default: 200 500)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -266,14 +278,21 @@ def main() -> None:
 
     cli = {}
     if not args.no_cli:
-        for reps in (200, 1000):
-            r = repeat("cli", reps, w, 1 if reps == 1000 else k)
-            cli[reps] = r["median"]
-            target = "   (target < 60 s)" if reps == 200 else ""
-            print(
-                f"healthsim compare regimes_under_squeeze --reps {reps:<5d} (3 regimes, "
-                f"{3 * reps} runs, report included): {fmt(r)}  load {r['loads'][0]:.1f}{target}"
-            )
+        for reps in args.cli_reps:
+            rounds: dict[str, list[dict]] = {"posterior": [], "defaults": []}
+            for _ in range(k):  # interleaved, so a change in load affects both alike
+                for kind in rounds:
+                    rounds[kind].append(run_child(f"cli-{kind}", reps, w))
+            for kind, results in rounds.items():
+                r = summarise_times(results)
+                cli[f"{reps}-{kind}"] = r["median"]
+                runs = 4 * reps + (4 * min(reps, max(20, reps // 10)) if kind == "posterior" else 0)
+                target = "   (target < 60 s)" if reps == 500 and kind == "posterior" else ""
+                print(
+                    f"healthsim compare regimes_under_squeeze --reps {reps:<5d} --parameters "
+                    f"{kind:9s} ({runs} runs, report included): {fmt(r)}  load "
+                    f"{'/'.join(f'{x:.1f}' for x in r['loads'])}{target}"
+                )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         args.json.write_text(

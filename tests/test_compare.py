@@ -157,9 +157,10 @@ def test_shipped_comparisons_load_by_name_from_any_folder(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     for name in ("regimes_under_squeeze", "squeeze_severity"):
         spec = cmp.build_spec(name)
-        assert spec.reps == 200 and len(spec.scenarios) == 3 and spec.source is not None
+        n = 4 if name == "regimes_under_squeeze" else 3  # the regimes and no_regime
+        assert spec.reps == 200 and len(spec.scenarios) == n and spec.source is not None
     spec = cmp.build_spec("regimes_under_squeeze")
-    assert spec.names == REGIMES and spec.baseline_name == "blame_focused"
+    assert spec.names == (*REGIMES, "no_regime") and spec.baseline_name == "blame_focused"
     assert {s.squeeze.name for s in spec.scenarios} == {"2010s"}
 
 
@@ -256,7 +257,10 @@ def test_cli_writes_a_self_contained_report(tmp_path, capsys):
     md = (out / "report.md").read_text()
     assert "not on historical evidence" in md, "the evidence caveat must be stated"
     with sqlite3.connect(out / "runs.sqlite") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 15
+        # 5 replicates of 3 scenarios, and the 5 parameter sets rerun on new seeds
+        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 30
+    assert "of their spread comes from the parameters" in md, "luck and parameters split"
+    assert (out / "uncertainty.csv").is_file() and (out / "parameter_sets.csv").is_file()
 
 
 def test_cli_bad_input_is_one_line_and_leaves_nothing(tmp_path, capsys):

@@ -89,7 +89,7 @@ def test_killed_then_rerun_gives_identical_results_and_recomputes_nothing(tmp_pa
         "--seed",
         "11",
     ]
-    total = 3 * 200
+    total = 3 * (200 + 20)  # and the reruns that split luck from parameters
     full = tmp_path / "full"
     subprocess.run([*base, "--workers", "2", "--out", str(full), "--quiet"], check=True)
 
@@ -149,7 +149,8 @@ def test_an_interrupt_inside_python_keeps_finished_runs(tmp_path):
     kept = stored(out / "runs.sqlite")
     assert kept >= 6, "runs handed back before the interrupt must be stored"
     res = cmp.run_comparison(spec, executor="serial", out=out, progress=False)
-    assert res.progress.reused == kept and res.progress.computed == 24 - kept
+    total = 2 * (12 + 12)  # 12 replicates of 2 scenarios and the 12 reruns of their sets
+    assert res.progress.reused == kept and res.progress.computed == total - kept
     again = cmp.run_comparison(spec, executor="serial", out=out, progress=False)
     assert again.progress.computed == 0, "a finished comparison runs nothing"
     fresh = cmp.run_comparison(spec, executor="serial", progress=False)
@@ -172,12 +173,13 @@ def test_an_interrupt_while_the_report_is_written_says_the_runs_are_kept(
     monkeypatch.setattr(compare_report, "write_report", interrupted)
     assert main([*args, "--out", str(out), "--quiet"]) == 130
     err = capsys.readouterr().err
-    assert "interrupted while writing the report; all 8 runs are kept" in err, err
+    # 4 replicates of 2 scenarios, and the 4 parameter sets rerun on new seeds
+    assert "interrupted while writing the report; all 16 runs are kept" in err, err
     assert "run the same command again to write it" in err
     assert not (out / "report.html").exists()
 
     monkeypatch.undo()
     assert main([*args, "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "reused 8 finished runs" in err and "ran 0" in err, err
+    assert "reused 16 finished runs" in err and "ran 0" in err, err
     assert (out / "report.html").is_file()

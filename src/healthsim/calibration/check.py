@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthsim.calibration.targets import TARGETS, Target, calibration_stats
+from healthsim.calibration.targets import TARGETS, Target, calibration_stats, target_means
 from healthsim.config import Scenario, load_scenario, scenario_to_toml
 from healthsim.experiments.executors import Executor, make_executor
 from healthsim.experiments.tasks import (
@@ -27,6 +27,7 @@ from healthsim.experiments.tasks import (
     replicate_seed,
     task_fields,
 )
+from healthsim.experiments.uncertainty import ParameterSets, explicit_keys, parameter_sets
 from healthsim.model.economy import HealthEconomy
 
 #: The shipped calibration scenario (CALIBRATION.md: 2013-like regime, 2010s squeeze).
@@ -78,6 +79,7 @@ class CheckResult:
         table: one row per target statistic: observed, band, simulated mean, spread
             (sd, 5th and 95th percentiles over seeds) and whether the mean is in band.
         failed: runs that raised, with their seed and error.
+        parameters: the parameter sets the runs drew from (run r: seed r and set r).
     """
 
     scenario: Scenario
@@ -85,6 +87,7 @@ class CheckResult:
     table: pd.DataFrame
     failed: pd.DataFrame
     master_seed: int
+    parameters: ParameterSets | None = None
 
     @property
     def passed(self) -> bool:
@@ -94,10 +97,16 @@ class CheckResult:
 def summarise_runs(runs: pd.DataFrame, targets: Sequence[Target] = TARGETS) -> pd.DataFrame:
     """The check table: per target statistic, the simulated mean and spread vs band."""
     rows = []
+    means = target_means({k: runs[k].to_numpy(dtype=float) for k in runs.columns})
     for t in targets:
-        v = runs[t.key].to_numpy(dtype=float) if t.key in runs else np.array([np.nan])
+        if t.ratio_of is not None and all(k in runs for k in t.ratio_of):
+            num, den = (runs[k].to_numpy(dtype=float) for k in t.ratio_of)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = np.where(den > 0, num / den, np.nan)  # spread of the runs' own ratios
+        else:
+            v = runs[t.key].to_numpy(dtype=float) if t.key in runs else np.array([np.nan])
         v = v[np.isfinite(v)]
-        mean = float(v.mean()) if v.size else float("nan")
+        mean = means.get(t.key, float("nan"))
         rows.append(
             {
                 "target": t.target,
@@ -127,8 +136,16 @@ def run_check(
     executor: Any = None,
     master_seed: int = MASTER_SEED,
     progress: Callable[[int, int], None] | None = None,
+    parameters: str = "posterior",
+    posterior: Any = None,
 ) -> CheckResult:
     """Simulate ``scenario`` on ``seeds`` seeds and compare with every target.
+
+    With ``parameters="posterior"`` (the default) run r uses seed r and parameter set r
+    of the calibration posterior (the shipped one, or ``posterior``): the check is of
+    the posterior's predictions. "defaults" checks the scenario's own values; "prior"
+    draws every uncertain parameter from its prior. A value the scenario sets itself
+    is kept.
 
     Args:
         scenario: the calibration scenario (default: the shipped one).
@@ -142,7 +159,13 @@ def run_check(
         scenario = load_scenario(scenario)
     if seeds < 2:
         raise ValueError("a calibration check needs at least 2 seeds")
-    tasks = [Task(0, 0, r, replicate_seed(master_seed, r)) for r in range(seeds)]
+    sets = parameter_sets(parameters, seeds, posterior=posterior)
+    own = explicit_keys(scenario)
+
+    def values(r: int) -> tuple[tuple[str, Any], ...]:
+        return tuple(kv for kv in sets.overrides(r) if kv[0] not in own)
+
+    tasks = [Task(0, 0, r, replicate_seed(master_seed, r), values(r)) for r in range(seeds)]
     job = CalibrationJob([scenario])
     records = _run_all(job, tasks, executor, progress)
     ok = [r for r in records if r.ok]
@@ -153,7 +176,7 @@ def run_check(
     )
     if runs.empty:
         runs = pd.DataFrame(columns=["replicate", "seed", *(t.key for t in TARGETS)])
-    return CheckResult(scenario, runs, summarise_runs(runs), failed, master_seed)
+    return CheckResult(scenario, runs, summarise_runs(runs), failed, master_seed, sets)
 
 
 def _run_all(

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from healthsim.calibration.targets import TARGETS, Target
+from healthsim.calibration.targets import TARGETS, Target, target_means
 
 #: Default weight of the pull to the band centre (per band width).
 PULL = 0.05
@@ -52,13 +52,10 @@ def band_distance(
 
 
 def point_means(runs: pd.DataFrame, targets: Sequence[Target] = TARGETS) -> dict[str, float]:
-    """Mean over seeds of each statistic, over the seeds where it is finite."""
-    out = {}
-    for t in targets:
-        v = runs[t.key].to_numpy(dtype=float) if t.key in runs else np.array([])
-        v = v[np.isfinite(v)]
-        out[t.key] = float(v.mean()) if v.size else float("nan")
-    return out
+    """Mean over seeds of each statistic, over the seeds where it is finite (a ratio
+    target: the ratio of its parts' means, :func:`target_means`)."""
+    means = target_means({k: runs[k].to_numpy(dtype=float) for k in runs.columns})
+    return {t.key: means.get(t.key, float("nan")) for t in targets}
 
 
 def distance_table(

@@ -44,10 +44,9 @@ from healthsim.calibration.parameters import (
     FITTED,
     Parameter,
     check_parameters,
-    prior_bounds,
     round_value,
 )
-from healthsim.calibration.targets import TARGETS
+from healthsim.calibration.targets import TARGETS, target_means
 from healthsim.config import Scenario, load_scenario, scenario_to_toml
 from healthsim.experiments.ensemble import run_tasks
 from healthsim.experiments.executors import (
@@ -168,6 +167,8 @@ class FitResult:
         runs: model runs this fit used (at most the budget).
         failed_runs: runs that raised (their points count as infinitely far).
         stopped: why the fit stopped ("budget spent" or "converged").
+        weighting: how the posterior's particles are weighted (see
+            :func:`final_weights`).
     """
 
     settings: FitSettings
@@ -183,6 +184,7 @@ class FitResult:
     runs: int
     failed_runs: int
     stopped: str = "budget spent"
+    weighting: str = "importance weights"
     method: str = METHOD
     version: str = field(default=__version__)
 
@@ -263,11 +265,7 @@ class _Evaluator:
                 "failed": len(failed),
             }
         frame = pd.DataFrame([r.values for r in recs])
-        means = {}
-        for t in TARGETS:
-            v = frame[t.key].to_numpy(dtype=float) if t.key in frame else np.array([])
-            v = v[np.isfinite(v)]
-            means[t.key] = float(v.mean()) if v.size else float("nan")
+        means = target_means({k: frame[k].to_numpy(dtype=float) for k in frame.columns})
         return {
             "distance": band_distance(means, pull=self.s.pull),
             "status": "ok",
@@ -336,7 +334,7 @@ def fit_identity(settings: FitSettings, job: CalibrationJob, scenario: Scenario)
         "population": settings.population_size,
         "p_acc_min": settings.p_acc_min,
         "pull": settings.pull,
-        "parameters": [[p.key, p.low, p.high] for p in settings.parameters],
+        "parameters": [[p.key, p.prior.describe()] for p in settings.parameters],
         "healthsim": __version__,
         "code": h.hexdigest()[:12],
     }
@@ -410,18 +408,23 @@ def run_fit(
 
 def _smc(settings: FitSettings, scenario: Scenario, ev: _Evaluator, bar: _Progress) -> FitResult:
     s = settings
-    lo, hi = prior_bounds(s.parameters)
+    params = s.parameters
     n, m0 = s.population_size, s.first_generation
     points_left = s.points - 1  # one point's runs are kept back for the fitted values
     rows: list[dict[str, Any]] = []
     gens: list[dict[str, Any]] = []
 
     def to_theta(u: np.ndarray) -> np.ndarray:
-        theta = lo + np.clip(u, 0.0, 1.0) * (hi - lo)
-        return np.array([[round_value(v, DIGITS) for v in row] for row in theta])
+        # the ABC works on the unit cube of the priors' quantiles
+        return np.array(
+            [
+                [round_value(p.from_unit(v), DIGITS) for p, v in zip(params, row, strict=True)]
+                for row in np.clip(u, 0.0, 1.0)
+            ]
+        )
 
     def to_u(theta: np.ndarray) -> np.ndarray:
-        return (theta - lo) / (hi - lo)
+        return np.array([[p.to_unit(v) for p, v in zip(params, row, strict=True)] for row in theta])
 
     def run_batch(gen: int, thetas: np.ndarray) -> list[dict[str, Any]]:
         start = len(rows)
@@ -436,7 +439,7 @@ def _smc(settings: FitSettings, scenario: Scenario, ev: _Evaluator, bar: _Progre
 
     # generation 0: a Sobol sample of the prior; the best n points survive
     bar.note("generation 0")
-    batch = run_batch(0, to_theta(abc.sobol_sample(m0, len(lo), s.stream(0))))
+    batch = run_batch(0, to_theta(abc.sobol_sample(m0, len(params), s.stream(0))))
     points_left -= m0
     proposals: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
     counts = [m0]
@@ -450,10 +453,9 @@ def _smc(settings: FitSettings, scenario: Scenario, ev: _Evaluator, bar: _Progre
         gen += 1
         k = min(n, points_left)
         u_prev = to_u(np.array([r["theta"] for r in pop]))
-        cov = abc.kernel_cov(u_prev, w)
+        cov, inside = _kernel(s, gen, u_prev, w)
         bar.note(f"generation {gen}, tolerance {eps:.3g}")
         u_new = abc.propose(np.random.default_rng(s.stream(gen, 0)), u_prev, w, cov, k)
-        inside = abc.inside_probability(np.random.default_rng(s.stream(gen, 1)), u_prev, w, cov)
         proposals.append((u_prev, w, cov, inside))
         counts.append(k)
         batch = run_batch(gen, to_theta(u_new))
@@ -468,7 +470,64 @@ def _smc(settings: FitSettings, scenario: Scenario, ev: _Evaluator, bar: _Progre
         if p_acc < s.p_acc_min and points_left > 0:
             stopped = "converged"
             break
-    return _finish(s, scenario, ev, rows, gens, pop, w, eps, stopped, bar)
+    return _finish(s, scenario, ev, _Population(rows, gens, pop, w, eps, stopped), bar)
+
+
+#: below this effective sample size (a share of the population) the importance weights
+#: are too degenerate to describe uncertainty, and the particles count alike
+MIN_ESS_SHARE = 0.1
+
+
+def final_weights(w: np.ndarray) -> tuple[np.ndarray, str]:
+    """The posterior's weights and how they were set. In many dimensions the
+    importance weights of ABC-SMC can collapse onto a handful of particles (an
+    effective sample size of a few of hundreds): a posterior that narrow would
+    understate what we don't know. Below :data:`MIN_ESS_SHARE` of the population, every
+    particle of the final population (each within the final tolerance of the targets)
+    counts alike, and the result says so."""
+    w = np.asarray(w, dtype=float) / np.sum(w)
+    ess = abc.effective_sample_size(w)
+    if ess >= MIN_ESS_SHARE * len(w):
+        return w, f"importance weights (effective sample size {ess:.0f} of {len(w)})"
+    equal = np.full(len(w), 1.0 / len(w))
+    return equal, (
+        f"equal: the importance weights were degenerate (effective sample size {ess:.1f} of "
+        f"{len(w)}), so every particle of the final population, each within the final "
+        "tolerance, counts alike"
+    )
+
+
+@dataclass
+class _Population:
+    """Where the SMC ended: every evaluated point, the generations, the final
+    population with its weights and tolerance, and why it stopped."""
+
+    rows: list[dict[str, Any]]
+    gens: list[dict[str, Any]]
+    pop: list[dict[str, Any]]
+    w: np.ndarray
+    eps: float
+    stopped: str
+
+
+#: smallest share of kernel moves that may land inside the priors' unit cube: with many
+#: parameters, twice the population's covariance moves most proposals out of the cube
+#: (each coordinate can leave it), so the kernel is narrowed until this many stay in.
+MIN_INSIDE = 0.02
+
+
+def _kernel(s: FitSettings, gen: int, u: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
+    """The perturbation kernel of generation ``gen`` and the share of its moves that
+    land inside the cube (the proposal's normalising constant): twice the population's
+    weighted covariance, halved until at least :data:`MIN_INSIDE` of its moves stay
+    inside. The proposal density used for the weights is that of the kernel used."""
+    cov = abc.kernel_cov(u, w)
+    for _ in range(20):
+        inside = abc.inside_probability(np.random.default_rng(s.stream(gen, 1)), u, w, cov)
+        if inside >= MIN_INSIDE:
+            break
+        cov = cov / 2
+    return cov, inside
 
 
 def _gen_row(
@@ -486,17 +545,10 @@ def _gen_row(
 
 
 def _finish(
-    s: FitSettings,
-    scenario: Scenario,
-    ev: _Evaluator,
-    rows: list[dict[str, Any]],
-    gens: list[dict[str, Any]],
-    pop: list[dict[str, Any]],
-    w: np.ndarray,
-    eps: float,
-    stopped: str,
-    bar: _Progress,
+    s: FitSettings, scenario: Scenario, ev: _Evaluator, end: _Population, bar: _Progress
 ) -> FitResult:
+    rows, gens, pop, eps = end.rows, end.gens, end.pop, end.eps
+    w, weighting = final_weights(end.w)
     keys = [p.key for p in s.parameters]
     theta = np.array([r["theta"] for r in pop])
     in_posterior = {r["point"] for r in pop}
@@ -568,5 +620,6 @@ def _finish(
         fitted_distance=float(scored["distance"]),
         runs=ev.runs,
         failed_runs=int(failed),
-        stopped=stopped,
+        stopped=end.stopped,
+        weighting=weighting,
     )

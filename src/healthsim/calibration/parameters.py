@@ -1,9 +1,10 @@
-"""Which defaults the calibration fits, their priors, and which are set from sources.
+"""Which defaults the calibration fits, and which are set from sources.
 
 The fitted parameters are the ones no public figure pins down directly: mechanism
-strengths (how fast quality decays, how much buddying helps, how hard pressure bites)
-and the parts of the 2013 starting state and regime that the record describes only
-through its consequences (T1-T5). Each has a uniform prior over a range argued below.
+strengths (how fast quality decays, how much buddying helps, how hard pressure bites,
+how much fear the regime spreads) and the parts of the 2013 starting state that the
+record describes only through its consequences (T1-T8). Each one's prior is declared
+next to the parameter in its mechanism module, with its reasoning.
 Everything else is set from a source and documented in its schema field
 (``docs/scenario-reference.md``); :data:`SET_FROM_SOURCES` lists the ones that matter
 most for the targets.
@@ -19,121 +20,127 @@ from typing import Any
 import numpy as np
 
 from healthsim.config import Scenario
+from healthsim.model.mechanisms import uncertain_parameters
+from healthsim.model.parameters import Prior
 
 
 @dataclass(frozen=True)
 class Parameter:
-    """A fitted parameter: its dotted key path, plain-language name and uniform prior.
+    """A fitted parameter: its dotted key path, plain-language name and the targets it
+    mainly moves. Its prior and the reasoning behind it are the schema's (declared next
+    to the parameter in its mechanism module).
 
     Attributes:
         key: dotted key path in a scenario (``behaviour.buddy_effectiveness``).
         label: what it is, in plain language (figures and tables).
-        low, high: the uniform prior's range.
-        reason: why this range (docs and the fitted file's header).
         targets: the calibration targets it mainly moves.
     """
 
     key: str
     label: str
-    low: float
-    high: float
-    reason: str
     targets: str
+
+    @property
+    def prior(self) -> Prior:
+        try:
+            return uncertain_parameters()[self.key][0]
+        except KeyError:
+            raise ValueError(f"{self.key} is not an uncertain parameter with a prior") from None
+
+    @property
+    def low(self) -> float:
+        return self.prior.low
+
+    @property
+    def high(self) -> float:
+        return self.prior.high
+
+    @property
+    def reason(self) -> str:
+        """Where the prior comes from (the declaration's source)."""
+        section, name = self.key.split(".")
+        from healthsim.config.schema import Behaviour, Initial
+        from healthsim.model.parameters import meta
+
+        cls = {"behaviour": Behaviour, "initial": Initial}[section]
+        declared = meta(cls.model_fields[name])
+        return declared.source if declared is not None else ""
 
     def value_in(self, scenario: Scenario) -> float:
         """The parameter's value in a scenario (the current default, for the base)."""
         return float(reduce(getattr, self.key.split("."), scenario))
 
+    def from_unit(self, u: float) -> float:
+        """The value at quantile ``u`` of the prior."""
+        return self.prior.ppf(u)
 
+    def to_unit(self, x: float) -> float:
+        """The prior's quantile of the value ``x``."""
+        return self.prior.cdf(x)
+
+
+def _p(key: str, label: str, targets: str) -> Parameter:
+    return Parameter(key, label, targets)
+
+
+#: What the fit varies: the mechanism strengths and starting conditions that no public
+#: figure pins down directly but the record constrains through its consequences
+#: (T1-T8), including every strength of the regime's two-sided mechanisms that T7 and
+#: T8 bear on. Every other uncertain parameter stays at its default in the posterior
+#: (``healthsim compare --parameters prior`` varies them all).
 FITTED: tuple[Parameter, ...] = (
-    Parameter(
+    _p(
         "behaviour.baseline_deterioration",
         "Quality lost a month to ordinary wear",
-        0.012,
-        0.036,
-        "Half to one and a half times the value that holds quality steady at its initial "
-        "level with no squeeze: the steady state q* = k / (k + D) then runs from about "
-        "0.57 to 0.78, i.e. from just above the inadequate bar to near outstanding.",
-        "T1, T2, T5",
+        "T1, T2, T5, T6",
     ),
-    Parameter(
-        "behaviour.buddy_effectiveness",
-        "Share of the quality gap a buddy closes a month",
-        0.05,
-        0.35,
-        "From buddying that barely helps within the 18-month design (5% of the gap a "
-        "month closes under half of it in a year) to buddying that closes most of it in "
-        "a few months; no evaluation measures it (NHS Improvement 2017 is descriptive).",
-        "T1, T2",
-    ),
-    Parameter(
+    _p("behaviour.capability_learning", "Capability a board gains a month with experience", "T6"),
+    _p("behaviour.capability_decay", "Capability a board loses a month to turnover", "T2, T6"),
+    _p("behaviour.shock_rate", "Monthly chance of a local incident at a service", "T2, T5"),
+    _p("behaviour.shock_size", "Quality lost in a local incident", "T2, T5"),
+    _p(
         "behaviour.occupancy_harm",
-        "Quality lost a month per unit of occupancy above 92%",
-        0.0,
-        0.25,
-        "From no effect to one where occupancy 3 points above the safe threshold (the "
-        "late-2010s winters) costs about a third of the baseline wear; the literature "
-        "(Bagust 1999; Madsen 2014) shows harm above 85-92% but no transferable size.",
+        "Quality lost per unit of occupancy above the threshold",
         "T2, T5",
     ),
-    Parameter(
-        "behaviour.understaffing_harm",
-        "Quality lost a month per unit of staffing below 95% of establishment",
-        0.0,
-        0.20,
-        "From no effect to one where the 2010s vacancy gap (5-7 points below safe "
-        "staffing) costs about half the baseline wear; the nurse-staffing studies "
-        "(Griffiths 2018) support a harmful direction but no size on this scale.",
-        "T2, T5",
-    ),
-    Parameter(
+    _p("behaviour.understaffing_harm", "Quality lost per unit of staffing below safe", "T2, T5"),
+    _p("behaviour.cuts_harm", "Quality lost per unit of cuts beyond the frontier", "T3, T6"),
+    _p(
         "behaviour.unsafe_cut_share",
-        "Share of efficiency asked beyond safe capacity delivered by cuts",
-        0.10,
-        0.60,
-        "Boards pushed past what they can save safely deliver some of the rest by cuts; "
-        "providers achieved about 2% of 4% asked (Nuffield Trust 2016), which with a "
-        "safe capacity near 2% leaves a share of the remaining 2% from 10% to 60%.",
+        "Share of efficiency beyond safe capacity delivered by cuts",
         "T3, T4",
     ),
-    Parameter(
+    _p("behaviour.efficiency_slack_sd", "Spread across trusts of what they can save safely", "T3"),
+    _p("behaviour.deficit_push", "Extra efficiency asked of a trust per unit of deficit", "T3, T4"),
+    _p("initial.surplus_margin_sd", "Spread of trusts' starting surplus margins", "T3"),
+    _p(
         "initial.struggling_share",
         "Share of trusts that start out consistently struggling",
-        0.05,
-        0.20,
-        "From the 11 of about 230 trusts put in special measures in July 2013 (5%) to "
-        "about twice the Keogh review's 14 of about 160 acute trusts (9%).",
         "T2, T5",
     ),
-    Parameter(
-        "initial.struggling_gap",
-        "How far below the others a struggling trust starts (quality)",
-        0.05,
-        0.30,
-        "From about one trust-level spread (0.06) to nearly twice the 0.16 that would "
-        "start the average struggling trust on the inadequate bar: the ratings of "
-        "2014-16 (T5) place it; nothing measures it directly.",
-        "T2, T5",
+    _p("initial.struggling_gap", "How far below the others a struggling trust starts", "T2, T5"),
+    _p("behaviour.rating_response", "Extra improvement effort after a rating below good", "T6, T7"),
+    _p("behaviour.inspection_burden", "Board capability taken by an inspection", "T6"),
+    _p(
+        "behaviour.buddy_effectiveness", "Share of the quality gap a buddy closes a month", "T1, T7"
     ),
-    Parameter(
-        "regime.ladder.exit_min_quality",
-        "Mean observed quality needed to leave special measures (2013 regime)",
-        0.50,
-        0.66,
-        "From the inadequate bar itself (0.50: leave once nothing looks inadequate) to "
-        "just under the good threshold (0.68); the regime's exit bar was 'requires "
-        "improvement or better with confidence in leadership', which no number fixes.",
-        "T1, T2",
+    _p(
+        "behaviour.director_capacity",
+        "Share of the capability gap an improvement director fills",
+        "T1, T7",
     ),
-    Parameter(
-        "initial.surplus_margin_sd",
-        "Spread of trusts' starting surplus margins",
-        0.004,
-        0.025,
-        "5-10% of trusts in deficit with a mean margin of +1.5% (NAO 2014) implies a "
-        "spread of about 0.9-1.2% if margins were normal; the range allows skewed "
-        "margins and the model's own start-up dynamics.",
-        "T3",
+    _p(
+        "behaviour.powers_capacity", "Share of the capability gap each body with powers fills", "T7"
+    ),
+    _p("behaviour.fear_culture", "Fear felt everywhere in proportion to the regime's blame", "T8"),
+    _p("behaviour.fear_from_naming", "Fear in a trust publicly named", "T7, T8"),
+    _p("behaviour.fear_toxicity", "Share of openness (harm reported) lost at full fear", "T8"),
+    _p("behaviour.blame_deterrence", "Extra improvement effort from blame pressure", "T7"),
+    _p("behaviour.naming_deterrence", "Extra improvement effort of trusts not yet named", "T6, T8"),
+    _p(
+        "behaviour.general_deterrence",
+        "Share of blame pressure felt by trusts not on the ladder",
+        "T6",
     ),
 )
 
@@ -154,14 +161,6 @@ SET_FROM_SOURCES: tuple[tuple[str, str], ...] = (
 )
 
 
-def prior_bounds(params: Sequence[Parameter] = FITTED) -> tuple[np.ndarray, np.ndarray]:
-    """(lows, highs) of the uniform priors as arrays."""
-    return (
-        np.array([p.low for p in params], dtype=float),
-        np.array([p.high for p in params], dtype=float),
-    )
-
-
 def check_parameters(params: Sequence[Parameter], scenario: Scenario) -> None:
     """Raise ValueError if a parameter is not a number in ``scenario`` or its range is
     empty (a programming error, not user input)."""
@@ -169,8 +168,7 @@ def check_parameters(params: Sequence[Parameter], scenario: Scenario) -> None:
     if len(set(keys)) != len(keys):
         raise ValueError("fitted parameters must be distinct")
     for p in params:
-        if not p.low < p.high:
-            raise ValueError(f"{p.key}: prior range must have low < high")
+        p.prior  # noqa: B018 - raises for a parameter without a prior
         try:
             value: Any = reduce(getattr, p.key.split("."), scenario)
         except AttributeError:

@@ -1,7 +1,7 @@
 """``healthsim calibrate``: check the defaults against the public record, or fit them.
 
 ``--check`` simulates the calibration scenario on many seeds and compares every target
-statistic (T1-T5 of CALIBRATION.md) with its band; it prints the table, writes a folder
+statistic (T1-T8 of CALIBRATION.md) with its band; it prints the table, writes a folder
 (tables, per-seed values, a summary and a figure) all at once, and exits with status 0
 when every statistic passes, 1 when any fails, 2 on bad input.
 
@@ -59,8 +59,8 @@ def _whole(low: int, what: str):
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "calibrate",
-        help="check the defaults against the public record (T1-T5), or fit them",
-        description="Compare the model with England 2013-2019 (the targets T1-T5 of\n"
+        help="check the defaults against the public record (T1-T8), or fit them",
+        description="Compare the model with England 2013-2019 (the targets T1-T8 of\n"
         "CALIBRATION.md) over many seeds (--check), or fit the uncertain defaults to\n"
         "those targets by approximate Bayesian computation (--fit).",
         epilog=EPILOG,
@@ -99,6 +99,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="N",
         help="master seed the run seeds are derived from (default 2013)",
+    )
+    g.add_argument(
+        "--parameters",
+        choices=("posterior", "prior", "defaults"),
+        default=None,
+        help="run r draws parameter set r of the calibration posterior (default: the "
+        "check is of the posterior's predictions), of the priors, or uses the defaults",
+    )
+    g.add_argument(
+        "--posterior",
+        default=None,
+        metavar="FILE",
+        help="a posterior.json written by --fit (default: the shipped one)",
     )
     f = p.add_argument_group("fit options")
     f.add_argument(
@@ -165,7 +178,12 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _check_mode_options(args: argparse.Namespace) -> None:
-    check_only = {"--seeds": args.seeds, "--master-seed": args.master_seed}
+    check_only = {
+        "--seeds": args.seeds,
+        "--master-seed": args.master_seed,
+        "--parameters": args.parameters,
+        "--posterior": args.posterior,
+    }
     fit_only = {
         "--budget": args.budget,
         "--seeds-per-point": args.seeds_per_point,
@@ -220,6 +238,8 @@ def _command(args: argparse.Namespace) -> str:
         ("--scenario", args.scenario),
         ("--seeds", args.seeds),
         ("--master-seed", args.master_seed),
+        ("--parameters", getattr(args, "parameters", None)),
+        ("--posterior", getattr(args, "posterior", None)),
         ("--budget", args.budget),
         ("--seeds-per-point", args.seeds_per_point),
         ("--population", args.population),
@@ -253,6 +273,12 @@ def _handle_check(args: argparse.Namespace) -> int:
     except OutputFolderError as exc:
         raise UsageError(f"--out: {exc}") from None
     seeds = args.seeds or DEFAULT_SEEDS
+    from healthsim.experiments.uncertainty import UncertaintyError, parameter_sets
+
+    try:  # a missing or broken posterior file is bad input, before anything starts
+        parameter_sets(args.parameters or "posterior", 1, posterior=args.posterior)
+    except UncertaintyError as exc:
+        raise UsageError(f"--posterior: {exc}") from None
     ex = _executor(args)
     where = ex.describe()
     bar = tqdm(
@@ -274,6 +300,8 @@ def _handle_check(args: argparse.Namespace) -> int:
             executor=ex,
             master_seed=MASTER_SEED if args.master_seed is None else args.master_seed,
             progress=progress,
+            parameters=args.parameters or "posterior",
+            posterior=args.posterior,
         )
     except ExperimentError as exc:
         print(f"healthsim: error: {exc}", file=sys.stderr)
@@ -386,8 +414,12 @@ def _handle_fit(args: argparse.Namespace) -> int:
     else:
         print(fit_table_text(result, _terminal_width()))
         print(
-            f"\nWrote {out}/: fitted_defaults.toml, fit.md, fit_posterior.png and CSVs.\n"
-            "Check the fitted values on fresh seeds before adopting them:\n"
-            f"  healthsim calibrate --check --scenario {out / 'fitted_defaults.toml'}"
+            f"\nWrote {out}/: fitted_defaults.toml, posterior.json, fit.md, "
+            "fit_posterior.png and CSVs.\n"
+            "Check the posterior's predictions on fresh seeds before adopting it:\n"
+            f"  healthsim calibrate --check --posterior {out / 'posterior.json'}\n"
+            "and the fitted values alone:\n"
+            f"  healthsim calibrate --check --parameters defaults --scenario "
+            f"{out / 'fitted_defaults.toml'}"
         )
     return 0

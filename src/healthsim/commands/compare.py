@@ -83,6 +83,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--fresh", action="store_true", help="discard runs stored in the output folder first"
     )
+    p.add_argument(
+        "--parameters",
+        choices=("posterior", "prior", "defaults"),
+        default=None,
+        help="where each future's parameter values come from: a set of the calibration "
+        "posterior (default), the priors of every uncertain parameter, or today's "
+        "defaults (luck only)",
+    )
+    p.add_argument(
+        "--posterior",
+        default=None,
+        metavar="FILE",
+        help="a posterior file written by 'healthsim calibrate --fit' (default: the shipped one)",
+    )
     p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(handler=handle)
@@ -117,6 +131,8 @@ def handle(args: argparse.Namespace) -> int:
         years=args.years,
         baseline=args.baseline,
         metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+        parameters=args.parameters,
+        posterior=args.posterior,
     )
     out = Path(args.out) if args.out else Path("results") / spec.name
     try:
@@ -133,12 +149,17 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
-    total = spec.reps * len(spec.scenarios)
+    total = (spec.reps + spec.luck_reps) * len(spec.scenarios)
     where = executor.describe()
     n_sc = len(spec.scenarios)
+    extra = (
+        f" (+{spec.luck_reps} reruns on new seeds, to split luck from parameters)"
+        if spec.luck_reps
+        else ""
+    )
     say(
         f"healthsim compare: {n_sc} scenario{'s' if n_sc > 1 else ''} x {spec.reps} "
-        f"replicates = {total} runs on {where}"
+        f"replicates{extra} = {total} runs on {where}; parameters: {spec.parameters.description}"
     )
     try:
         with sigterm_as_interrupt():
@@ -177,9 +198,9 @@ def handle(args: argparse.Namespace) -> int:
         )
         return 130
     say("")
-    from healthsim.reports.compare_text import in_brief
+    from healthsim.reports.compare_text import in_brief, rests_on, verdict_lines
 
-    for line in in_brief(result):
+    for line in verdict_lines(result) + rests_on(result) + in_brief(result):
         say("  " + _plain(line))
     print(f"report: {out / 'report.html'} (also report.md, CSV tables and figures)")
     failed = len(result.failed)

@@ -106,17 +106,19 @@ class Posterior:
         return path
 
     def resampled(self, n: int, seed: int = SETS_SEED) -> np.ndarray:
-        """Indices of ``n`` equal-weight draws (systematic resampling in a fixed
-        shuffled order): set *i* is the same whatever ``n`` is, for i < n."""
+        """Indices of ``n`` equal-weight draws. Draws come in blocks of ``size``: each
+        block a systematic resample of the sets by weight (its offset drawn from the
+        block's own stream) in a shuffled order, so set *i* depends only on the seed
+        and i, never on ``n``."""
         w = self.weights / self.weights.sum()
-        reps = max(1, math.ceil(n / self.size))
-        m = reps * self.size
-        # systematic resampling of m draws, then a fixed shuffle of their order
-        positions = (np.arange(m) + 0.5) / m
-        idx = np.searchsorted(np.cumsum(w), positions, side="right")
-        idx = np.minimum(idx, self.size - 1)
-        order = np.random.default_rng(np.random.SeedSequence([seed, m])).permutation(m)
-        return idx[order][:n]
+        cum = np.cumsum(w)
+        blocks = []
+        for b in range(math.ceil(n / self.size)):
+            rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5E7, b]))
+            positions = (np.arange(self.size) + rng.random()) / self.size
+            idx = np.minimum(np.searchsorted(cum, positions, side="right"), self.size - 1)
+            blocks.append(idx[rng.permutation(self.size)])
+        return np.concatenate(blocks)[:n]
 
 
 def read_posterior(path: str | Path | None = None) -> Posterior:
@@ -235,3 +237,19 @@ def _uniforms(n: int, k: int, seed: int) -> np.ndarray:
             for i in range(n)
         ]
     )
+
+
+def explicit_keys(scenario) -> frozenset[str]:
+    """The ``behaviour.*`` and ``initial.*`` keys a scenario sets to a value other than
+    the default (in its file, a file it extends, or an override): a what-if the
+    scenario asks for, which a parameter set does not overwrite."""
+    keys = set()
+    for section in ("behaviour", "initial"):
+        values = getattr(scenario, section)
+        defaults = type(values)()
+        keys |= {
+            f"{section}.{k}"
+            for k in type(values).model_fields
+            if getattr(values, k) != getattr(defaults, k)
+        }
+    return frozenset(keys)

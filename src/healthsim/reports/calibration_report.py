@@ -32,6 +32,7 @@ from healthsim.calibration.check import CheckResult
 from healthsim.calibration.fit import FitResult
 from healthsim.calibration.targets import TARGET_TITLES, TARGETS, Target
 from healthsim.config import scenario_to_toml
+from healthsim.experiments.uncertainty import Posterior
 from healthsim.reports import style
 from healthsim.reports.atomic import MARKER, atomic_folder, check_destination
 
@@ -196,13 +197,18 @@ def check_verdict(result: CheckResult) -> str:
     return line
 
 
+def _parameters_words(result: CheckResult) -> str:
+    sets = result.parameters
+    return sets.description if sets is not None else "the scenario's values"
+
+
 def check_table_text(result: CheckResult, width: int | None = None) -> str:
     """The check as printed: a heading, the table and the verdict; with ``width`` (a
     terminal's), the statistic and observed columns wrap to fit."""
     sc = result.scenario
     head = (
-        f"Calibration check: scenario '{sc.name}', {len(result.runs)} seeds "
-        f"(master seed {result.master_seed})"
+        f"Calibration check: scenario '{sc.name}', {len(result.runs)} runs "
+        f"(master seed {result.master_seed}); parameters: {_parameters_words(result)}"
     )
     table = text_table(check_rows(result), width, wrap=("Observed", "Statistic"))
     return "\n".join([head, "", table, "", check_verdict(result)])
@@ -245,7 +251,7 @@ def _formatter(t: Target) -> FuncFormatter:
 
 
 def check_figure(result: CheckResult) -> Figure:
-    """Every statistic against its band, one row each, grouped by target T1-T5.
+    """Every statistic against its band, one row each, grouped by target T1-T8.
 
     The band to hit is shaded (green when the mean is inside, red when outside); grey
     dots are single seeds (one possible history each); the diamond is the mean over
@@ -433,7 +439,9 @@ def check_markdown(result: CheckResult, command: str | None = None, where: str =
         f"**{check_verdict(result)}.**",
         "",
         f"- Scenario: `{sc.name}` ({sc.description})" if sc.description else "",
-        f"- Seeds: {len(result.runs)} (derived from master seed {result.master_seed})",
+        f"- Runs: {len(result.runs)}, each on its own seed (derived from master seed "
+        f"{result.master_seed})",
+        f"- Parameters: {_parameters_words(result)}; run r uses parameter set r",
         f"- Made with healthsim {__version__}"
         + (f" by `{command}`" if command else " from Python")
         + (f" on {where}" if where else ""),
@@ -447,7 +455,7 @@ def check_markdown(result: CheckResult, command: str | None = None, where: str =
         "",
         "## How to read it",
         "",
-        "Each statistic of the targets T1-T5 (from the public record in CALIBRATION.md) "
+        "Each statistic of the targets T1-T8 (from the public record in CALIBRATION.md) "
         "has a band to hit. A statistic passes when its **mean over seeds** lies inside "
         "the band: the record is one realisation of a noisy history, so the model should "
         "sit inside the band on average, and the spread over seeds (5-95%) says how far "
@@ -685,11 +693,12 @@ def fitted_defaults_toml(fit: FitResult, extends: str, date: dt.date | None = No
         f"Date: {date.isoformat()}.",
         f"Generations: {len(fit.generations)} ({fit.stopped}); final tolerance "
         f"{fit.epsilon:.4g}; effective sample size {ess:.1f}.",
+        f"Posterior weights: {fit.weighting}.",
         f"Distance achieved by the values below ({fit.fitted_from}): "
         f"{fit.fitted_distance:.4g}, with {k} of {len(fit.fitted_table)} statistics in band "
         f"over the fit's {s.seeds_per_point} seeds.",
         "",
-        "Posterior of each fitted parameter (uniform prior; mean, 90% interval):",
+        "Posterior of each fitted parameter (its prior; mean, 90% interval):",
     ]
     width = max(len(p.key) for p in s.parameters)
     for r in fit.summary.itertuples(index=False):
@@ -796,6 +805,37 @@ def fit_markdown(
     return "\n".join(md) + "\n"
 
 
+def posterior_of(fit: FitResult, date: dt.date | None = None) -> Posterior:
+    """The fit's final population as a :class:`Posterior` (``posterior.json``: what
+    ``healthsim compare`` and ``calibrate --check`` draw parameter sets from), with
+    its provenance."""
+    s = fit.settings
+    keys = tuple(p.key for p in s.parameters)
+    post = fit.posterior
+    return Posterior(
+        keys,
+        post[list(keys)].to_numpy(dtype=float),
+        post["weight"].to_numpy(dtype=float),
+        {
+            "method": fit.method,
+            "scenario": fit.scenario.name,
+            "healthsim": fit.version,
+            "date": (date or dt.date.today()).isoformat(),
+            "budget": s.budget,
+            "runs": fit.runs,
+            "seeds_per_point": s.seeds_per_point,
+            "population": s.population_size,
+            "seed": s.seed,
+            "generations": len(fit.generations),
+            "stopped": fit.stopped,
+            "tolerance": fit.epsilon,
+            "weights": fit.weighting,
+            "targets": [f"{t.target} {t.key}: {t.band}" for t in TARGETS],
+            "priors": {p.key: p.prior.describe() for p in s.parameters},
+        },
+    )
+
+
 def write_fit(
     fit: FitResult,
     out: Path | str,
@@ -820,6 +860,7 @@ def write_fit(
         )
         fit.summary.to_csv(tmp / "fit_parameters.csv", index=False)
         fit.posterior.to_csv(tmp / "fit_posterior.csv", index=False)
+        posterior_of(fit).write(tmp / "posterior.json")
         fit.points.to_csv(tmp / "fit_points.csv", index=False)
         fit.generations.to_csv(tmp / "fit_generations.csv", index=False)
         fit.fitted_table.to_csv(tmp / "fit_fitted_check.csv", index=False)

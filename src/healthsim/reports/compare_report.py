@@ -38,11 +38,13 @@ from healthsim.reports.compare_tables import (
 )
 from healthsim.reports.compare_text import (
     EVIDENCE,
-    UNCERTAINTY,
     economy_words,
     findings_markdown,
     in_brief,
     regimes_differ,
+    rests_on,
+    uncertainty_text,
+    verdict_lines,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +87,17 @@ CSV_FILES: dict[str, tuple[str, Callable[[ComparisonResult], pd.DataFrame]]] = {
     "failed_runs.csv": (
         "one row per failed run: scenario, replicate, seed and the error",
         lambda r: r.failed,
+    ),
+    "uncertainty.csv": (
+        "one row per scenario (other than the baseline) and metric: the spread of the "
+        "paired difference over futures, and how much of it is luck and how much the "
+        "parameters",
+        lambda r: r.uncertainty,
+    ),
+    "parameter_sets.csv": (
+        "one row per replicate: the parameter values it ran every scenario with (empty "
+        "with --parameters defaults)",
+        lambda r: r.parameter_values.rename_axis("replicate").reset_index(),
     ),
 }
 
@@ -135,6 +148,14 @@ COLUMNS = {
     "status": "ok or failed",
     "error": "for a failed run, the error and where it was raised",
     "month": "month of the run (1 = first)",
+    "variance": "variance of the paired difference across futures (luck and parameters)",
+    "luck_variance": "the part of it from luck alone: half the mean squared difference "
+    "between two runs of the same parameter set on different seeds",
+    "parameter_share": "the share of the variance that comes from the parameters",
+    "futures_low": "5th percentile of the paired difference across futures",
+    "futures_high": "95th percentile of the paired difference across futures",
+    "behaviour.*, initial.*": "in parameter_sets.csv: the replicate's value of each "
+    "parameter (the scenario reference says what each is)",
     "calendar_year": "calendar year of the month",
 }
 
@@ -166,6 +187,7 @@ def comparison_toml(result: ComparisonResult) -> str:
         "baseline": spec.baseline_name,
         "reps": spec.reps,
         "seed": spec.seed,
+        "parameters": spec.parameter_kind,
         "metrics": list(spec.metrics),
         "series": list(spec.series),
     }
@@ -220,6 +242,14 @@ def build_blocks(result: ComparisonResult, figures: dict[str, bytes]) -> list[Bl
     doc.append(Block("note", note))
 
     brief = in_brief(result)
+    verdict = verdict_lines(result)
+    if verdict:
+        doc.append(Block("h2", "The answer", anchor="answer"))
+        doc.append(Block("list", rows=[[b] for b in verdict]))
+        rests = rests_on(result)
+        if rests:
+            doc.append(Block("p", "**What it rests on.** " + uncertainty_text(result)))
+            doc.append(Block("list", rows=[[b] for b in rests]))
     if brief:
         doc.append(Block("h2", "In brief", anchor="brief"))
         doc.append(Block("list", rows=[[b] for b in brief]))
@@ -306,7 +336,7 @@ def build_blocks(result: ComparisonResult, figures: dict[str, bytes]) -> list[Bl
 
     doc.append(Block("h2", "About the evidence", anchor="evidence"))
     doc.append(Block("p", EVIDENCE))
-    doc.append(Block("p", UNCERTAINTY))
+    doc.append(Block("p", uncertainty_text(result)))
     if regimes_differ(result):
         doc.append(
             Block(
@@ -481,7 +511,7 @@ def summary_markdown(result: ComparisonResult) -> str:
             "`healthsim.reports.write_comparison(result, folder)`.",
         )
     )
-    brief = in_brief(result)
+    brief = verdict_lines(result) + rests_on(result) + in_brief(result)
     if brief:
         blocks.append(Block("list", rows=[[b] for b in brief]))
     if n:

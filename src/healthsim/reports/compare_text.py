@@ -36,6 +36,136 @@ UNCERTAINTY = (
     "uncertainty about the parameter values, or about whether the model's mechanisms "
     "are right; a sensitivity analysis shows which assumptions a ranking depends on."
 )
+UNCERTAINTY_SETS = (
+    "Each simulated future drew its own luck and its own set of parameter values ({what}), "
+    "the same for every scenario, so the 95% intervals and the shares of futures include "
+    "what we don't know about the parameters as well as luck. They do not include "
+    "uncertainty about whether the model's mechanisms are right."
+)
+#: futures needed before the report says which parameters a ranking depends on
+MIN_FUTURES_FOR_DRIVERS = 20
+#: the scenario read as "doing nothing" when a comparison includes it
+NO_REGIME = "no_regime"
+
+
+def uncertainty_text(result: ComparisonResult) -> str:
+    sets = result.spec.parameters
+    if sets is None or sets.kind == "defaults":
+        return UNCERTAINTY
+    return UNCERTAINTY_SETS.format(what=sets.description)
+
+
+def _param_label(key: str) -> str:
+    return key.split(".", 1)[1].replace("_", " ")
+
+
+def _short(x: float) -> str:
+    """A parameter value for prose: two significant figures, no exponent."""
+    if x == 0 or not np.isfinite(x):
+        return f"{x:g}"
+    digits = max(0, 1 - int(np.floor(np.log10(abs(x)))))
+    return f"{x:.{digits}f}"
+
+
+def _harm_line(r: pd.Series, name: str, ref: str) -> str:
+    """'whole_system: 12.3% less avoidable harm than no_regime (95% interval 8.1% to
+    16.0% less), better in 81% of futures'."""
+    rel = float(r["relative"])
+    if not np.isfinite(rel):
+        return f"**{name}**: avoidable harm could not be compared with {ref}"
+    more = "more" if rel > 0 else "less"
+    lo, hi = float(r["rel_ci_low"]), float(r["rel_ci_high"])
+    if int(r["verdict"]) == 0:
+        interval = f"95% interval {_signed_pct(lo)} to {_signed_pct(hi)}: no clear difference"
+    else:
+        a, b = sorted((abs(lo), abs(hi)))
+        interval = f"95% interval {a * 100:.1f}% to {b * 100:.1f}% {more}"
+    better = float(r["share_better"])
+    return (
+        f"**{name}**: {abs(rel) * 100:.1f}% {more} avoidable harm than {ref} ({interval}); "
+        f"better in {_pct(better)} of futures"
+    )
+
+
+def verdict_lines(result: ComparisonResult) -> list[str]:
+    """The first screen: each regime against doing nothing (when the comparison has
+    ``no_regime``), then against the baseline, for avoidable harm."""
+    spec = result.spec
+    if len(spec.names) < 2 or not len(result.complete_replicates):
+        return []
+    if "harm_total" not in result.metrics:
+        return []
+    lines = []
+    if NO_REGIME in spec.names:
+        vs = result.versus(NO_REGIME, "harm_total")
+        parts = [_harm_line(r, r["scenario"], "having no failure regime") for _, r in vs.iterrows()]
+        lines.append("**Against doing nothing.** " + "; ".join(parts) + ".")
+    base = spec.baseline_name
+    d = result.differences
+    d = d[(d.metric == "harm_total") & (d.scenario != NO_REGIME)]
+    if len(d) and base != NO_REGIME:
+        parts = [_harm_line(r, r["scenario"], base) for _, r in d.iterrows()]
+        lines.append(f"**Against {base}.** " + "; ".join(parts) + ".")
+    return lines
+
+
+def rests_on(result: ComparisonResult) -> list[str]:
+    """What the answer rests on: how much of the spread between futures is luck and how
+    much is what we don't know about the parameters, and which beliefs would flip each
+    ranking against the baseline (avoidable harm)."""
+    spec = result.spec
+    sets = spec.parameters
+    if sets is None or sets.kind == "defaults" or "harm_total" not in result.metrics:
+        return []
+    u = result.uncertainty
+    u = u[u.metric == "harm_total"].set_index("scenario")
+    d = result.differences
+    d = d[d.metric == "harm_total"].set_index("scenario")
+    base = spec.baseline_name
+    out = []
+    for name in spec.names:
+        if name == base or name not in u.index or name not in d.index:
+            continue
+        share = float(u.at[name, "parameter_share"])
+        lo, hi = float(u.at[name, "futures_low"]), float(u.at[name, "futures_high"])
+        better = float(d.at[name, "share_better"])
+        text = (
+            f"**{name} against {base}**: better in {_pct(better)} of futures; the middle 90% "
+            f"of futures run from {lo:+,.0f} to {hi:+,.0f} harm events"
+        )
+        if np.isfinite(share):
+            text += (
+                f", and {_pct(share)} of their spread comes from the parameters, "
+                f"{_pct(1 - share)} from luck"
+            )
+        # a quarter of fewer than 20 futures says nothing about a parameter
+        few = len(result.complete_replicates) < MIN_FUTURES_FOR_DRIVERS
+        drivers = result.drivers("harm_total", name, top=2) if not few else None
+        flips = []
+        if drivers is None:
+            out.append(
+                text + f"; too few futures (under {MIN_FUTURES_FOR_DRIVERS}) to say which "
+                "parameters it depends on."
+            )
+            continue
+        for _, r in drivers.iterrows():
+            bl, bh = float(r["better_when_low"]), float(r["better_when_high"])
+            if not (np.isfinite(bl) and np.isfinite(bh)):
+                continue
+            flips.append(
+                f"{_param_label(r['parameter'])} (below {_short(r['low_value'])}: better in "
+                f"{_pct(bl)} of futures; above {_short(r['high_value'])}: {_pct(bh)})"
+            )
+        if flips:
+            text += ". It depends most on " + " and on ".join(flips)
+            flip = any(
+                (float(r["better_when_low"]) < 0.5) != (float(r["better_when_high"]) < 0.5)
+                for _, r in drivers.iterrows()
+            )
+            if flip:
+                text += ": believe the other end of that range and the ranking flips"
+        out.append(text + ".")
+    return out
 
 
 def economy_words(sc: Scenario) -> str:
@@ -237,15 +367,27 @@ def findings_markdown(result: ComparisonResult) -> str:
             f"We simulated **{len(names)} scenarios** ({', '.join(names)}) in "
             f"{economy_words(sc0)} over {sc0.years} years ({first} to {last}), **{n} times "
             "each**. Each simulated future ran every scenario on the same random draws "
-            "(demand, local incidents, inspections), so the differences below come from "
-            f"the scenarios' {differs}, not from luck."
+            "(demand, local incidents, inspections)"
+            + (
+                " and the same parameter values (a set drawn from "
+                + (
+                    "the calibration posterior"
+                    if spec.parameter_kind == "posterior"
+                    else "the priors"
+                )
+                + ", a different set in each future)"
+                if spec.parameter_kind != "defaults"
+                else ""
+            )
+            + f", so the differences below come from the scenarios' {differs}, not from "
+            "luck or from the parameters."
         )
     if n == 0:
         paras.append("No replicate finished for every scenario, so nothing can be compared yet.")
         return "\n\n".join(paras)
     if not others:
         paras.append(_single_scenario(result))
-        paras.append(f"**How sure we can be.** {UNCERTAINTY}")
+        paras.append(f"**How sure we can be.** {uncertainty_text(result)}")
         return "\n\n".join(paras)
 
     diffs = result.differences.set_index(["scenario", "metric"])
@@ -277,7 +419,7 @@ def findings_markdown(result: ComparisonResult) -> str:
         why = _why_paragraph(result, s)
         if why:
             paras.append(why)
-    sure = f"**How sure we can be.** {UNCERTAINTY}"
+    sure = f"**How sure we can be.** {uncertainty_text(result)}"
     if regimes_differ(result):
         sure += " " + EVIDENCE
     else:

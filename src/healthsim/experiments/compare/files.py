@@ -7,7 +7,7 @@ import difflib
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,6 +40,11 @@ class ComparisonFile(BaseModel):
     series: list[str] | None = Field(None, description="Monthly metrics kept for fan charts.")
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="Values set in every scenario, by dotted key path."
+    )
+    parameters: Literal["posterior", "prior", "defaults"] = Field(
+        "posterior",
+        description="Where each replicate's parameter values come from: a set of the "
+        "calibration posterior (default), the priors, or today's defaults (luck only).",
     )
 
 

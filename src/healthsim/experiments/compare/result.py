@@ -40,7 +40,11 @@ class ComparisonResult:
         self, spec: ComparisonSpec, records: list[Record], progress: Progress | None = None
     ) -> None:
         self.spec = spec
-        self.records = sorted(records, key=lambda r: r.key)
+        ordered = sorted(records, key=lambda r: r.key)
+        #: the comparison's own runs (replicate i: seed i, parameter set i)
+        self.records = [r for r in ordered if r.point == 0]
+        #: the reruns of the first parameter sets on new seeds (the variance split)
+        self.luck_records = [r for r in ordered if r.point == 1]
         self.progress = progress
 
     def __repr__(self) -> str:
@@ -90,7 +94,8 @@ class ComparisonResult:
     @cached_property
     def missing(self) -> int:
         """Runs asked for but not in the results (an interrupted comparison)."""
-        return self.spec.reps * len(self.spec.scenarios) - len(self.records)
+        asked = (self.spec.reps + self.spec.luck_reps) * len(self.spec.scenarios)
+        return asked - len(self.records) - len(self.luck_records)
 
     @cached_property
     def complete_replicates(self) -> np.ndarray:
@@ -191,6 +196,155 @@ class ComparisonResult:
                     }
                 )
         return pd.DataFrame(rows)
+
+    def versus(self, reference: str, metric: str) -> pd.DataFrame:
+        """Paired differences of every other scenario from ``reference`` in ``metric``
+        (as :attr:`differences`, whatever the baseline)."""
+        x = self.values(metric)
+        o = outcome(metric)
+        r = self.spec.names.index(reference)
+        rows = []
+        for s, name in enumerate(self.spec.names):
+            if s == r:
+                continue
+            d = st.paired_difference(x[:, s], x[:, r], o.better, LEVEL)
+            rows.append(
+                {
+                    "scenario": name,
+                    "reference": reference,
+                    "metric": metric,
+                    "baseline_mean": _nanmean(x[:, r]),
+                    "scenario_mean": _nanmean(x[:, s]),
+                    **d,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def _luck_values(self) -> dict[str, np.ndarray]:
+        """metric -> (luck replicates, scenarios): the first parameter sets rerun on new
+        seeds (NaN where a run failed or is missing)."""
+        n_s = len(self.spec.scenarios)
+        m = self.spec.luck_reps
+        out: dict[str, np.ndarray] = {}
+        for r in self.luck_records:
+            if not r.ok:
+                continue
+            for k, v in r.values.items():
+                a = out.setdefault(k, np.full((m, n_s), np.nan))
+                a[r.replicate, r.scenario] = np.nan if v is None else v
+        return out
+
+    @cached_property
+    def uncertainty(self) -> pd.DataFrame:
+        """Per scenario (against the baseline) and metric: how much of the spread of the
+        paired difference over futures is luck and how much is what we don't know about
+        the parameters, and the range of futures (5th to 95th percentile).
+
+        Each of the first ``spec.luck_reps`` parameter sets is run on a second seed; the
+        luck variance is half the mean squared difference between the two runs' paired
+        differences, the parameters' share the rest of the total variance (0 when the
+        parameters are fixed)."""
+        b = self.spec.baseline
+        reps = self.complete_replicates
+        rows = []
+        for m, x in self._values.items():
+            o = outcome(m)
+            lv = self._luck_values.get(m)
+            for s, name in enumerate(self.spec.names):
+                if s == b:
+                    continue
+                d = x[:, s] - x[:, b]
+                ok = np.isfinite(d)
+                total = float(np.var(d[ok], ddof=1)) if ok.sum() > 1 else float("nan")
+                luck = float("nan")
+                if self.spec.luck_reps == 0:
+                    luck = total
+                elif lv is not None:
+                    first = {int(r): i for i, r in enumerate(reps) if r < self.spec.luck_reps}
+                    pairs = [(d[i], lv[j, s] - lv[j, b]) for j, i in first.items() if j < len(lv)]
+                    pairs = [(u, v) for u, v in pairs if np.isfinite(u) and np.isfinite(v)]
+                    if len(pairs) >= 2:
+                        a1, a2 = np.array(pairs).T
+                        luck = float(np.mean((a1 - a2) ** 2) / 2)
+                share = (
+                    float(min(1.0, max(0.0, 1 - luck / total)))
+                    if np.isfinite(luck) and total > 0
+                    else float("nan")
+                )
+                lo, hi = np.percentile(d[ok], [5, 95]) if ok.any() else (np.nan, np.nan)
+                rows.append(
+                    {
+                        "scenario": name,
+                        "baseline": self.spec.baseline_name,
+                        "metric": m,
+                        "label": o.label,
+                        "better": o.better,
+                        "variance": total,
+                        "luck_variance": luck,
+                        "parameter_share": share,
+                        "futures_low": float(lo),
+                        "futures_high": float(hi),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def parameter_values(self) -> pd.DataFrame:
+        """The parameter values of each complete replicate (one column per varied
+        parameter; empty when the parameters are fixed)."""
+        sets = self.spec.parameters
+        reps = self.complete_replicates
+        if sets is None or not sets.keys:
+            return pd.DataFrame(index=reps)
+        return pd.DataFrame(sets.values[reps], index=reps, columns=list(sets.keys))
+
+    def drivers(self, metric: str, scenario: str, top: int = 3) -> pd.DataFrame:
+        """Which varied parameters the difference ``scenario - baseline`` in ``metric``
+        depends on most: Spearman rank correlation of each parameter with the paired
+        difference over futures, and the share of futures in which the scenario does
+        better among those in the lower and upper quarter of the parameter's values
+        (what one would have to believe for the ranking to flip)."""
+        pv = self.parameter_values
+        cols = [
+            "parameter",
+            "correlation",
+            "low_value",
+            "high_value",
+            "better_when_low",
+            "better_when_high",
+        ]
+        if pv.empty or pv.shape[1] == 0:
+            return pd.DataFrame(columns=cols)
+        x = self.values(metric)
+        s = self.spec.names.index(scenario)
+        d = x[:, s] - x[:, self.spec.baseline]
+        sign = {"lower": -1, "higher": 1}.get(outcome(metric).better, 0)
+        ok = np.isfinite(d)
+        rows = []
+        rank_d = pd.Series(d[ok]).rank().to_numpy()
+        for k in pv.columns:
+            v = pv[k].to_numpy()[ok]
+            if np.ptp(v) == 0:
+                continue
+            r = float(np.corrcoef(pd.Series(v).rank().to_numpy(), rank_d)[0, 1])
+            q1, q3 = np.quantile(v, [0.25, 0.75])
+            low, high = v <= q1, v >= q3
+            better = sign * d[ok] > 0 if sign else np.zeros(ok.sum(), bool)
+            rows.append(
+                {
+                    "parameter": k,
+                    "correlation": r,
+                    "low_value": float(q1),
+                    "high_value": float(q3),
+                    "better_when_low": float(better[low].mean()) if low.any() else np.nan,
+                    "better_when_high": float(better[high].mean()) if high.any() else np.nan,
+                }
+            )
+        df = pd.DataFrame(rows, columns=cols)
+        if df.empty:
+            return df
+        return df.reindex(df.correlation.abs().sort_values(ascending=False).index).head(top)
 
     @cached_property
     def probability_best(self) -> pd.DataFrame:

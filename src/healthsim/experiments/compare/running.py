@@ -119,8 +119,11 @@ def compare(
     progress: bool | None = None,
     name: str | None = None,
     title: str | None = None,
+    parameters: str | None = None,
+    posterior: Any = None,
 ) -> ComparisonResult:
-    """Compare scenarios over ``reps`` replicates with common random numbers.
+    """Compare scenarios over ``reps`` replicates with common random numbers and,
+    by default, across what we don't know about the parameters.
 
     Args:
         scenarios: scenario files, shipped scenario names or loaded scenarios; or one
@@ -143,6 +146,13 @@ def compare(
         retry_failed: run again runs that failed.
         progress: progress bar (default: when stderr is a terminal).
         name, title: for the report.
+        parameters: "posterior" (default: replicate i runs every scenario on seed i and
+            set i of the calibration posterior, so pairs stay paired), "prior" (every
+            uncertain parameter drawn from its prior) or "defaults" (today's values:
+            luck only). A parameter a scenario sets itself keeps its value.
+        posterior: a posterior file (or
+            :class:`~healthsim.experiments.uncertainty.Posterior`) instead of the
+            shipped one.
 
     Returns:
         A :class:`ComparisonResult` with tidy frames (``runs``, ``stats``,
@@ -161,6 +171,8 @@ def compare(
         overrides=overrides,
         name=name,
         title=title,
+        parameters=parameters,
+        posterior=posterior,
     )
     return run_comparison(
         spec,

@@ -26,6 +26,12 @@ from healthsim.experiments.outcomes import (
 )
 from healthsim.experiments.store import code_version
 from healthsim.experiments.tasks import ScenarioJob, Task, replicate_seed
+from healthsim.experiments.uncertainty import (
+    ParameterSets,
+    UncertaintyError,
+    explicit_keys,
+    parameter_sets,
+)
 from healthsim.model.history import MONTHLY
 
 
@@ -44,6 +50,8 @@ class ComparisonSpec:
         metrics: per-run metrics shown first in the report.
         series: monthly metrics kept from every run.
         source: the comparison file, if there was one.
+        parameters: each replicate's parameter set (replicate i runs every scenario on
+            seed i and set i); the default ``"defaults"`` sets vary nothing.
     """
 
     name: str
@@ -58,6 +66,32 @@ class ComparisonSpec:
     overrides: dict[str, Any] = field(default_factory=dict)
     years: int | None = None
     source: Path | None = None
+    parameters: ParameterSets | None = None
+
+    @property
+    def parameter_kind(self) -> str:
+        return self.parameters.kind if self.parameters is not None else "defaults"
+
+    @property
+    def luck_reps(self) -> int:
+        """Extra replicates that rerun the first parameter sets on new seeds, so the
+        variance of a difference splits into luck and parameters (none when the
+        parameters are fixed): a tenth of the replicates, at least 20 (at most reps)."""
+        if self.parameter_kind == "defaults":
+            return 0
+        return min(self.reps, max(20, self.reps // 10))
+
+    def set_overrides(self, s: int, i: int) -> tuple[tuple[str, Any], ...]:
+        """Parameter set ``i``'s values for scenario ``s``, but those the scenario
+        sets itself (its own what-if wins over the posterior)."""
+        if self.parameters is None:
+            return ()
+        own = self._explicit[s]
+        return tuple(kv for kv in self.parameters.overrides(i) if kv[0] not in own)
+
+    @cached_property
+    def _explicit(self) -> list[frozenset[str]]:
+        return [explicit_keys(sc) for sc in self.scenarios]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -77,11 +111,18 @@ class ComparisonSpec:
 
     def tasks(self) -> list[Task]:
         """Every run, replicate by replicate (so partial results stay balanced)."""
-        return [
-            Task(0, s, r, seed)
+        n = len(self.scenarios)
+        main = [
+            Task(0, s, r, seed, self.set_overrides(s, r))
             for r, seed in enumerate(self.seeds)
-            for s in range(len(self.scenarios))
+            for s in range(n)
         ]
+        luck = [
+            Task(1, s, j, replicate_seed(self.seed, self.reps + j), self.set_overrides(s, j))
+            for j in range(self.luck_reps)
+            for s in range(n)
+        ]
+        return main + luck
 
     def identity(self) -> dict[str, Any]:
         """What a store of this comparison must match to be resumed."""
@@ -92,6 +133,7 @@ class ComparisonSpec:
             "reps": self.reps,
             "seed": self.seed,
             "series": list(self.series),
+            "parameters": self.parameters.digest if self.parameters is not None else "defaults",
             "healthsim": __version__,
             "code": code_version(),
         }
@@ -121,8 +163,15 @@ def build_spec(
     overrides: Mapping[str, Any] | None = None,
     name: str | None = None,
     title: str | None = None,
+    parameters: str | None = None,
+    posterior: Any = None,
 ) -> ComparisonSpec:
     """Resolve a comparison from a comparison file or a list of scenarios.
+
+    ``parameters``: "posterior" (the default: replicate i runs on set i of the shipped
+    calibration posterior, or of ``posterior``, a file or
+    :class:`~healthsim.experiments.uncertainty.Posterior`), "prior" (every uncertain
+    parameter drawn from its prior) or "defaults" (today's fixed values).
 
     Arguments given here replace the file's. Every problem raises a
     :class:`~healthsim.config.ScenarioError` naming the file and key, before anything
@@ -150,6 +199,7 @@ def build_spec(
         name = name or spec_file.name or source.stem
         title = title or spec_file.title
         description = spec_file.description
+        parameters = parameters or spec_file.parameters
     else:
         refs = list(scenarios)  # type: ignore[arg-type]
         overrides = _flatten(overrides or {})
@@ -240,6 +290,11 @@ def build_spec(
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
             raise ScenarioError(where, f"series[{i}]", f"unknown monthly metric '{m}'{extra}")
 
+    try:
+        sets = parameter_sets(parameters or "posterior", reps, posterior=posterior)
+    except UncertaintyError as exc:
+        raise ScenarioError(where, "parameters", str(exc)) from None
+
     if name is None:
         name = "_vs_".join(names) if len(names) <= 3 else f"{names[0]}_and_{len(names) - 1}_more"
     if title is None:
@@ -257,6 +312,7 @@ def build_spec(
         overrides=dict(overrides),
         years=years,
         source=source,
+        parameters=sets,
     )
 
 

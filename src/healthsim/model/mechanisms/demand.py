@@ -154,7 +154,7 @@ VARS = (
     trust_var("demand", "float", "occupied beds", "demand this month, after moves"),
     trust_var("moved", "float", "occupied beds", "demand moved to neighbours this month"),
     trust_var("room", "float", "occupied beds", "what the trust can treat this month"),
-    trust_var("treated", "float", "occupied beds", "demand treated this month"),
+    trust_var("treated", "float", "occupied beds", "demand treated this month", record="activity"),
     trust_var(
         "over",
         "float",
