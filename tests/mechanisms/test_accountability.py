@@ -93,6 +93,7 @@ C7_SUPPORT = {
     "regime.improvement.support_months": 24,
     "behaviour.central_effectiveness": 0.05,
     "behaviour.accountability_penalty": 0.5,
+    "behaviour.powers_capacity": 0.0,  # the critics' side alone (the other side below)
 }
 POWERS = {
     "regime.improvement.powers": True,

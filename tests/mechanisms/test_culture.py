@@ -51,6 +51,7 @@ CULTURE = {
         fear_learning_penalty=0.4,
         blame_deterrence=0.15,
         general_deterrence=0.2,
+        naming_deterrence=0.0,  # the threat of naming on its own: tests below
     ),
     "regime.ladder.enabled": True,
     "regime.communication.blame_intensity": 0.5,

@@ -320,7 +320,12 @@ def test_c10_tighter_squeeze_more_deficits(squeeze_arms):
 def test_c10_cuts_beyond_the_frontier_cost_staff_and_quality():
     """A 5% efficiency ask every year: where cutting is safe up to 20% nothing is lost;
     where any cut beyond what boards can do safely goes into posts, care suffers."""
-    ask = {**NO_SQUEEZE, "squeeze.tariff_efficiency": 0.05, "behaviour.cuts_harm": 0.6}
+    ask = {
+        **NO_SQUEEZE,
+        "squeeze.tariff_efficiency": 0.05,
+        "behaviour.cuts_harm": 0.6,
+        "behaviour.rating_response": 0.0,  # no feedback from worse ratings to more effort
+    }
     harmful = runs(**{**ask, "behaviour.efficiency_frontier": 0.0})
     harmless = runs(**{**ask, "behaviour.efficiency_frontier": 0.2})
     for a, b in zip(harmful, harmless, strict=True):

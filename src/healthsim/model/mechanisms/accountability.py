@@ -60,7 +60,7 @@ class AccountabilityParams(Section):
         prior=uniform(0.0, 0.5),
     )
     powers_capacity: float = param(
-        0.0,
+        0.227,
         ge=0,
         le=1,
         unit="share of missing capability per body",

@@ -50,7 +50,7 @@ class BoardParams(Section):
     """Board capability, churn and replacement (C11)."""
 
     capability_learning: float = param(
-        0.004,
+        0.00609,
         ge=0,
         le=0.2,
         unit="share a month",
@@ -60,7 +60,7 @@ class BoardParams(Section):
         prior=uniform(0.001, 0.008),
     )
     capability_decay: float = param(
-        0.002,
+        0.000965,
         ge=0,
         le=0.2,
         unit="share a month",

@@ -81,7 +81,7 @@ class CultureParams(Section):
         prior=uniform(0.5, 0.8),
     )
     fear_culture: float = param(
-        0.15,
+        0.084,
         ge=0,
         le=1,
         unit="fear at full blame",
@@ -92,7 +92,7 @@ class CultureParams(Section):
         prior=uniform(0.0, 0.4),
     )
     fear_from_naming: float = param(
-        0.8,
+        0.54,
         ge=0,
         le=1,
         unit="fear at full blame",
@@ -142,7 +142,7 @@ class CultureParams(Section):
         prior=uniform(0.05, 0.3),
     )
     fear_toxicity: float = param(
-        0.6,
+        0.349,
         ge=0,
         le=1,
         unit="share of openness",
@@ -212,7 +212,7 @@ class CultureParams(Section):
         prior=uniform(0.0, 0.8),
     )
     blame_deterrence: float = param(
-        0.15,
+        0.345,
         ge=0,
         le=2,
         unit="relative effort at full blame",
@@ -224,7 +224,7 @@ class CultureParams(Section):
         prior=uniform(0.0, 0.6),
     )
     naming_deterrence: float = param(
-        0.0,
+        0.177,
         ge=0,
         le=2,
         unit="relative effort",
@@ -236,7 +236,7 @@ class CultureParams(Section):
         prior=uniform(0.0, 0.3),
     )
     general_deterrence: float = param(
-        0.2,
+        0.215,
         ge=0,
         le=1,
         unit="share",

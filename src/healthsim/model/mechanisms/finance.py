@@ -161,7 +161,7 @@ class FinanceParams(Section):
         prior=uniform(0.015, 0.025),
     )
     efficiency_slack_sd: float = param(
-        0.0,
+        0.606,
         ge=0,
         le=2,
         unit="log units",
@@ -193,7 +193,7 @@ class FinanceParams(Section):
         source="set with efficiency_capability_offset and initial.capability_mean.",
     )
     unsafe_cut_share: float = param(
-        0.35,
+        0.426,
         ge=0,
         le=1,
         unit="share",
@@ -236,7 +236,7 @@ class FinanceParams(Section):
         prior=uniform(0.06, 0.15),
     )
     deficit_push: float = param(
-        0.4,
+        0.69,
         ge=0,
         le=2,
         unit="per unit margin",
@@ -349,7 +349,7 @@ class FinanceInitial(Section):
         source="aggregate +£0.6bn on about £76bn in 2012/13 (T3, NAO 2014).",
     )
     surplus_margin_sd: float = initial(
-        0.01,
+        0.0117,
         ge=0,
         le=0.2,
         unit="share of income",

@@ -172,7 +172,7 @@ class InspectionParams(Section):
     the board that gets it."""
 
     rating_response: float = param(
-        0.0,
+        0.279,
         ge=0,
         le=2,
         unit="relative effort",
@@ -185,7 +185,7 @@ class InspectionParams(Section):
         prior=uniform(0.0, 0.5),
     )
     inspection_burden: float = param(
-        0.0,
+        0.212,
         ge=0,
         le=1,
         unit="share of capability",

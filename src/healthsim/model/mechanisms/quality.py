@@ -68,7 +68,7 @@ class QualityParams(Section):
         prior=uniform(0.1, 0.2),
     )
     baseline_deterioration: float = param(
-        0.0229,
+        0.0264,
         ge=0,
         le=0.2,
         unit="share a month",
@@ -88,7 +88,7 @@ class QualityParams(Section):
         prior=uniform(0.85, 0.95),
     )
     occupancy_harm: float = param(
-        0.05,
+        0.0268,
         ge=0,
         le=5,
         unit="share a month per unit occupancy",
@@ -107,7 +107,7 @@ class QualityParams(Section):
         prior=uniform(0.9, 1.0),
     )
     understaffing_harm: float = param(
-        0.03,
+        0.061,
         ge=0,
         le=5,
         unit="share a month per unit staffing",
@@ -117,7 +117,7 @@ class QualityParams(Section):
         prior=uniform(0.0, 0.2),
     )
     cuts_harm: float = param(
-        0.6,
+        0.693,
         ge=0,
         le=20,
         unit="share a month per unit annual cut",
@@ -147,7 +147,7 @@ class QualityParams(Section):
         prior=uniform(1.0, 1.2),
     )
     shock_rate: float = param(
-        0.012,
+        0.0156,
         ge=0,
         le=1,
         unit="chance a month",
@@ -159,7 +159,7 @@ class QualityParams(Section):
         prior=uniform(0.005, 0.025),
     )
     shock_size: float = param(
-        0.14,
+        0.19,
         ge=0,
         le=1,
         unit="quality",
@@ -211,7 +211,7 @@ class QualityInitial(Section):
         prior=uniform(0.05, 0.11),
     )
     struggling_share: float = initial(
-        0.12,
+        0.146,
         ge=0,
         le=1,
         unit="share of trusts",
@@ -223,7 +223,7 @@ class QualityInitial(Section):
         prior=uniform(0.05, 0.2),
     )
     struggling_gap: float = initial(
-        0.15,
+        0.216,
         ge=0,
         le=1,
         unit="quality",

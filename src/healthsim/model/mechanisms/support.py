@@ -206,7 +206,7 @@ class SupportParams(Section):
     """What each kind of support does and costs (C6)."""
 
     buddy_effectiveness: float = param(
-        0.18,
+        0.244,
         ge=0,
         le=0.5,
         unit="share a month",
@@ -380,7 +380,7 @@ class SupportParams(Section):
         source="central teams were paid for centrally.",
     )
     director_capacity: float = param(
-        0.3,
+        0.182,
         ge=0,
         le=1,
         unit="share of missing capability",
