@@ -29,6 +29,7 @@ from healthsim.commands import (
 )
 from healthsim.commands._common import UsageError
 from healthsim.config import ScenarioError
+from healthsim.errors import shorten
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main", "one_line"]
 
@@ -51,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (via :class:`UsageError`), exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        message = message.removeprefix("argument ")
+        message = shorten(message.removeprefix("argument "), 200)
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
@@ -89,9 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+#: Longest error line printed; messages quote only a short prefix of any value, so this
+#: only cuts a message that would otherwise fill the terminal.
+MAX_MESSAGE = 400
+
+
 def one_line(exc: BaseException) -> str:
-    """An error message on one line (line breaks and runs of spaces collapsed)."""
-    return " ".join(str(exc).split())
+    """An error message on one line (line breaks and runs of spaces collapsed), at most
+    :data:`MAX_MESSAGE` characters."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= MAX_MESSAGE else f"{text[: MAX_MESSAGE - 1]}…"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -140,7 +140,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def build(args: argparse.Namespace):
     """The analysis the arguments describe (raises AnalysisError / UsageError)."""
     from healthsim.config import resolve_path
-    from healthsim.config.loader import ScenarioError
+    from healthsim.config.loader import ScenarioError, _is_file
     from healthsim.sensitivity.spec import (
         find_analysis,
         is_analysis_file,
@@ -164,8 +164,9 @@ def build(args: argparse.Namespace):
 
     target = args.target
     path = Path(target)
-    as_file = path.is_file() and is_analysis_file(path)
-    as_shipped = not path.is_file() and target.removesuffix(".toml") in shipped_analyses()
+    is_file = _is_file(path)
+    as_file = is_file and is_analysis_file(path)
+    as_shipped = not is_file and target.removesuffix(".toml") in shipped_analyses()
     if as_file or as_shipped:
         if args.versus:
             raise UsageError("--versus needs a scenario as the target, not an analysis file")
