@@ -9,7 +9,9 @@ model code) are stored beside them.
 
 Opening a store for an experiment whose identity differs from the stored one is refused
 with a one-line message naming what differs (or, with ``fresh=True``, the old store is
-replaced). While an experiment writes, a lock file keeps a second process out.
+replaced). While an experiment writes, a lock file keeps a second process out. Only
+the process that opened the store holds the lock (a forked worker closes its copy), and
+a lock left by a process that is no longer running is taken over, with a message.
 
 Only the parent process writes; workers hand their records back. Writes are committed
 in small batches, so killing the process loses at most the runs in flight.
@@ -22,6 +24,8 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -332,32 +336,99 @@ def _lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
 
+#: Lock files this process holds; a forked child closes its copies (see below).
+_HELD_LOCKS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _close_inherited_locks() -> None:
+    """In a forked child (a pool worker): close the lock files inherited from the
+    parent, so that only the parent holds the lock and it ends with the parent. (An
+    ``flock`` lasts while any process keeps the file open: orphaned workers of a killed
+    parent used to keep it, and refuse every rerun.)"""
+    for fh in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            fh.close()
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
+def _holder_pid(text: str) -> int | None:
+    """The pid written in a lock file ("pid 123"), or None."""
+    word = text.strip().removeprefix("pid").strip()
+    return int(word) if word.isdigit() else None
+
+
+def _is_running(pid: int) -> bool:
+    """Whether a process ``pid`` exists (and is not a zombie waiting to be reaped)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def _acquire_lock(path: Path) -> Any:
-    """Hold an exclusive lock beside the store, or say who holds it."""
+    """Hold an exclusive lock beside the store, or say who holds it.
+
+    A lock whose holder (the pid written in it) is no longer running is taken over with
+    a message on stderr: the lock file is replaced by a new one, so a process that
+    still has the old one open (an orphan of a killed run) cannot keep others out."""
     if fcntl is None:  # pragma: no cover
         return None
     lock = _lock_path(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(lock, "a+")  # noqa: SIM115 - held until close()
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    for _attempt in range(5):
+        fh = open(lock, "a+")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            who = fh.read().strip()
+            fh.close()
+            pid = _holder_pid(who)
+            if pid is not None and not _is_running(pid):
+                print(
+                    f"healthsim: {path.parent} was locked by process {pid}, which is no "
+                    "longer running; taking the lock over",
+                    file=sys.stderr,
+                )
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+                continue
+            raise ExperimentError(
+                f"another healthsim process{f' ({who})' if who else ''} is writing to "
+                f"{path.parent}; wait for it to finish or choose another --out"
+            ) from None
+        try:
+            same = os.fstat(fh.fileno()).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # another process replaced the file meanwhile: lock the new one
+            fh.close()
+            continue
         fh.seek(0)
-        who = fh.read().strip()
-        fh.close()
-        raise ExperimentError(
-            f"another healthsim process{f' ({who})' if who else ''} is writing to "
-            f"{path.parent}; wait for it to finish or choose another --out"
-        ) from None
-    fh.seek(0)
-    fh.truncate()
-    fh.write(f"pid {os.getpid()}")
-    fh.flush()
-    return fh
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        _HELD_LOCKS.add(fh)
+        return fh
+    raise ExperimentError(f"cannot lock {lock}: other processes keep replacing it")
 
 
 def _release_lock(fh: Any) -> None:
     if fh is None:
         return
+    _HELD_LOCKS.discard(fh)
     with contextlib.suppress(OSError):
         fh.close()
