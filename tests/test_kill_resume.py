@@ -156,13 +156,17 @@ def test_a_forked_child_does_not_hold_the_lock(tmp_path):
     path = tmp_path / "runs.sqlite"
     fh = _acquire_lock(path)
     r, w = os.pipe()
+    ready_r, ready_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         os.close(w)
+        os.write(ready_w, b"r")  # the fork hooks have run
         os.read(r, 1)  # wait until the parent is done
         os._exit(0)
     os.close(r)
+    os.close(ready_w)
     try:
+        assert os.read(ready_r, 1) == b"r"
         _release_lock(fh)
         again = _acquire_lock(path)  # raises if the child kept the lock
         _release_lock(again)
@@ -197,3 +201,25 @@ def test_a_worker_dies_with_its_parent(tmp_path):
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(child), "the worker outlived its killed parent"
+
+
+def _die(tasks):  # a worker's chunk that kills its process, as the OOM killer would
+    os._exit(9)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks the workers")
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
+def test_a_dead_worker_is_a_failure_at_run_time_exit_3(tmp_path, monkeypatch, capsys):
+    """Exit status 2 is bad input; a worker that died is status 3, with one line."""
+    from healthsim.cli import main
+    from healthsim.experiments import executors
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(executors, "default_start_method", lambda: "fork")
+    monkeypatch.setattr(executors, "_run_chunk", _die)
+    args = ["compare", "baseline", "blame_focused", "--reps", "2", "--years", "1"]
+    code = main([*args, "--workers", "2", "--out", "o", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3, err
+    assert len(err) == 1 and err[0].startswith("healthsim: error: "), err
+    assert "worker process died" in err[0], err

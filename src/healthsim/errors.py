@@ -51,5 +51,10 @@ class ExperimentError(ValueError):
     """An experiment cannot go on (a bad executor address, a lost worker); one line."""
 
 
+class WorkerLostError(ExperimentError):
+    """A worker died while running (out of memory, killed): a failure at run time, not
+    bad input. The runs that finished are kept."""
+
+
 class OutputFolderError(ValueError):
     """The destination cannot be used for results (says why, in one line)."""

@@ -221,6 +221,7 @@ def command_line(argv: list[str]) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.errors import WorkerLostError
     from healthsim.experiments.executors import ExperimentError
     from healthsim.reports.atomic import OutputFolderError
     from healthsim.reports.sensitivity_report import write_report
@@ -244,6 +245,8 @@ def handle(args: argparse.Namespace) -> int:
         try:
             with sigterm_as_interrupt():
                 df = check_corners(analysis, executor=executor, workers=workers, progress=progress)
+        except WorkerLostError:
+            raise
         except ExperimentError as exc:
             raise UsageError(str(exc)) from None
         bad = df[df.status != "ok"]
@@ -273,6 +276,8 @@ def handle(args: argparse.Namespace) -> int:
             write_report(result, out, command_line(argv))
     except OutputFolderError as exc:
         raise UsageError(f"--out: {exc}") from None
+    except WorkerLostError:
+        raise  # a failure at run time: exit status 3 (healthsim.cli)
     except ExperimentError as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:

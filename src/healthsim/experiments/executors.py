@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from healthsim._version import __version__
-from healthsim.errors import ExperimentError
+from healthsim.errors import ExperimentError, WorkerLostError
 from healthsim.experiments.store import code_version
 from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk, settled_heap
 
@@ -291,7 +291,7 @@ class ProcessExecutor(Executor):
                     yield records
             finished = True
         except BrokenProcessPool:
-            raise ExperimentError(
+            raise WorkerLostError(
                 "a worker process died while running (out of memory, or killed); the "
                 "runs that finished are kept: run the same command again to carry on"
             ) from None
@@ -471,7 +471,7 @@ class DaskExecutor(Executor):
     def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
         if not tasks:
             return
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         client = self.client
         workers = self.workers
@@ -488,6 +488,11 @@ class DaskExecutor(Executor):
                     ac.add(client.submit(_dask_chunk, job_future, chunk, pure=False))
                 yield records
             finished = True
+        except KilledWorker:
+            raise WorkerLostError(
+                "Dask workers died while running (out of memory, or killed); the runs that "
+                "finished are kept: run the same command again to carry on"
+            ) from None
         finally:
             if not finished:
                 ac.clear()

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from healthsim.errors import ExperimentError
+from healthsim.errors import ExperimentError, OutputFolderError
 from healthsim.experiments.tasks import Record, TaskKey
 
 try:  # POSIX advisory locks; elsewhere the lock is skipped
@@ -135,6 +135,21 @@ class ResultStore:
             store._init(identity, scenarios)
             return store
         path = Path(path)
+        try:
+            return cls._open_file(path, identity, scenarios, series, fresh=fresh)
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise _unwritable(path, exc) from None
+
+    @classmethod
+    def _open_file(
+        cls,
+        path: Path,
+        identity: dict[str, Any],
+        scenarios: Sequence[tuple[str, str]],
+        series: Sequence[str],
+        *,
+        fresh: bool,
+    ) -> ResultStore:
         lock = _acquire_lock(path)
         try:
             if fresh:
@@ -147,6 +162,9 @@ class ResultStore:
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError:  # disk full, read-only: not a bad file
+                conn.close()
+                raise
             except sqlite3.DatabaseError:
                 conn.close()
                 raise ExperimentError(f"{path} is not a healthsim result store") from None
@@ -208,14 +226,28 @@ class ResultStore:
 
     # ---------------------------------------------------------------- writing
     def add(self, records: Iterable[Record]) -> int:
-        """Store records (replacing any with the same key) and commit; returns how many."""
+        """Store records (replacing any with the same key) and commit; returns how many.
+
+        Raises:
+            OutputFolderError: the store cannot be written (a full disk, a read-only
+                folder); the batch is rolled back and every run stored before is kept.
+        """
         rows = [self._row(r) for r in records]
         if rows:
-            with self._conn:
-                self._conn.executemany(
-                    "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows
-                )
+            try:
+                with self._conn:
+                    self._conn.executemany(
+                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows
+                    )
+            except sqlite3.OperationalError as exc:
+                raise _unwritable(self.path, exc, self._kept()) from None
         return len(rows)
+
+    def _kept(self) -> int | None:
+        try:
+            return self.count()[0]
+        except sqlite3.Error:
+            return None
 
     def _row(self, r: Record) -> tuple:
         series = None
@@ -326,6 +358,24 @@ def describe_difference(stored: dict[str, Any], asked: dict[str, Any]) -> str:
         else:
             parts.append(f"{label} differ")
     return "; ".join(parts) or "it was made differently"
+
+
+def _unwritable(
+    path: Path | None, exc: BaseException, kept: int | None = None
+) -> OutputFolderError:
+    """The one-line error for a store that cannot be written: what the system said, and
+    that the runs already stored are kept and resume once the problem is fixed."""
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    where = path if path is not None else "the result store"
+    if kept is None:
+        kept_text = "the runs already stored are kept"
+    else:
+        kept_text = f"the {kept} run{'s' if kept != 1 else ''} already stored are kept"
+    return OutputFolderError(
+        f"cannot write the runs to {where}: {reason[0].lower()}{reason[1:]}; {kept_text}: "
+        "free some space (or make the folder writable) and run the same command again "
+        "to carry on"
+    )
 
 
 def _sidecars(path: Path) -> tuple[Path, ...]:
