@@ -375,7 +375,8 @@ class DaskExecutor(Executor):
 
     Args:
         address: a scheduler address (``tcp://host:8786``) or ``"local"`` for a
-            ``LocalCluster`` of worker processes on 127.0.0.1 (one thread each).
+            ``LocalCluster`` of worker processes on 127.0.0.1 (one thread each), its
+            dashboard on 127.0.0.1 too (never on every interface).
         workers: processes of the local cluster (default: every core); ignored for an
             existing cluster.
         client: an existing ``distributed.Client`` to use instead (not closed here).
@@ -427,7 +428,8 @@ class DaskExecutor(Executor):
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=":0",  # no fixed port to collide with
+                # loopback only, like the scheduler and workers; any free port
+                dashboard_address="127.0.0.1:0",
                 silence_logs=logging.ERROR,
             )
             self._client = Client(self._cluster)

@@ -3,7 +3,8 @@
 The store is what makes an experiment resumable. Each run is a row keyed by
 (point, scenario, replicate), holding its seed, overrides, status (``ok`` or
 ``failed``), the error text of a failed run, its per-run values (JSON, exact floats) and
-its monthly series (float32 bytes). The resolved scenarios (TOML) and the experiment's
+its monthly series (float32 bytes), and a SHA-256 digest of all of these. The resolved
+scenarios (TOML) and the experiment's
 identity (what was asked: scenarios, replicates, master seed, healthsim version and
 model code) are stored beside them.
 
@@ -15,6 +16,11 @@ a lock left by a process that is no longer running is taken over, with a message
 
 Only the parent process writes; workers hand their records back. Writes are committed
 in small batches, so killing the process loses at most the runs in flight.
+
+Resuming does not trust the file blindly: when a store is opened, every run is checked
+against its digest and its expected shape (values a table of numbers, a series of the
+stored size). A run that fails (edited, truncated, written by something else) is
+removed with a message naming it, and so is run again.
 """
 
 from __future__ import annotations
@@ -41,8 +47,11 @@ try:  # POSIX advisory locks; elsewhere the lock is skipped
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: each run has a digest
 STORE_NAME = "runs.sqlite"
+
+#: Runs named one by one in the message about runs that failed verification.
+NAMED_BAD_RUNS = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +69,7 @@ CREATE TABLE IF NOT EXISTS runs (
     months INTEGER NOT NULL,
     series BLOB,
     seconds REAL NOT NULL,
+    digest TEXT NOT NULL,
     PRIMARY KEY (point, scenario, replicate)
 ) WITHOUT ROWID;
 """
@@ -172,6 +182,7 @@ class ResultStore:
             store._lock_fh = lock
             if existed and store._has_tables():
                 store._check_identity(identity)
+                store._drop_unverified()
             else:
                 store._init(identity, scenarios)
             return store
@@ -237,7 +248,7 @@ class ResultStore:
             try:
                 with self._conn:
                     self._conn.executemany(
-                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows
+                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
                     )
             except sqlite3.OperationalError as exc:
                 raise _unwritable(self.path, exc, self._kept()) from None
@@ -256,7 +267,7 @@ class ResultStore:
             arr = np.ascontiguousarray(r.series, dtype=np.float32)
             months = int(arr.shape[1]) if arr.ndim == 2 else 0
             series = arr.tobytes()
-        return (
+        row = (
             r.point,
             r.scenario,
             r.replicate,
@@ -269,6 +280,37 @@ class ResultStore:
             series,
             float(r.seconds),
         )
+        return (*row, _row_digest(row))
+
+    # ---------------------------------------------------------------- verifying
+    def _drop_unverified(self) -> list[tuple[TaskKey, str]]:
+        """Remove the stored runs that fail :func:`_row_problem` (so they run again),
+        saying which on stderr; returns (key, problem) of each."""
+        bad: list[tuple[TaskKey, str]] = []
+        cols = 'point, scenario, replicate, seed, overrides, status, error, "values", months'
+        for row in self._conn.execute(f"SELECT {cols}, series, seconds, digest FROM runs"):
+            problem = _row_problem(row[:-1], row[-1], len(self.series))
+            if problem:
+                bad.append(((row[0], row[1], row[2]), problem))
+        if not bad:
+            return bad
+        with self._conn:
+            self._conn.executemany(
+                "DELETE FROM runs WHERE point = ? AND scenario = ? AND replicate = ?",
+                [key for key, _ in bad],
+            )
+        named = "; ".join(
+            f"scenario {s} replicate {rep}{f' point {p}' if p else ''}: {why}"
+            for (p, s, rep), why in bad[:NAMED_BAD_RUNS]
+        )
+        more = f"; and {len(bad) - NAMED_BAD_RUNS} more" if len(bad) > NAMED_BAD_RUNS else ""
+        n = len(bad)
+        print(
+            f"healthsim: {n} stored run{'s' if n > 1 else ''} in {self.path} failed "
+            f"verification and will be run again ({named}{more})",
+            file=sys.stderr,
+        )
+        return bad
 
     # ---------------------------------------------------------------- reading
     def finished(self, *, include_failed: bool = True) -> set[TaskKey]:
@@ -358,6 +400,44 @@ def describe_difference(stored: dict[str, Any], asked: dict[str, Any]) -> str:
         else:
             parts.append(f"{label} differ")
     return "; ".join(parts) or "it was made differently"
+
+
+def _row_digest(row: Sequence[Any]) -> str:
+    """SHA-256 of a stored run (every column but the digest), hex."""
+    h = hashlib.sha256()
+    for value in row:
+        if isinstance(value, bytes):
+            h.update(b"b%d:" % len(value))
+            h.update(value)
+        else:
+            text = repr(value).encode()
+            h.update(b"v%d:" % len(text))
+            h.update(text)
+    return h.hexdigest()
+
+
+def _row_problem(row: Sequence[Any], digest: Any, n_series: int) -> str | None:
+    """Why a stored run cannot be trusted (in a few words), or None."""
+    ov, status, vals, months, blob = row[4], row[5], row[7], row[8], row[9]
+    if not isinstance(digest, str) or _row_digest(row) != digest:
+        return "its contents do not match its checksum"
+    if status not in ("ok", "failed"):
+        return f"unknown status {str(status)[:20]!r}"
+    try:
+        values = json.loads(vals)
+        json.loads(ov)
+    except (TypeError, ValueError):
+        return "its values are not readable"
+    if not isinstance(values, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values.values()
+    ):
+        return "its values are not a table of numbers"
+    if blob is not None:
+        if not isinstance(blob, bytes) or not isinstance(months, int):
+            return "its monthly series is not readable"
+        if len(blob) != 4 * n_series * months:
+            return "its monthly series has the wrong size"
+    return None
 
 
 def _unwritable(
