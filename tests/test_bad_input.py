@@ -39,6 +39,7 @@ def one_error(args: list[str], capsys, folder: Path) -> str:
     assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {captured.err}"
     assert lines[0].startswith("healthsim: error: "), f"unexpected error line: {lines[0]}"
     assert "Traceback" not in captured.err, "no traceback for bad input"
+    assert len(lines[0]) <= 300, f"the error line should be short, got {len(lines[0])} chars"
     assert captured.out == "", f"nothing on stdout for bad input, got: {captured.out}"
     after = sorted(p.name for p in folder.iterdir())
     assert after == before, f"bad input must write nothing; new: {set(after) - set(before)}"
@@ -226,3 +227,189 @@ def test_check_stops_at_the_first_bad_file(workdir, capsys):
     assert len(err) == 1, f"one error line, got: {captured.err}"
     assert_names(err[0], "bad.toml", "yaers", "did you mean 'years'")
     assert sorted(p.name for p in workdir.iterdir()) == ["bad.toml", "good.toml", "never.toml"]
+
+
+# --------------------------------------------------------------------------------------
+# Hostile files (issue 15): bad bytes, deep nesting, long chains, long names and values
+# --------------------------------------------------------------------------------------
+
+
+def write_bytes(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def test_scenario_that_is_not_utf8(workdir, capsys):
+    write_bytes(workdir, "latin.toml", b'extends = "baseline"\nname = "caf\xe9"\n')
+    line = one_error(["check", "latin.toml"], capsys, workdir)
+    assert_names(line, "latin.toml", "not a UTF-8 text file", "0xe9", "line 2")
+
+
+def test_comparison_file_that_is_not_utf8(workdir, capsys):
+    write_bytes(workdir, "cmp.toml", b'scenarios = ["baseline", "blame_focused"]\n# \xff\n')
+    line = one_error(["compare", "cmp.toml", "--reps", "2", "--out", "o"], capsys, workdir)
+    assert_names(line, "cmp.toml", "UTF-8")
+
+
+def test_analysis_file_that_is_not_utf8(workdir, capsys):
+    write_bytes(workdir, "an.toml", b'method = "morris"\n[parameters]\n# \xff\n')
+    line = one_error(["sensitivity", "an.toml", "--out", "o"], capsys, workdir)
+    assert_names(line, "an.toml", "UTF-8")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["[" * 3000 + "]" * 3000, "{a = " * 3000 + "1" + "}" * 3000, "[" * 40 + "]" * 40],
+    ids=["3000 arrays", "3000 inline tables", "40 arrays"],
+)
+def test_deeply_nested_values(value, workdir, capsys):
+    write(workdir, "deep.toml", f'extends = "baseline"\nzz = {value}\n')
+    line = one_error(["check", "deep.toml"], capsys, workdir)
+    assert_names(line, "deep.toml", "nested too deeply")
+
+
+def test_deeply_nested_set_value(workdir, capsys):
+    line = one_error(["run", "baseline", "--set", "zz=" + "[" * 3000 + "]" * 3000], capsys, workdir)
+    assert_names(line, "nested too deeply")
+
+
+def test_deeply_nested_comparison_file(workdir, capsys):
+    write(workdir, "cmp.toml", 'scenarios = ["baseline"]\nzz = ' + "[" * 3000 + "]" * 3000 + "\n")
+    line = one_error(["compare", "cmp.toml", "--reps", "2", "--out", "o"], capsys, workdir)
+    assert_names(line, "cmp.toml", "nested too deeply")
+
+
+def test_long_chain_of_extends(workdir, capsys):
+    from healthsim.config.loader import MAX_EXTENDS
+
+    n = 1300
+    for i in range(n):
+        parent = f"c{i + 1}.toml" if i < n - 1 else "baseline"
+        write(workdir, f"c{i}.toml", f'extends = "{parent}"\n')
+    line = one_error(["check", "c0.toml"], capsys, workdir)
+    assert_names(line, "c0.toml", "extends", f"more than {MAX_EXTENDS} files")
+
+
+def test_chain_of_extends_at_the_limit_loads(workdir):
+    from healthsim.config import load_scenario
+    from healthsim.config.loader import MAX_EXTENDS
+
+    for i in range(MAX_EXTENDS - 1):
+        parent = f"c{i + 1}.toml" if i < MAX_EXTENDS - 2 else "baseline"
+        write(workdir, f"c{i}.toml", f'extends = "{parent}"\nyears = {i + 2}\n')
+    assert load_scenario(workdir / "c0.toml").years == 2, "the nearest file's value wins"
+
+
+def test_file_name_too_long(workdir, capsys):
+    line = one_error(["check", "a" * 300 + ".toml"], capsys, workdir)
+    assert_names(line, "too long")
+    write(workdir, "s.toml", f'extends = "{"b" * 300}.toml"\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "extends", "too long")
+
+
+def test_long_file_name_in_network_file(workdir, capsys):
+    write(workdir, "s.toml", f'extends = "baseline"\n[economy]\nnetwork_file = "{"n" * 300}.csv"\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "economy.network_file")
+
+
+def test_nul_byte_in_network_file(workdir, capsys):
+    write(workdir, "s.toml", 'extends = "baseline"\n[economy]\nnetwork_file = "a\\u0000b.csv"\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "economy.network_file", "NUL")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'extends = "baseline"\nyears = "' + "x" * 1_000_000 + '"\n',
+        'extends = "baseline"\n[regime.communication]\nblame_intensity = "' + "9" * 100_000 + '"\n',
+        'extends = "baseline"\n' + "k" * 100_000 + " = 1\n",
+        'extends = "' + "e" * 100_000 + '"\n',
+        'extends = "baseline"\n[regime.improvement]\nmodel = "' + "m" * 100_000 + '"\n',
+    ],
+    ids=["1 MB in a number", "100 kB number text", "100 kB key", "100 kB extends", "100 kB choice"],
+)
+def test_long_values_are_quoted_short(text, workdir, capsys):
+    write(workdir, "long.toml", text)
+    line = one_error(["check", "long.toml"], capsys, workdir)  # checks the line is short
+    assert_names(line, "long.toml")
+
+
+def test_long_value_in_a_comparison_file(workdir, capsys):
+    write(workdir, "cmp.toml", 'scenarios = ["baseline"]\nreps = "' + "r" * 100_000 + '"\n')
+    line = one_error(["compare", "cmp.toml", "--out", "o"], capsys, workdir)
+    assert_names(line, "cmp.toml", "reps")
+
+
+HOSTILE_NETWORKS = {
+    "/dev/null": (None, "/dev/null", "not a file"),
+    "binary CSV": ("bin.csv", bytes(range(256)) * 8, "UTF-8"),
+    "CSV with NUL bytes": ("nul.csv", b"source,target\na\x00,b\n", "NUL"),
+    "infinite CSV weight": ("inf.csv", b"source,target,weight\na,b,inf\n", "> 0"),
+    "binary GraphML": ("bin.graphml", b"\x00\x01\x02" + bytes(range(256)) * 8, "malformed"),
+    "GraphML beds not a number": (
+        "beds.graphml",
+        b'<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        b'<key id="b" for="node" attr.name="beds" attr.type="string"/>'
+        b'<graph edgedefault="undirected"><node id="a"><data key="b">lots</data></node>'
+        b'<node id="c"/><edge source="a" target="c"/></graph></graphml>',
+        "beds",
+    ),
+    "GraphML entity bomb": (
+        "bomb.graphml",
+        b'<?xml version="1.0"?><!DOCTYPE g [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+        b'<graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="undirected">'
+        b'<node id="x"/><node id="&c;"/><edge source="x" target="&c;"/></graph></graphml>',
+        "entities",
+    ),
+    "GraphML external entity": (
+        "ext.graphml",
+        b'<?xml version="1.0"?><!DOCTYPE g [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+        b'<graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="undirected">'
+        b'<node id="x"/><node id="y"><data key="d">&e;</data></node><edge source="x" target="y"/>'
+        b"</graph></graphml>",
+        "entities",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_NETWORKS))
+def test_hostile_network_file(case, workdir, capsys):
+    name, data, problem = HOSTILE_NETWORKS[case]
+    if name is None:
+        target = data
+    else:
+        write_bytes(workdir, name, data)
+        target = name
+    write(workdir, "s.toml", f'extends = "baseline"\n[economy]\nnetwork_file = "{target}"\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "economy.network_file", problem)
+
+
+def test_network_file_and_links_together_are_refused(workdir, capsys):
+    write(
+        workdir,
+        "s.toml",
+        'extends = "baseline"\n[economy]\nnetwork_file = "missing.csv"\n'
+        '[[economy.links]]\nsource = "a"\ntarget = "b"\n',
+    )
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "economy.network_file", "not both")
+
+
+def test_resolved_network_scenario_names_no_file_and_reloads(workdir):
+    """A loaded network scenario lists the file's links and names no file, so its
+    resolved TOML loads again (without the file) to the same scenario."""
+    from healthsim.config import load_scenario, scenario_to_toml
+
+    net = (NETWORKS / "small.graphml").as_posix()
+    write(workdir, "s.toml", f'extends = "baseline"\n[economy]\nnetwork_file = "{net}"\n')
+    sc = load_scenario(workdir / "s.toml")
+    assert sc.economy.links, "the file's links are written into the scenario"
+    assert sc.economy.network_file is None, "and the file is no longer named"
+    write(workdir, "resolved.toml", scenario_to_toml(sc))
+    assert load_scenario(workdir / "resolved.toml") == sc

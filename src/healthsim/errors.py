@@ -6,14 +6,42 @@ imports nothing of healthsim."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+#: Most characters of a value quoted in a message (the rest is cut, with "…").
+QUOTE_LIMIT = 60
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text``, or its first ``limit`` characters and "…" when it is longer."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A value as a message quotes it (its repr), cut to a short prefix: a 1 MB string
+    typed in a number field gives a line, not a megabyte."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def short_path(path: str | Path, limit: int = 120) -> str:
+    """A file path for a message: whole, or its start and its end (the name) when long."""
+    text = str(path)
+    if len(text) <= limit:
+        return text
+    tail = max(20, limit // 2)
+    return f"{text[: limit - tail]}…{text[-tail:]}"
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used, with the file and key path at fault."""
+    """A scenario that cannot be used, with the file and key path at fault. A long file
+    path or key path is shortened (its start and end), so the message stays one line."""
 
     def __init__(self, file: str | Path | None, key: str | None, message: str) -> None:
-        self.file = str(file) if file is not None else None
-        self.key = key or None
+        self.file = short_path(file) if file is not None else None
+        self.key = short_path(key, 80) if key else None
         self.message = message
         where = ": ".join(p for p in (self.file, self.key) if p)
         super().__init__(f"{where}: {message}" if where else message)
@@ -21,6 +49,11 @@ class ScenarioError(ValueError):
 
 class ExperimentError(ValueError):
     """An experiment cannot go on (a bad executor address, a lost worker); one line."""
+
+
+class WorkerLostError(ExperimentError):
+    """A worker died while running (out of memory, killed): a failure at run time, not
+    bad input. The runs that finished are kept."""
 
 
 class OutputFolderError(ValueError):

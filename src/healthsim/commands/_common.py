@@ -60,6 +60,8 @@ def assignment(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:
+        raise argparse.ArgumentTypeError(f"{key}: the value is nested too deeply") from None
     return key, value
 
 

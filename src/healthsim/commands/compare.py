@@ -21,8 +21,10 @@ Every scenario is run on the same seeds (replicate i of each uses one seed), so 
 scenarios meet the same shocks and are compared future by future.
 
 Exit status: 0 when done; 1 when the report was written but some runs failed (they are
-listed with their seeds in failed_runs.csv); 2 for bad input; 130 when interrupted
-(rerun the same command to resume).
+listed with their seeds in failed_runs.csv); 2 for bad input, or an output folder that
+cannot be written (read-only, or a full disk: the runs already stored are kept); 3 when
+a worker died while running (out of memory, killed); 130 when interrupted. After 2 (once
+fixed), 3 and 130, rerun the same command to carry on where it stopped.
 """
 
 
@@ -107,6 +109,7 @@ def _plain(text: str) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.errors import OutputFolderError, WorkerLostError
     from healthsim.experiments.compare import (
         build_spec,
         check_out_folder,
@@ -142,6 +145,8 @@ def handle(args: argparse.Namespace) -> int:
         executor = make_executor(spec_exec, workers=args.workers)
     except ExperimentError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--out: {out}: cannot use it ({exc.strerror or exc})") from None
     try:
         executor.start()
     except ExperimentError as exc:
@@ -171,8 +176,17 @@ def handle(args: argparse.Namespace) -> int:
                 retry_failed=args.retry_failed,
                 progress=False if args.quiet else None,
             )
+    except WorkerLostError:
+        raise  # a failure at run time: exit status 3 (healthsim.cli)
     except ExperimentError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        kept = _stored(out / STORE_NAME)
+        raise OutputFolderError(
+            f"cannot write to {out}: {exc.strerror or exc}; the {kept} runs already stored "
+            "are kept: free some space (or make the folder writable) and run the same "
+            "command again to carry on"
+        ) from None
     except KeyboardInterrupt:
         kept = _stored(out / STORE_NAME)
         print(
@@ -197,6 +211,12 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except OSError as exc:
+        raise OutputFolderError(
+            f"cannot write the report to {out}: {exc.strerror or exc}; all {total} runs are "
+            "kept: free some space (or make the folder writable) and run the same command "
+            "again to write it"
+        ) from None
     say("")
     from healthsim.reports.compare_text import in_brief, rests_on, verdict_lines
 

@@ -140,7 +140,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def build(args: argparse.Namespace):
     """The analysis the arguments describe (raises AnalysisError / UsageError)."""
     from healthsim.config import resolve_path
-    from healthsim.config.loader import ScenarioError
+    from healthsim.config.loader import ScenarioError, _is_file
     from healthsim.sensitivity.spec import (
         find_analysis,
         is_analysis_file,
@@ -164,8 +164,9 @@ def build(args: argparse.Namespace):
 
     target = args.target
     path = Path(target)
-    as_file = path.is_file() and is_analysis_file(path)
-    as_shipped = not path.is_file() and target.removesuffix(".toml") in shipped_analyses()
+    is_file = _is_file(path)
+    as_file = is_file and is_analysis_file(path)
+    as_shipped = not is_file and target.removesuffix(".toml") in shipped_analyses()
     if as_file or as_shipped:
         if args.versus:
             raise UsageError("--versus needs a scenario as the target, not an analysis file")
@@ -220,6 +221,7 @@ def command_line(argv: list[str]) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.errors import WorkerLostError
     from healthsim.experiments.executors import ExperimentError
     from healthsim.reports.atomic import OutputFolderError
     from healthsim.reports.sensitivity_report import write_report
@@ -243,6 +245,8 @@ def handle(args: argparse.Namespace) -> int:
         try:
             with sigterm_as_interrupt():
                 df = check_corners(analysis, executor=executor, workers=workers, progress=progress)
+        except WorkerLostError:
+            raise
         except ExperimentError as exc:
             raise UsageError(str(exc)) from None
         bad = df[df.status != "ok"]
@@ -272,6 +276,8 @@ def handle(args: argparse.Namespace) -> int:
             write_report(result, out, command_line(argv))
     except OutputFolderError as exc:
         raise UsageError(f"--out: {exc}") from None
+    except WorkerLostError:
+        raise  # a failure at run time: exit status 3 (healthsim.cli)
     except ExperimentError as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ files; the external data they draw on is read in :mod:`healthsim.sources`)."""
 from healthsim.config.loader import (
     ScenarioError,
     load_scenario,
+    read_toml_file,
     resolve_path,
     scenario_to_toml,
     shipped_scenarios,
@@ -16,6 +17,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "load_scenario",
+    "read_toml_file",
     "resolve_path",
     "scenario_to_toml",
     "shipped_scenarios",

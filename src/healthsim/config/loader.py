@@ -18,10 +18,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from healthsim.config.schema import Scenario
-from healthsim.errors import ScenarioError
+from healthsim.errors import ScenarioError, quote, shorten
 from healthsim.sources.network_file import read_network_file
 
 SHIPPED_PACKAGE = "healthsim.scenarios"
+
+#: Most files in a chain of ``extends`` (a file, its parent, the parent's parent, ...).
+MAX_EXTENDS = 32
+
+#: Deepest nesting of tables and lists a scenario file may have (the schema's deepest
+#: key, such as ``economy.trusts[0].beds``, is four levels down).
+MAX_NESTING = 16
 
 
 # --------------------------------------------------------------------------------------
@@ -52,15 +59,32 @@ def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
         candidates.append(relative_to / ref_path)
     candidates.append(ref_path)
     for c in candidates:
-        if c.is_file():
+        if _is_file(c):
             return c.resolve()
     name = ref_path.name.removesuffix(".toml")
     shipped = shipped_scenarios()
-    if name in shipped and (ref_path.parent == Path(".") or not ref_path.exists()):
+    if name in shipped and (ref_path.parent == Path(".") or not _exists(ref_path)):
         return shipped[name]
+    if len(name) > 255:
+        raise ScenarioError(ref, None, "file name too long (most: 255 characters)")
     hint = difflib.get_close_matches(name, list(shipped), n=1)
     extra = f"; did you mean the shipped scenario '{hint[0]}'?" if hint else ""
     raise ScenarioError(ref, None, f"no such scenario file or shipped scenario{extra}")
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path no file can have (too long, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 # --------------------------------------------------------------------------------------
@@ -68,30 +92,73 @@ def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
 # --------------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml_file(
+    path: Path, error: type[ScenarioError] = ScenarioError, *, max_nesting: int = MAX_NESTING
+) -> dict[str, Any]:
+    """A TOML file's tables, or ``error`` (file, key, one line) for anything that is not
+    a readable UTF-8 TOML file nested at most ``max_nesting`` deep: bad bytes, malformed
+    TOML, a folder, a file that cannot be read. Scenario, comparison and analysis files
+    are all read here."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        key, message = _toml_error(path, exc)
-        raise ScenarioError(path, key, message) from None
+        raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError(path, None, f"cannot read file: {exc.strerror}") from None
+        raise error(path, None, f"cannot read file: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte in the path
+        raise error(path, None, "cannot read file: the name holds a NUL character") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error(
+            path,
+            None,
+            f"not a UTF-8 text file: byte 0x{raw[exc.start]:02x} at line {line}, column {col}",
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        key, message = _toml_error(text, exc)
+        raise error(path, key, message) from None
+    except RecursionError:
+        raise error(path, None, f"values nested too deeply (most: {max_nesting})") from None
+    where = _too_deep(data, max_nesting)
+    if where is not None:
+        raise error(path, where, f"values nested too deeply (most: {max_nesting})")
+    return data
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> tuple[str | None, str]:
+def _too_deep(data: Mapping[str, Any], most: int) -> str | None:
+    """The key path of a value nested more than ``most`` levels deep, or None."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > most:
+            return where or None
+        if isinstance(node, Mapping):
+            items: Any = ((f"{where}.{k}" if where else str(k), v) for k, v in node.items())
+        elif isinstance(node, list):
+            items = ((f"{where}[{i}]", v) for i, v in enumerate(node))
+        else:
+            continue
+        stack.extend((v, k, depth + 1) for k, v in items if isinstance(v, Mapping | list))
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return read_toml_file(path)
+
+
+def _toml_error(source: str, exc: tomllib.TOMLDecodeError) -> tuple[str | None, str]:
     """(key path, message) for malformed TOML: the key on the faulty line, if any."""
     text = str(exc)
     where = re.search(r"\(at line (\d+), column (\d+)\)", text)
     if where is None:
-        return None, f"malformed TOML: {text}"
+        return None, f"malformed TOML: {shorten(text, 200)}"
     line_no, col = int(where.group(1)), int(where.group(2))
     reason = text[: where.start()].strip().rstrip(".") or "syntax error"
     message = f"malformed TOML at line {line_no}, column {col}: {reason[0].lower()}{reason[1:]}"
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None, message
+    lines = source.splitlines()
     table = ""
     for raw in lines[: line_no - 1]:
         header = re.match(r"\s*\[\[?\s*([A-Za-z0-9_.\-\s\"]+?)\s*\]\]?\s*(#.*)?$", raw)
@@ -116,33 +183,58 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def _raw_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Path]:
-    """Read a file and everything it extends, merged; returns the data and the file."""
-    if path in chain:
-        cycle = " -> ".join(p.name for p in (*chain, path))
-        raise ScenarioError(chain[-1], "extends", f"cycle of extends: {cycle}")
-    data = _read_toml(path)
-    parent_ref = data.get("extends")
-    if parent_ref is None:
-        return data, path
-    if not isinstance(parent_ref, str):
-        raise ScenarioError(path, "extends", "must be a file path or a shipped scenario name")
-    try:
-        parent_path = resolve_path(parent_ref, path.parent)
-    except ScenarioError as exc:
-        raise ScenarioError(path, "extends", f"'{parent_ref}': {exc.message}") from None
-    parent, _ = _raw_with_extends(parent_path, (*chain, path))
-    _make_network_paths_absolute(parent, parent_path.parent)
-    merged = deep_merge(parent, data)
+def _raw_with_extends(path: Path) -> tuple[dict[str, Any], Path]:
+    """Read a file and everything it extends, merged; returns the data and the file.
+
+    A chain of ``extends`` may hold at most :data:`MAX_EXTENDS` files."""
+    chain: list[Path] = []
+    layers: list[dict[str, Any]] = []
+    current = path
+    while True:
+        if current in chain:
+            cycle = " -> ".join(p.name for p in (*chain, current))
+            raise ScenarioError(chain[-1], "extends", f"cycle of extends: {shorten(cycle, 200)}")
+        if len(chain) == MAX_EXTENDS:
+            raise ScenarioError(
+                path, "extends", f"a chain of more than {MAX_EXTENDS} files extending each other"
+            )
+        data = _read_toml(current)
+        chain.append(current)
+        _make_network_paths_absolute(data, current.parent, current)
+        layers.append(data)
+        parent_ref = data.get("extends")
+        if parent_ref is None:
+            break
+        if not isinstance(parent_ref, str):
+            raise ScenarioError(
+                current, "extends", "must be a file path or a shipped scenario name"
+            )
+        try:
+            current = resolve_path(parent_ref, current.parent)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                chain[-1], "extends", f"{quote(parent_ref)}: {exc.message}"
+            ) from None
+    merged = layers.pop()
+    while layers:
+        merged = deep_merge(merged, layers.pop())
     return merged, path
 
 
-def _make_network_paths_absolute(data: dict[str, Any], folder: Path) -> None:
+def _make_network_paths_absolute(data: dict[str, Any], folder: Path, file: Path) -> None:
     eco = data.get("economy")
     if isinstance(eco, dict) and isinstance(eco.get("network_file"), str):
-        p = Path(eco["network_file"])
+        text = eco["network_file"]
+        if "\x00" in text:
+            raise ScenarioError(file, "economy.network_file", "holds a NUL character")
+        p = Path(text)
         if not p.is_absolute():
-            eco["network_file"] = str((folder / p).resolve())
+            try:
+                eco["network_file"] = str((folder / p).resolve())
+            except (OSError, RuntimeError) as exc:
+                raise ScenarioError(
+                    file, "economy.network_file", f"{quote(text)}: not a usable path ({exc})"
+                ) from None
 
 
 # --------------------------------------------------------------------------------------
@@ -199,7 +291,7 @@ def _format_validation_error(exc: ValidationError, file: Path | str | None) -> S
         return ScenarioError(file, key, msg)
     msg = _plain_message(err)
     if "input" in err and etype not in ("missing",) and not isinstance(err["input"], dict):
-        msg += f" (got {err['input']!r})"
+        msg += f" (got {quote(err['input'])})"
     more = len(exc.errors()) - 1
     if more:
         msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
@@ -245,7 +337,7 @@ def _plain_message(err: Mapping[str, Any]) -> str:
     etype = err.get("type", "")
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
     if etype == "value_error":
-        return str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        return shorten(str(err.get("msg", "invalid value")).removeprefix("Value error, "), 200)
     template = _PLAIN.get(etype)
     if template is None:
         return str(err.get("msg", "invalid value"))
@@ -278,22 +370,30 @@ def load_scenario(ref: str | Path, overrides: Mapping[str, Any] | None = None) -
 
     Returns:
         The validated, frozen scenario. A network file it names is read here, and its
-        trusts and links are written into ``economy.trusts`` and ``economy.links`` so
-        the scenario is self-contained.
+        trusts and links are written into ``economy.trusts`` and ``economy.links`` (and
+        ``economy.network_file`` is cleared) so the scenario is self-contained. A
+        scenario may not name a network file and list ``[[economy.links]]`` too.
 
     Raises:
         ScenarioError: naming the file, key path and problem.
     """
     path = resolve_path(ref)
     data, _ = _raw_with_extends(path)
-    _make_network_paths_absolute(data, path.parent)
     data.pop("extends", None)
     data["extends"] = None
     if overrides:
         data = apply_overrides_raw(data, overrides, path)
     scenario = validate(data, path)
     net = scenario.economy.network_file
-    if net is not None and not scenario.economy.links:
+    if net is not None:
+        if scenario.economy.links:
+            raise ScenarioError(
+                path,
+                "economy.network_file",
+                "give either a network file or [[economy.links]], not both (the file's "
+                "links would replace the listed ones; a resolved scenario lists the links "
+                "and names no file)",
+            )
         scenario = _with_network_file(scenario, Path(net), path)
     return scenario
 
@@ -305,6 +405,7 @@ def _with_network_file(scenario: Scenario, net: Path, file: Path) -> Scenario:
     raw = scenario.model_dump(mode="json")
     raw["economy"]["trusts"] = [t.model_dump() for t in eco.trusts] if trusts is None else trusts
     raw["economy"]["links"] = links
+    raw["economy"]["network_file"] = None  # read: the scenario now lists what it held
     return validate(raw, file)
 
 
@@ -324,6 +425,8 @@ def apply_overrides_raw(
             elif not isinstance(nxt, dict):
                 raise ScenarioError(file, ".".join(parts[: i + 1]), "is a value, not a table")
             node = nxt
+        if isinstance(value, Mapping | list) and _too_deep({"v": value}, MAX_NESTING):
+            raise ScenarioError(file, dotted, f"values nested too deeply (most: {MAX_NESTING})")
         node[parts[-1]] = value
     return out
 

@@ -209,7 +209,7 @@ class Economy(Section):
         "relative to the scenario file. CSV columns: source, target, weight (optional). "
         "GraphML nodes may carry 'economy', 'beds', 'label' and 'region'. When set, it "
         "replaces the generated network; trusts not listed under [[economy.trusts]] are "
-        "created from the file's nodes.",
+        "created from the file's nodes. Not with [[economy.links]] (an error).",
     )
     trusts: tuple[TrustSpec, ...] = Field(
         (),
@@ -222,7 +222,7 @@ class Economy(Section):
     links: tuple[LinkSpec, ...] = Field(
         (),
         description="Explicit patient-flow links between trusts (filled from "
-        "network_file when one is given). When empty, links are generated.",
+        "network_file when one is given; not both). When empty, links are generated.",
     )
     disclaimer: str = Field(
         "",

@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -36,7 +37,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from healthsim._version import __version__
-from healthsim.errors import ExperimentError
+from healthsim.errors import ExperimentError, WorkerLostError
 from healthsim.experiments.store import code_version
 from healthsim.experiments.tasks import Job, Record, Task, evaluate_chunk, settled_heap
 
@@ -141,14 +142,52 @@ class SerialExecutor(Executor):
 
 _WORKER_JOB: Any = None
 
+#: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 
-def _init_worker(job: Job) -> None:
-    """Process-pool initializer: keep the job; leave Ctrl-C to the parent, and let
-    SIGTERM end the worker (a forked worker inherits the parent's handlers)."""
+#: Seconds between a worker's checks that its parent is still alive.
+WATCHDOG_INTERVAL = 1.0
+
+
+def _init_worker(job: Job, parent_pid: int | None = None) -> None:
+    """Process-pool initializer: keep the job; leave Ctrl-C to the parent, let SIGTERM
+    end the worker (a forked worker inherits the parent's handlers), and die with the
+    parent (:func:`die_with_parent`)."""
     global _WORKER_JOB
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent_pid)
     _WORKER_JOB = job
+
+
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Make this worker end when the process that started it ends, even by SIGKILL, so
+    no orphan keeps running (and keeps files open) after its parent was killed.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``;
+    a forkserver's workers die with the forkserver, which ends with its parent). A
+    watchdog thread notices a new parent (the orphan is adopted) everywhere else, and
+    covers a parent that died before the ``prctl``: ``parent_pid``, when given, is the
+    parent this worker must have (that of a forked worker)."""
+    if sys.platform == "linux":
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    expected = os.getppid() if parent_pid is None else parent_pid
+    if os.getppid() != expected:  # the parent is already gone
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCHDOG_INTERVAL)
+            if os.getppid() != expected:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="healthsim-watchdog", daemon=True).start()
 
 
 def _run_chunk(tasks: list[Task]) -> list[Record]:
@@ -230,7 +269,8 @@ class ProcessExecutor(Executor):
             max_workers=workers,
             mp_context=self._context(method),
             initializer=_init_worker,
-            initargs=(job,),
+            # a forked worker's parent is this process; others' is their forkserver
+            initargs=(job, os.getpid() if method == "fork" else None),
         )
         pending: set[Future] = set()
         todo = guided_chunks(tasks, workers, self.chunksize)
@@ -251,7 +291,7 @@ class ProcessExecutor(Executor):
                     yield records
             finished = True
         except BrokenProcessPool:
-            raise ExperimentError(
+            raise WorkerLostError(
                 "a worker process died while running (out of memory, or killed); the "
                 "runs that finished are kept: run the same command again to carry on"
             ) from None
@@ -335,7 +375,8 @@ class DaskExecutor(Executor):
 
     Args:
         address: a scheduler address (``tcp://host:8786``) or ``"local"`` for a
-            ``LocalCluster`` of worker processes on 127.0.0.1 (one thread each).
+            ``LocalCluster`` of worker processes on 127.0.0.1 (one thread each), its
+            dashboard on 127.0.0.1 too (never on every interface).
         workers: processes of the local cluster (default: every core); ignored for an
             existing cluster.
         client: an existing ``distributed.Client`` to use instead (not closed here).
@@ -387,7 +428,8 @@ class DaskExecutor(Executor):
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=":0",  # no fixed port to collide with
+                # loopback only, like the scheduler and workers; any free port
+                dashboard_address="127.0.0.1:0",
                 silence_logs=logging.ERROR,
             )
             self._client = Client(self._cluster)
@@ -431,7 +473,7 @@ class DaskExecutor(Executor):
     def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
         if not tasks:
             return
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         client = self.client
         workers = self.workers
@@ -448,6 +490,11 @@ class DaskExecutor(Executor):
                     ac.add(client.submit(_dask_chunk, job_future, chunk, pure=False))
                 yield records
             finished = True
+        except KilledWorker:
+            raise WorkerLostError(
+                "Dask workers died while running (out of memory, or killed); the runs that "
+                "finished are kept: run the same command again to carry on"
+            ) from None
         finally:
             if not finished:
                 ac.clear()

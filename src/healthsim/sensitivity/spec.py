@@ -28,7 +28,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from healthsim.config import Scenario, ScenarioError, load_scenario, scenario_to_toml
-from healthsim.config.loader import _plain_message, resolve_path, with_overrides
+from healthsim.config.loader import (
+    _exists,
+    _is_file,
+    _plain_message,
+    read_toml_file,
+    resolve_path,
+    with_overrides,
+)
+from healthsim.errors import quote
 from healthsim.experiments.outcomes import known_metrics, outcome
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.space import (
@@ -290,11 +297,11 @@ def shipped_analyses() -> dict[str, Path]:
 def find_analysis(ref: str | Path) -> Path:
     """An analysis file from a path or a shipped analysis name."""
     p = Path(ref)
-    if p.is_file():
+    if _is_file(p):
         return p.resolve()
     shipped = shipped_analyses()
     name = p.name.removesuffix(".toml")
-    if name in shipped and (p.parent == Path(".") or not p.exists()):
+    if name in shipped and (p.parent == Path(".") or not _exists(p)):
         return shipped[name]
     hint = difflib.get_close_matches(name, list(shipped), n=1)
     extra = f"; did you mean the shipped analysis '{hint[0]}'?" if hint else ""
@@ -305,9 +312,8 @@ def is_analysis_file(path: Path) -> bool:
     """Whether a TOML file is an analysis (it has a [parameters] table) rather than a
     scenario."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+        data = read_toml_file(path)
+    except ScenarioError:
         return False
     return "parameters" in data and ("method" in data or "outputs" in data or "contrast" in data)
 
@@ -324,14 +330,7 @@ def load_analysis(ref: str | Path, **changes: Any) -> Analysis:
         AnalysisError: naming the file and key of the first problem.
     """
     path = find_analysis(ref)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise AnalysisError(path, None, f"malformed TOML: {exc}") from None
-    except OSError as exc:
-        raise AnalysisError(path, None, f"cannot read file: {exc.strerror}") from None
-    data = normalise(data)
+    data = normalise(read_toml_file(path, AnalysisError))
     for key, value in normalise(changes).items():
         if key == "method" and isinstance(value, Mapping) and isinstance(data.get(key), Mapping):
             data[key] = {**data[key], **value}
@@ -371,7 +370,7 @@ def _validation_error(exc: ValidationError, where: Any) -> AnalysisError:
         return AnalysisError(where, key, msg)
     msg = _plain_message(err)
     if "input" in err and err.get("type") != "missing" and not isinstance(err["input"], dict):
-        msg += f" (got {err['input']!r})"
+        msg += f" (got {quote(err['input'])})"
     return AnalysisError(where, key, msg)
 
 
@@ -392,7 +391,7 @@ def _load_scenario(ref: str, file: Path | None, key: str, where: Any) -> Scenari
         path = resolve_path(ref, file.parent if file else None)
         return load_scenario(path)
     except ScenarioError as exc:
-        raise AnalysisError(where, key, f"'{ref}': {exc}") from None
+        raise AnalysisError(where, key, f"{quote(ref)}: {exc}") from None
 
 
 def _get(scenario: Scenario, key: str) -> Any:

@@ -193,7 +193,8 @@ def _intro() -> list[str]:
         "and arrays of tables: `[[squeeze.years]]` entries in a variant replace all of "
         "the parent's, and `years = []` under `[squeeze]` removes them;",
         "- chains are allowed (`whole_system` extends `board_supported`, which extends "
-        "`baseline`); a cycle of `extends` is an error;",
+        "`baseline`), of at most 32 files; a longer chain or a cycle of `extends` is "
+        "an error;",
         "- a `network_file` named in a parent is found relative to the parent's folder.",
         "",
         "A file's own `name` and `description` are not inherited in spirit: give each "
@@ -232,8 +233,11 @@ def _intro() -> list[str]:
         "economy its `economy` attribute names or else one economy per connected "
         "component, with `beds` from the attribute or `economy.beds_mean`. The file is "
         "read when the scenario is loaded and its trusts and links are written into the "
-        "resolved scenario, which is then self-contained. Links written under "
-        "`[[economy.links]]` take precedence: the file is not read when there are any.",
+        "resolved scenario, which then names no file and is self-contained. A scenario "
+        "may not both name a `network_file` and list `[[economy.links]]`: that is an "
+        "error, since one would silently replace the other. The file must be a regular "
+        "file of at most 64 MB; GraphML is read with defusedxml, and a document that "
+        "declares entities or refers to external ones is refused.",
         "",
         "## Overrides from Python and the command line",
         "",

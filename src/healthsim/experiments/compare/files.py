@@ -4,14 +4,14 @@ checking it (errors name the file and the key)."""
 from __future__ import annotations
 
 import difflib
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from healthsim.config import ScenarioError
+from healthsim.config import ScenarioError, read_toml_file
+from healthsim.errors import quote
 
 SHIPPED_PACKAGE = "healthsim.comparisons"
 DEFAULT_REPS = 100
@@ -62,18 +62,31 @@ def find_comparison_file(ref: str | Path) -> Path | None:
     """The comparison file ``ref`` names (a path or a shipped name), or None if it names
     something else (a scenario)."""
     p = Path(ref)
-    if p.is_file():
+    if _is_file(p):
         try:
-            with p.open("rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError):
+            data = read_toml_file(p)
+        except ScenarioError:
             return None  # the scenario loader reports what is wrong with it
         return p.resolve() if "scenarios" in data else None
     name = p.name.removesuffix(".toml")
     shipped = shipped_comparisons()
-    if name in shipped and not p.exists():
+    if name in shipped and not _exists(p):
         return shipped[name]
     return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _file_error(exc: ValidationError, file: Path) -> ScenarioError:
@@ -87,20 +100,14 @@ def _file_error(exc: ValidationError, file: Path) -> ScenarioError:
         return ScenarioError(file, key, f"{msg} Allowed here: {', '.join(allowed)}")
     msg = err.get("msg", "invalid value")
     if err.get("type") != "missing" and "input" in err and not isinstance(err["input"], dict):
-        msg += f" (got {err['input']!r})"
+        msg += f" (got {quote(err['input'])})"
     return ScenarioError(file, key, msg)
 
 
 def read_comparison_file(path: str | Path) -> ComparisonFile:
     """Read and validate a comparison file; errors name the file and the key."""
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, None, f"malformed TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(path, None, f"cannot read file: {exc.strerror}") from None
+    data = read_toml_file(path)
     try:
         return ComparisonFile.model_validate(data)
     except ValidationError as exc:

@@ -94,7 +94,18 @@ def check_out_folder(out: Path) -> None:
     """Refuse an output folder that is a file, or holds files but no comparison."""
     if out.exists() and not out.is_dir():
         raise ExperimentError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / STORE_NAME).exists():
+    # a store never begun leaves only its lock file (and perhaps SQLite's side files)
+    ours = {
+        f".{STORE_NAME}.lock",
+        f"{STORE_NAME}-wal",
+        f"{STORE_NAME}-shm",
+        f"{STORE_NAME}-journal",
+    }
+    if (
+        out.is_dir()
+        and any(p.name not in ours for p in out.iterdir())
+        and not (out / STORE_NAME).exists()
+    ):
         raise ExperimentError(
             f"{out} already holds files that are not a healthsim comparison; choose "
             "another --out or empty it"

@@ -12,6 +12,7 @@ from typing import Any
 
 from healthsim._version import __version__
 from healthsim.config import Scenario, ScenarioError, load_scenario, resolve_path, with_overrides
+from healthsim.errors import quote
 from healthsim.experiments.compare.files import (
     DEFAULT_REPS,
     DEFAULT_SEED,
@@ -209,11 +210,17 @@ def build_spec(
     if not refs:
         raise ScenarioError(where, "scenarios", "give at least one scenario to compare")
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 2:
-        raise ScenarioError(where, "reps", f"must be a whole number of at least 2 (got {reps!r})")
+        raise ScenarioError(
+            where, "reps", f"must be a whole number of at least 2 (got {quote(reps)})"
+        )
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise ScenarioError(where, "seed", f"must be a non-negative whole number (got {seed!r})")
+        raise ScenarioError(
+            where, "seed", f"must be a non-negative whole number (got {quote(seed)})"
+        )
     if years is not None and (not isinstance(years, int) or not 1 <= years <= 100):
-        raise ScenarioError(where, "years", f"must be a whole number from 1 to 100 (got {years!r})")
+        raise ScenarioError(
+            where, "years", f"must be a whole number from 1 to 100 (got {quote(years)})"
+        )
 
     changes = dict(overrides)
     if years is not None:
@@ -230,7 +237,7 @@ def build_spec(
             except ScenarioError as exc:
                 if where is None:
                     raise
-                raise ScenarioError(where, key, f"'{ref}': {exc}") from None
+                raise ScenarioError(where, key, f"{quote(ref)}: {exc}") from None
         try:
             sc = with_overrides(sc, changes)
         except ScenarioError as exc:
