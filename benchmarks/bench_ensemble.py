@@ -85,6 +85,7 @@ def measure_batch_run(runs: int, workers: int) -> dict:
 
     from healthsim import HealthEconomy
     from healthsim.config import load_scenario
+    from healthsim.model.history import MONTHLY
 
     scenario = load_scenario("baseline")
     seeds = _seeds(runs)
@@ -100,10 +101,9 @@ def measure_batch_run(runs: int, workers: int) -> dict:
     )
     seconds = time.perf_counter() - t0
     steps = {r["Step"] for r in rows}
-    metrics = len(
-        [k for k in rows[0] if k not in ("RunId", "iteration", "Step", "scenario", "rng")]
-    )
-    assert len(rows) == runs * 120, len(rows)
+    # a row a trust and step (the trusts are Mesa agents), step 0 the start
+    metrics = len([k for k in rows[0] if k in MONTHLY])
+    assert len({(r["RunId"], r["Step"]) for r in rows}) == runs * 121, len(rows)
     return {"seconds": seconds, "months": [len(steps)], "monthly_metrics": [metrics]}
 
 

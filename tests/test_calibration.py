@@ -279,7 +279,7 @@ def _short_file(tmp_path: Path) -> Path:
 @pytest.mark.e2e
 def test_check_command_writes_its_folder_and_exits_by_the_verdict(tmp_path, capsys):
     out = tmp_path / "check"
-    args = ["calibrate", "--check", "--scenario", str(_short_file(tmp_path)), "--seeds", "3"]
+    args = ["calibrate", "--check", "--scenario", str(_short_file(tmp_path)), "--reps", "3"]
     rc = main([*args, "--workers", "1", "--quiet", "--out", str(out)])
     table = pd.read_csv(out / "calibration_check.csv")
     assert rc == (0 if table["pass"].all() else 1), "exit status 0 only when all pass"
@@ -314,7 +314,7 @@ def test_fit_command_writes_a_file_that_extends_the_scenario_it_fitted(tmp_path)
     scenario = _short_file(tmp_path)
     out = tmp_path / "fit"
     args = ["calibrate", "--fit", "--scenario", str(scenario), "--budget", "40"]
-    args += ["--seeds-per-point", "2", "--population", "4", "--workers", "1", "--quiet"]
+    args += ["--reps", "2", "--population", "4", "--workers", "1", "--quiet"]
     assert main([*args, "--out", str(out)]) == 0
     text = (out / "fitted_defaults.toml").read_text()
     assert 'extends = "../short.toml"' in text, "a file scenario is extended by relative path"

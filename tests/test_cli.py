@@ -139,6 +139,73 @@ def test_run_on_a_users_network_file(network, workdir, capsys):
     assert (workdir / "results" / "mine-1" / "network.png").is_file(), "network figure drawn"
 
 
+def test_a_bare_healthsim_prints_the_help_and_runs_nothing(workdir, capsys):
+    status = main([])
+    out = capsys.readouterr().out
+    assert status == 2, "no command is a usage error (argparse's status 2)"
+    assert out.startswith("usage: healthsim") and "compare" in out and "run" in out, out
+    assert not any(workdir.iterdir()), "nothing is run or written"
+
+
+# --------------------------------------------------------------------------------------
+# one name for one idea across commands; the old names are deprecated aliases
+# --------------------------------------------------------------------------------------
+
+
+def parse(argv: list[str]):
+    from healthsim.cli import build_parser
+
+    return build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("command", ["compare", "sensitivity", "calibrate"])
+def test_replicates_seed_and_quiet_have_one_name_in_every_command(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    for flag in ("--reps", "--seed ", "--quiet"):
+        assert flag in text, f"healthsim {command} should have {flag.strip()}"
+    for old in ("--seeds", "--master-seed", "--no-progress"):
+        assert old not in text, f"{old} is a hidden alias, not in the help"
+
+
+@pytest.mark.parametrize(
+    ("argv", "dest", "value"),
+    [
+        (["calibrate", "--check", "--seeds", "3"], "reps", 3),
+        (["calibrate", "--fit", "--seeds-per-point", "2"], "reps", 2),
+        (["calibrate", "--check", "--master-seed", "7"], "seed", 7),
+        (["sensitivity", "harm_drivers", "--no-progress"], "quiet", True),
+    ],
+)
+def test_old_option_names_still_work_and_warn(argv, dest, value, capsys):
+    args = parse(argv)
+    assert getattr(args, dest) == value, f"{argv[2:]} should set {dest}"
+    warning = capsys.readouterr().err
+    assert "deprecated" in warning and argv[-1 if dest == "quiet" else -2] in warning, warning
+
+
+def test_new_option_names_set_the_same_values_without_a_warning(capsys):
+    args = parse(["calibrate", "--check", "--reps", "3", "--seed", "7"])
+    assert (args.reps, args.seed) == (3, 7)
+    assert parse(["sensitivity", "harm_drivers", "--quiet"]).quiet
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["calibrate", "--fit", "--seeds", "3"], "--seeds goes with --check"),
+        (["calibrate", "--check", "--seeds-per-point", "3"], "--seeds-per-point goes with --fit"),
+        (["calibrate", "--check", "--budget", "30"], "--budget goes with --fit"),
+        (["calibrate", "--check", "--reps", "1"], "--reps: must be 2 or more with --check"),
+    ],
+)
+def test_calibrate_refuses_an_option_of_the_other_mode(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--version"])

@@ -118,11 +118,12 @@ def test_derived_metrics_of_a_run_equal_the_reference():
 
 
 def test_a_run_past_its_planned_end_keeps_recording():
-    """Mesa's tools may step on past the scenario's end: the recorder grows and the
-    months already recorded keep their values."""
+    """A run carried on past the scenario's end (``running = True`` again): the
+    recorder grows and the months already recorded keep their values."""
     m = ScenarioEconomy("baseline", rng=5, years=1)
     m.run(12)
     before = {k: v.copy() for k, v in m.recorder.monthly.items()}
+    m.running = True
     m.run(15)
     after = m.recorder.monthly
     assert after["harm"].shape == (27,)

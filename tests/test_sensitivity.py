@@ -250,7 +250,7 @@ def test_cli_runs_a_tiny_analysis_and_resumes(tmp_path):
         "harm_total",
         "--out",
         str(out),
-        "--no-progress",
+        "--quiet",
     ]
     root = Path(__file__).resolve().parents[1]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=root)

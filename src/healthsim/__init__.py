@@ -7,6 +7,7 @@ from healthsim.experiments import RunResult, run
 from healthsim.experiments.compare import compare
 from healthsim.model import HealthEconomy
 from healthsim.sensitivity import sensitivity_analysis as sensitivity_analysis
+from healthsim.sensitivity.evaluate import evaluate
 
 __all__ = [
     "HealthEconomy",
@@ -15,6 +16,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "compare",
+    "evaluate",
     "load_scenario",
     "run",
 ]

@@ -94,8 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            # No subcommand: run the default scenario, as the README's first command does.
-            args = parser.parse_args(["run", *(argv or [])])
+            # No subcommand: say what there is, as command-line tools do (a bare command
+            # once ran the default scenario and wrote results/ wherever it was typed).
+            # Exit 2, argparse's status for a command line that asks for nothing it can do.
+            parser.print_help()
+            return 2
         return int(args.handler(args) or 0)
     except (ScenarioError, UsageError, OutputFolderError) as exc:
         print(f"healthsim: error: {one_line(exc)}", file=sys.stderr)

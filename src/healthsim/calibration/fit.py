@@ -120,7 +120,7 @@ class FitSettings:
 
     def validate(self) -> None:
         if self.seeds_per_point < 1:
-            raise FitError("--seeds-per-point must be 1 or more")
+            raise FitError("--reps (runs per point) must be 1 or more")
         if self.population is not None and self.population < MIN_POPULATION:
             raise FitError(f"--population must be {MIN_POPULATION} or more")
         if not 0 <= self.p_acc_min < 1:

@@ -1,10 +1,12 @@
 """What the ``healthsim`` subcommands share: the input error they raise, the option
-values they parse (argparse ``type=`` functions) and SIGTERM handling."""
+values they parse (argparse ``type=`` functions), the old option names kept as
+deprecated aliases, and SIGTERM handling."""
 
 from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +65,48 @@ def assignment(text: str) -> tuple[str, Any]:
     except RecursionError:
         raise argparse.ArgumentTypeError(f"{key}: the value is nested too deeply") from None
     return key, value
+
+
+# --------------------------------------------------------------------------------------
+# One name for one idea across commands, the old names kept for a release
+# --------------------------------------------------------------------------------------
+
+#: The option names every command uses for the same idea (issue 14): ``--reps`` for the
+#: replicates (seeds) run per scenario or point, ``--seed`` for the seed everything is
+#: drawn from, ``--quiet`` for no progress bar. Old names are hidden aliases.
+DEPRECATED_ALIASES = {"--seeds": "--reps", "--seeds-per-point": "--reps"}
+DEPRECATED_ALIASES |= {"--master-seed": "--seed", "--no-progress": "--quiet"}
+
+
+class _DeprecatedAlias(argparse.Action):
+    """An old option name: stores into the new option's destination, warns on stderr,
+    and records the name used (``namespace.aliases_used``) for messages that must name
+    what was typed."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs: Any) -> None:
+        self.new = new
+        super().__init__(option_strings, dest, help=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(
+            f"healthsim: warning: {option_string} is deprecated; use {self.new}",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, True if self.nargs == 0 else values)
+        used = dict(getattr(namespace, "aliases_used", None) or {})
+        used[option_string] = self.new
+        namespace.aliases_used = used
+
+
+def deprecated_alias(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, old: str, dest: str, **kwargs
+) -> None:
+    """Accept ``old`` (a key of :data:`DEPRECATED_ALIASES`) as a hidden alias of its new
+    name, whose value goes to ``dest``. ``kwargs`` are the new option's ``type`` etc.; a
+    flag (``store_true``) is ``nargs=0``."""
+    parser.add_argument(
+        old, dest=dest, action=_DeprecatedAlias, new=DEPRECATED_ALIASES[old], **kwargs
+    )
 
 
 # --------------------------------------------------------------------------------------

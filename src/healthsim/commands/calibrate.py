@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from healthsim.commands._common import UsageError
+from healthsim.commands._common import UsageError, deprecated_alias
 
 DEFAULT_SEEDS = 50
 DEFAULT_BUDGET = 2000
@@ -32,9 +32,9 @@ FIT_OUT = Path("results") / "calibration-fit"
 EPILOG = """\
 examples:
   healthsim calibrate --check
-  healthsim calibrate --check --seeds 100 --workers 2 --out results/check
+  healthsim calibrate --check --reps 100 --workers 2 --out results/check
   healthsim calibrate --check --scenario results/calibration-fit/fitted_defaults.toml
-  healthsim calibrate --fit --budget 2000 --seeds-per-point 4
+  healthsim calibrate --fit --budget 2000 --reps 4
   healthsim calibrate --fit --budget 20000 --dask tcp://scheduler:8786
 
 exit status: 0 when every statistic passes (--check) or the fit finished (--fit);
@@ -85,33 +85,39 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help=f"output folder (default {CHECK_OUT} or {FIT_OUT})",
     )
-    g = p.add_argument_group("check options")
-    g.add_argument(
-        "--seeds",
-        type=_whole(2, ""),
+    p.add_argument(
+        "--reps",
+        type=_whole(1, ""),
         default=None,
         metavar="N",
-        help=f"seeds to simulate (default {DEFAULT_SEEDS})",
+        help=f"replicates (seeds): with --check the seeds to simulate (default "
+        f"{DEFAULT_SEEDS}, 2 or more); with --fit the runs per parameter point, the same "
+        f"seeds for every point (default {DEFAULT_SEEDS_PER_POINT})",
     )
-    g.add_argument(
-        "--master-seed",
+    deprecated_alias(p, "--seeds", "reps", type=_whole(2, ""), metavar="N")
+    deprecated_alias(p, "--seeds-per-point", "reps", type=_whole(1, ""), metavar="N")
+    p.add_argument(
+        "--seed",
         type=_whole(0, ""),
         default=None,
         metavar="N",
-        help="master seed the run seeds are derived from (default 2013)",
+        help="master seed the runs' seeds are drawn from (default 2013 with --check; 2019 "
+        "with --fit: seeds the check does not use)",
     )
-    g.add_argument(
+    deprecated_alias(p, "--master-seed", "seed", type=_whole(0, ""), metavar="N")
+    p.add_argument(
         "--parameters",
         choices=("posterior", "prior", "defaults"),
         default=None,
-        help="run r draws parameter set r of the calibration posterior (default: the "
-        "check is of the posterior's predictions), of the priors, or uses the defaults",
+        help="with --check: run r draws parameter set r of the calibration posterior "
+        "(default: the check is of the posterior's predictions), of the priors, or uses "
+        "the defaults",
     )
-    g.add_argument(
+    p.add_argument(
         "--posterior",
         default=None,
         metavar="FILE",
-        help="a posterior.json written by --fit (default: the shipped one)",
+        help="with --check: a posterior.json written by --fit (default: the shipped one)",
     )
     f = p.add_argument_group("fit options")
     f.add_argument(
@@ -122,27 +128,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"model runs in all (default {DEFAULT_BUDGET})",
     )
     f.add_argument(
-        "--seeds-per-point",
-        type=_whole(1, ""),
-        default=None,
-        metavar="N",
-        help=f"runs per parameter point, the same seeds for every point (default "
-        f"{DEFAULT_SEEDS_PER_POINT})",
-    )
-    f.add_argument(
         "--population",
         type=_whole(4, "particles "),
         default=None,
         metavar="N",
         help="particles per generation (default: a tenth of the points the budget "
         "allows, 8 to 200)",
-    )
-    f.add_argument(
-        "--seed",
-        type=_whole(0, ""),
-        default=None,
-        metavar="N",
-        help="seed of the fit's sampling and runs (default 2019: seeds the check does not use)",
     )
     f.add_argument(
         "--fresh",
@@ -178,24 +169,26 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _check_mode_options(args: argparse.Namespace) -> None:
+    used = getattr(args, "aliases_used", None) or {}
     check_only = {
-        "--seeds": args.seeds,
-        "--master-seed": args.master_seed,
-        "--parameters": args.parameters,
-        "--posterior": args.posterior,
+        "--seeds": "--seeds" in used,
+        "--master-seed": "--master-seed" in used,
+        "--parameters": args.parameters is not None,
+        "--posterior": args.posterior is not None,
     }
     fit_only = {
-        "--budget": args.budget,
-        "--seeds-per-point": args.seeds_per_point,
-        "--population": args.population,
-        "--seed": args.seed,
-        "--fresh": args.fresh or None,
+        "--budget": args.budget is not None,
+        "--seeds-per-point": "--seeds-per-point" in used,
+        "--population": args.population is not None,
+        "--fresh": args.fresh,
     }
     wrong = check_only if args.fit else fit_only
-    given = [k for k, v in wrong.items() if v is not None]
+    given = [k for k, v in wrong.items() if v]
     if given:
         mode = "--check" if args.fit else "--fit"
         raise UsageError(f"{given[0]} goes with {mode}, not {'--fit' if args.fit else '--check'}")
+    if args.check and args.reps is not None and args.reps < 2:
+        raise UsageError(f"--reps: must be 2 or more with --check (got {args.reps})")
 
 
 def _executor(args: argparse.Namespace) -> Any:
@@ -236,14 +229,12 @@ def _command(args: argparse.Namespace) -> str:
     parts = ["healthsim", "calibrate", "--check" if args.check else "--fit"]
     for opt, value in (
         ("--scenario", args.scenario),
-        ("--seeds", args.seeds),
-        ("--master-seed", args.master_seed),
-        ("--parameters", getattr(args, "parameters", None)),
-        ("--posterior", getattr(args, "posterior", None)),
-        ("--budget", args.budget),
-        ("--seeds-per-point", args.seeds_per_point),
-        ("--population", args.population),
+        ("--reps", args.reps),
+        ("--parameters", args.parameters),
+        ("--posterior", args.posterior),
         ("--seed", args.seed),
+        ("--budget", args.budget),
+        ("--population", args.population),
         ("--workers", args.workers),
         ("--dask", args.dask),
         ("--out", args.out),
@@ -272,7 +263,7 @@ def _handle_check(args: argparse.Namespace) -> int:
         check_destination(out)
     except OutputFolderError as exc:
         raise UsageError(f"--out: {exc}") from None
-    seeds = args.seeds or DEFAULT_SEEDS
+    seeds = args.reps or DEFAULT_SEEDS
     from healthsim.experiments.uncertainty import UncertaintyError, parameter_sets
 
     try:  # a missing or broken posterior file is bad input, before anything starts
@@ -298,7 +289,7 @@ def _handle_check(args: argparse.Namespace) -> int:
             scenario,
             seeds,
             executor=ex,
-            master_seed=MASTER_SEED if args.master_seed is None else args.master_seed,
+            master_seed=MASTER_SEED if args.seed is None else args.seed,
             progress=progress,
             parameters=args.parameters or "posterior",
             posterior=args.posterior,
@@ -369,7 +360,7 @@ def _handle_fit(args: argparse.Namespace) -> int:
     extends = _extends(args.scenario, out)
     settings = {
         "budget": args.budget or DEFAULT_BUDGET,
-        "seeds_per_point": args.seeds_per_point or DEFAULT_SEEDS_PER_POINT,
+        "seeds_per_point": args.reps or DEFAULT_SEEDS_PER_POINT,
         "population": args.population,
         "seed": FIT_SEED if args.seed is None else args.seed,
     }

@@ -24,6 +24,7 @@ from typing import Any
 from healthsim.commands._common import (
     UsageError,
     assignment,
+    deprecated_alias,
     seed_value,
     sigterm_as_interrupt,
     years_value,
@@ -133,7 +134,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="only run the model at the corners of the bounds and report any run that fails "
         "or gives values out of range",
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    deprecated_alias(p, "--no-progress", "quiet", nargs=0)
     p.set_defaults(handler=handle)
 
 
@@ -240,7 +242,7 @@ def handle(args: argparse.Namespace) -> int:
             print(f"  {p.key}: {p.describe_bounds()}" + (f" [group {p.group}]" if p.group else ""))
         print(f"  outputs: {', '.join(analysis.outputs)}")
         return 0
-    progress = False if args.no_progress else None
+    progress = False if args.quiet else None
     if args.corners:
         try:
             with sigterm_as_interrupt():

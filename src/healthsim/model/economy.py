@@ -134,6 +134,7 @@ class HealthEconomy(Model):
         ladder.start_in_special_measures(self, scenario.initial.special_measures_share)
         self.schedule_recurring(self.budget_round, Schedule(interval=12, start=0.25))
         self.running = True
+        self.datacollector.collect(self)  # step 0 for Mesa's tools, as Mesa models do
 
     # ------------------------------------------------------------------------------
     # set-up
@@ -250,11 +251,53 @@ class HealthEconomy(Model):
     # ------------------------------------------------------------------------------
     def budget_round(self) -> None:
         """Before month 1 of each year (a scheduled Mesa event): see finance."""
-        finance.budget_round(self)
+        if self.running:  # not once the run has ended (run_for past the end)
+            finance.budget_round(self)
 
     # ------------------------------------------------------------------------------
     # the month
     # ------------------------------------------------------------------------------
+    def initial_record(self) -> Recorder:
+        """The state before the first month as a one-row history (Mesa's step 0; the
+        model's own history starts at month 1). Reads the state only (it records a copy
+        of the trusts and of the month's tallies). A month's flows (harm, income,
+        leavers) are 0; the trusts' quality, worst service and true failure follow from
+        their services' starting quality; staffing and clarity, worked out during a
+        month, are NaN."""
+        trusts = self.s.trusts.copy()
+        quality = self.s.services["quality"]
+        ident = self.p.regime.identification
+        trusts["quality_mean"] = quality.mean(axis=1)
+        trusts["quality_worst"] = quality.min(axis=1)
+        trusts["truly"] = (quality < ident.bar).sum(axis=1) >= ident.breadth_rule
+        trusts["staffing"] = np.nan
+        trusts["clarity"] = np.nan
+        rec = Recorder(1, self.s.n)
+        kernel.record_month(
+            rec.words,
+            rec.tallies,
+            rec.row(),
+            word_view(trusts, LAYOUT.history.itemsize // 8),
+            self.tally.array.copy(),
+            self.year.array,
+            trusts,
+            self.e.economies,
+        )
+        return rec
+
+    def _wrapped_step(self) -> None:
+        """Mesa's ``step()``: one month, but nothing at all once the run has ended
+        (``running`` is False): no month, no time passing, no scheduled event. Set
+        ``running = True`` to carry on past the scenario's end."""
+        if self.running:
+            super()._wrapped_step()
+
+    def _do_step(self) -> None:
+        """The step Mesa schedules each time unit (also by ``run_for``/``run_until``):
+        skipped once the run has ended."""
+        if self.running:
+            super()._do_step()
+
     def step(self) -> None:
         """One month of the economy."""
         t = self.steps - 1
@@ -328,7 +371,7 @@ class HealthEconomy(Model):
             self.e.economies,
         )
         self.tally.reset()
-        if self.steps >= self.months:
+        if self.steps == self.months:  # once: after running = True it carries on
             self.running = False
 
     def _extend_draws(self) -> None:

@@ -10,6 +10,8 @@ thin
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 from numba import njit
 
@@ -74,6 +76,11 @@ PER_TRUST = {v.record: v.doc for v in LAYOUT.recorded}
 #: Model-level quantities recorded directly each month (the rest are derived): the
 #: mechanisms' month variables.
 SCALARS = {v.name: v.doc for v in LAYOUT.of("month")}
+
+#: The per-trust variables as Mesa agent variables: ``trust_<column of trusts.csv>``
+#: (the prefix keeps them apart from the model's metrics of the same name, e.g. a
+#: trust's ``harm`` and the economy's, in ``mesa.batch_run``'s rows).
+AGENT_VARS = {f"trust_{k}": k for k in PER_TRUST}
 
 #: The derived monthly metrics, as one record per month.
 MONTHLY_DTYPE = np.dtype([(k, np.float64) for k in MONTHLY])
@@ -265,25 +272,89 @@ def _derive(history, n, out):  # pragma: no cover - compiled; tested against num
 
 
 class ArrayDataCollector:
-    """What Mesa's tools read from ``model.datacollector``, served from the arrays.
+    """A ``mesa.DataCollector`` served from the arrays: what Mesa's tools read.
 
-    ``mesa.batch_run`` reads ``_collection_steps``, ``model_vars``, ``_agent_records``,
-    ``_agenttype_records`` and ``agent_reporters``; SolaraViz's plots read
+    - model variables: the monthly metrics (:data:`MONTHLY`);
+    - agent variables: each trust's recorded variables (:data:`AGENT_VARS`:
+      ``trust_`` and the name in :data:`PER_TRUST`), one row per Trust agent
+      (``AgentID`` its ``unique_id``) and step; the same by agent type for ``Trust``
+      (the other agents record nothing);
+    - tables: ``events``, the plain-language event log (month, trust, event).
+
+    As a Mesa model does, the model calls :meth:`collect` at the end of its ``__init__``:
+    that keeps step 0, the state before the first month, beside the arrays; months 1..n
+    are the model's own records (the recorder, which run() and the reports read, has no
+    step-0 row). So ``mesa.batch_run(data_collection_period=12)`` over 24 steps gives
+    steps 0, 12 and 24. ``mesa.batch_run`` reads ``_collection_steps``, ``model_vars``,
+    ``_agent_records``, ``_agenttype_records`` and the reporters; SolaraViz's plots read
     ``get_model_vars_dataframe``. Nothing is copied until asked for.
     """
 
-    agent_reporters: dict = {}  # noqa: RUF012 - read-only, Mesa's interface
-    agenttype_reporters: dict = {}  # noqa: RUF012
-    _agent_records: dict = {}  # noqa: RUF012
+    model_reporters: dict = {k: k for k in MONTHLY}  # noqa: RUF012 - Mesa's interface
+    agent_reporters: dict = AGENT_VARS
+    #: empty: batch_run adds its rows to the agent records' (the trusts would repeat)
     _agenttype_records: dict = {}  # noqa: RUF012
 
     def __init__(self, recorder: Recorder) -> None:
         self._rec = recorder
         self._vars: tuple[int, dict[str, list[float]]] | None = None
+        self._initial: Recorder | None = None  # step 0, kept by collect()
+        self._ids: list[int] = []  # the trusts' Mesa unique_ids, in trust order
+        self._trust_type: type | None = None
+        self._events: list = []  # the model's event log (the same list, not a copy)
+        self._trust_names: list[str] = []
+
+    def collect(self, model) -> None:
+        """At step 0 (the end of the model's ``__init__``): keep the starting state as
+        step 0. Later Mesa may call this on some paths; the model has already recorded
+        the month, so it does nothing."""
+        if model.steps != 0 or self._initial is not None:
+            return
+        self._initial = model.initial_record()
+        self._ids = [t.unique_id for t in model.trusts]
+        self._trust_type = type(model.trusts[0]) if model.trusts else None
+        self._events = model.events
+        self._trust_names = list(model.structure.trust_ids)
+
+    @property
+    def agenttype_reporters(self) -> dict:
+        return {self._trust_type: self.agent_reporters} if self._trust_type else {}
+
+    @property
+    def tables(self) -> dict[str, dict[str, list]]:
+        names = self._trust_names
+        rows = self._events
+        return {
+            "events": {
+                "month": [m for m, _, _ in rows],
+                "trust": [names[i] for _, i, _ in rows],
+                "event": [text for _, _, text in rows],
+            }
+        }
+
+    @property
+    def _first(self) -> int:
+        """The first step collected: 0 once :meth:`collect` kept the starting state."""
+        return 0 if self._initial is not None else 1
 
     @property
     def _collection_steps(self) -> range:
-        return range(1, self._rec.n_rows + 1)
+        return range(self._first, self._rec.n_rows + 1)
+
+    def _monthly(self) -> dict[str, np.ndarray]:
+        """The monthly metrics of every collected step (step 0 first, when kept)."""
+        n = self._rec.n_rows
+        monthly = self._rec.monthly
+        if self._initial is None:
+            return {k: v[:n] for k, v in monthly.items()}
+        first = self._initial.monthly
+        return {k: np.concatenate([first[k], v[:n]]) for k, v in monthly.items()}
+
+    def _trust_values(self, step: int) -> dict[str, np.ndarray]:
+        """Each recorded per-trust variable at ``step`` (one value a trust)."""
+        if step == 0 and self._initial is not None:
+            return {k: v[0] for k, v in self._initial.per_trust.items()}
+        return {k: v[step - 1] for k, v in self._rec.per_trust.items()}
 
     @property
     def model_vars(self) -> dict[str, list[float]]:
@@ -291,21 +362,87 @@ class ArrayDataCollector:
         number of recorded months."""
         n = self._rec.n_rows
         if self._vars is None or self._vars[0] != n:
-            self._vars = (n, {k: v[:n].tolist() for k, v in self._rec.monthly.items()})
+            self._vars = (n, {k: v.tolist() for k, v in self._monthly().items()})
         return self._vars[1]
 
-    def collect(self, model) -> None:
-        """Mesa calls this on some paths; the model has already recorded the month."""
+    @property
+    def _agent_records(self) -> _AgentRecords:
+        return _AgentRecords(self)
 
     def get_model_vars_dataframe(self):
         import pandas as pd
 
-        n = self._rec.n_rows
-        df = pd.DataFrame({k: v[:n] for k, v in self._rec.monthly.items()})
-        df.index = pd.RangeIndex(1, n + 1, name="month")
+        df = pd.DataFrame(self._monthly())
+        df.index = pd.RangeIndex(self._first, self._rec.n_rows + 1, name="month")
         return df
 
     def get_agent_vars_dataframe(self):
+        """Per-trust variables, indexed by (Step, AgentID) as Mesa's collector does."""
         import pandas as pd
 
-        return pd.DataFrame()
+        steps = list(self._collection_steps)
+        ids = np.asarray(self._ids, dtype=np.int64)
+        frames = {k: [] for k in PER_TRUST}
+        for step in steps:
+            for k, v in self._trust_values(step).items():
+                frames[k].append(v)
+        data = {
+            name: np.concatenate(frames[k]) if steps else np.empty(0)
+            for name, k in AGENT_VARS.items()
+        }
+        index = pd.MultiIndex.from_arrays(
+            [np.repeat(np.asarray(steps, dtype=np.int64), len(ids)), np.tile(ids, len(steps))],
+            names=["Step", "AgentID"],
+        )
+        return pd.DataFrame(data, index=index)
+
+    def get_agenttype_vars_dataframe(self, agent_type):
+        """The per-trust variables for ``Trust``; an empty frame (and Mesa's warning)
+        for an agent type that records nothing."""
+        import warnings
+
+        import pandas as pd
+
+        if agent_type not in self.agenttype_reporters:
+            warnings.warn(
+                f"No agent-type reporters have been defined for {agent_type} in the "
+                "DataCollector, returning empty DataFrame.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return pd.DataFrame()
+        return self.get_agent_vars_dataframe()
+
+    def get_table_dataframe(self, table_name):
+        import pandas as pd
+
+        tables = self.tables
+        if table_name not in tables:
+            raise Exception("No such table.")  # Mesa's own error
+        return pd.DataFrame(tables[table_name])
+
+
+class _AgentRecords(Mapping):
+    """``DataCollector._agent_records`` as Mesa's tools read it: step -> a list of
+    ``(step, agent_id, *values)``, built for the step asked for."""
+
+    __slots__ = ("_dc",)
+
+    def __init__(self, dc: ArrayDataCollector) -> None:
+        self._dc = dc
+
+    def __contains__(self, step: object) -> bool:
+        return step in self._dc._collection_steps
+
+    def __len__(self) -> int:
+        return len(self._dc._collection_steps)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._dc._collection_steps)
+
+    def __getitem__(self, step: int) -> list[tuple]:
+        if step not in self:
+            raise KeyError(step)
+        values = self._dc._trust_values(step)
+        columns = [values[k].tolist() for k in AGENT_VARS.values()]
+        return [(step, uid, *row) for uid, *row in zip(self._dc._ids, *columns, strict=True)]
