@@ -13,6 +13,7 @@ import pytest
 
 from healthsim.experiments.executors import DaskExecutor, ProcessExecutor
 from healthsim.experiments.tasks import replicate_seed
+from healthsim.experiments.uncertainty import Posterior
 from healthsim.reports import write_sensitivity
 from healthsim.sensitivity import (
     check_corners,
@@ -171,10 +172,19 @@ def stored(path):
         ).fetchall()
 
 
+def small_posterior(path: Path) -> Path:
+    """A posterior of three sets over two parameters (one the analysis samples)."""
+    values = np.array([[0.1, 0.2], [0.3, 0.0], [0.05, 0.4]])
+    keys = ("behaviour.fear_culture", "behaviour.fear_toxicity")
+    return Posterior(keys, values, np.array([1.0, 2.0, 1.0]), {"test": True}).write(path)
+
+
 @pytest.mark.slow
 def test_contrast_runs_on_common_seeds_resumes_exactly_and_writes_a_report(tmp_path):
     out = tmp_path / "sa"
-    first = sensitivity_analysis(**SMALL, executor="serial", out=out, progress=False)
+    post = small_posterior(tmp_path / "posterior.json")
+    small = {**SMALL, "posterior": post}
+    first = sensitivity_analysis(**small, executor="serial", out=out, progress=False)
     rows = stored(out / "runs.sqlite")
     n = len(first.X) * 2 * 2
     assert len(rows) == n and all(r[5] == "ok" for r in rows)
@@ -184,10 +194,17 @@ def test_contrast_runs_on_common_seeds_resumes_exactly_and_writes_a_report(tmp_p
     # a regime keeps its own values where applies_to says so
     blame = [r for r in rows if r[1] == 0]
     assert all("regime.improvement.model" not in r[4] for r in blame)
+    # replicate r runs on posterior set r; the parameter the analysis samples is left out
+    for r in rows:
+        assert "behaviour.fear_culture" in r[4] and r[4].count("behaviour.fear_toxicity") == 1
+    by_rep = {}
+    for r in rows:
+        value = r[4].split("behaviour.fear_culture")[1][:12]
+        assert by_rep.setdefault(r[2], value) == value, "one set per replicate, everywhere"
     # lose half the runs (as an interrupted analysis would), then run again on 2 processes
     with sqlite3.connect(out / "runs.sqlite") as conn:
         conn.execute("DELETE FROM runs WHERE point % 2 = 1")
-    again = sensitivity_analysis(**SMALL, executor=2, out=out, progress=False)
+    again = sensitivity_analysis(**small, executor=2, out=out, progress=False)
     assert again.execution.progress.reused < n and again.execution.progress.computed > 0
     assert stored(out / "runs.sqlite") == rows, "resumed runs are identical to the first"
     assert again.indices.equals(first.indices), "indices identical after resume"
@@ -198,8 +215,9 @@ def test_contrast_runs_on_common_seeds_resumes_exactly_and_writes_a_report(tmp_p
     for f in ("indices.csv", "points.csv", "noise.csv", "flip_regions.csv", "report.md"):
         assert (out / f).is_file(), f
     # a third call reuses everything
-    third = sensitivity_analysis(**SMALL, executor="serial", out=out, progress=False)
+    third = sensitivity_analysis(**small, executor="serial", out=out, progress=False)
     assert third.execution.progress.computed == 0 and third.indices.equals(first.indices)
+    assert "parameter set i" in html and "behaviour.fear_culture" in html
 
 
 @pytest.mark.slow
@@ -248,6 +266,8 @@ def test_cli_runs_a_tiny_analysis_and_resumes(tmp_path):
         "behaviour.blame_deterrence=0:2",
         "--output",
         "harm_total",
+        "--parameters",
+        "prior",
         "--out",
         str(out),
         "--quiet",

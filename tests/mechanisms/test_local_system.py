@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from healthsim.experiments.mesa import ScenarioEconomy
-from healthsim.metrics.summary import failure_clustering, summarise
+from healthsim.metrics.summary import economy_concentration, failure_clustering, summarise
 from healthsim.model.economy import HealthEconomy
 from healthsim.model.mechanisms import local_system
 
@@ -179,18 +179,64 @@ def test_c8_failure_clusters_where_the_system_is_the_cause():
         )
 
 
+#: a quarter of England's economies (E01, E05, ... E41) with weak social care
+WEAK_QUARTER = {
+    "initial.social_care_shortfall": 0.1,
+    "economy.economies": [
+        {"id": f"E{k:02d}", "social_care_shortfall": 0.3} for k in range(1, 43, 4)
+    ],
+}
+
+
+def test_c8_concentration_registers_failing_local_economies_at_england_scale():
+    """Issue 12, item 7: with a quarter of the 42 economies given weak social care
+    (shortfall 0.3 against 0.1), truly failing trust-months are about 1.6 times as
+    frequent there; the concentration must say so (it stays 1 with the same social care
+    everywhere), run for run on the same seeds."""
+    seeds = range(1, 13)
+    uniform = [
+        summarise(
+            ScenarioEconomy(
+                "england", rng=s, **dotted({"initial.social_care_shortfall": 0.1})
+            ).run()
+        )["economy_concentration"]
+        for s in seeds
+    ]
+    weak = [
+        summarise(ScenarioEconomy("england", rng=s, **dotted(WEAK_QUARTER)).run())[
+            "economy_concentration"
+        ]
+        for s in seeds
+    ]
+    assert uniform == pytest.approx([1.0] * len(uniform)), (
+        "with the same social care everywhere no economy is strained: concentration 1"
+    )
+    assert np.mean(weak) > 1.25, (
+        f"failure in the weak-social-care quarter should register ({np.mean(weak):.2f})"
+    )
+    assert np.mean(np.asarray(weak) > 1.0) >= 0.8, "and on most seeds, not on average only"
+
+
 def test_c8_clustering_metric_is_one_for_failure_scattered_at_random():
-    """The metric's null: scatter the same number of failing trusts at random, many
-    times, and the join ratio and concentration average to 1."""
-    m = ScenarioEconomy("region", rng=5, years=1)
+    """The metrics' null: scatter the same number of failing trusts at random, many
+    times, over economies whose local systems differ (a quarter strained), and the join
+    ratio and the concentration average to 1; spread failure exactly evenly and the
+    concentration is exactly 1."""
+    m = ScenarioEconomy("england", rng=5, years=1, **dotted(WEAK_QUARTER))
     rng = np.random.default_rng(0)
     n = m.s.n
     months = np.zeros((4000, n), dtype=bool)
     for row in months:
-        row[rng.choice(n, size=6, replace=False)] = True
-    join, conc = failure_clustering(months, m.flow, m.structure.economy_of)
+        row[rng.choice(n, size=12, replace=False)] = True
+    economy = m.structure.economy_of
+    strain = np.where(np.isin(economy, np.arange(0, 42, 4)), 0.09, 0.03)
+    join, conc = failure_clustering(months, m.flow, economy, strain)
     assert join == pytest.approx(1.0, abs=0.06), "random failure should give a join ratio of 1"
-    assert conc == pytest.approx(1.0, abs=0.06), "random failure should give concentration 1"
+    assert conc == pytest.approx(1.0, abs=0.03), "random failure should give concentration 1"
+    assert economy_concentration(np.full(n, 3.0), economy, strain) == pytest.approx(1.0), (
+        "failure spread exactly evenly gives exactly 1"
+    )
+    assert np.isnan(economy_concentration(np.zeros(n), economy, strain)), "no failure: NaN"
 
 
 # ====================================================================================

@@ -112,6 +112,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fix a scenario value for every run (repeatable)",
     )
     p.add_argument(
+        "--parameters",
+        dest="parameter_sets",
+        choices=("posterior", "prior", "defaults"),
+        help="where the uncertain parameters the analysis does not sample come from: "
+        "replicate i of every point runs on set i of the calibration posterior (default), "
+        "of the priors of every uncertain parameter, or on today's defaults (luck only)",
+    )
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="a posterior file written by 'healthsim calibrate --fit' (default: the shipped one)",
+    )
+    p.add_argument(
         "--out", metavar="DIR", help="output folder (default results/sensitivity-<name>)"
     )
     where = p.add_mutually_exclusive_group()
@@ -163,6 +176,8 @@ def build(args: argparse.Namespace):
         changes["parameters"] = dict(args.params)
     if args.outputs:
         changes["outputs"] = list(args.outputs)
+    if getattr(args, "parameter_sets", None):
+        changes["parameter_sets"] = args.parameter_sets
 
     target = args.target
     path = Path(target)
@@ -236,11 +251,19 @@ def handle(args: argparse.Namespace) -> int:
     workers = args.workers
     if args.dask:
         executor = args.dask
+    posterior = args.posterior
     if args.dry_run:
+        from healthsim.sensitivity.api import analysis_sets
+
+        sets = analysis_sets(analysis, posterior=posterior)
         print(f"{analysis.name}: {analysis.describe()}")
         for p in analysis.space.parameters:
             print(f"  {p.key}: {p.describe_bounds()}" + (f" [group {p.group}]" if p.group else ""))
         print(f"  outputs: {', '.join(analysis.outputs)}")
+        if sets is None or not sets.keys:
+            print("  every other parameter: today's defaults")
+        else:
+            print(f"  {len(sets.keys)} other uncertain parameters from {sets.description}")
         return 0
     progress = False if args.quiet else None
     if args.corners:
@@ -274,6 +297,7 @@ def handle(args: argparse.Namespace) -> int:
                 fresh=args.fresh,
                 retry_failed=args.retry_failed,
                 progress=progress,
+                posterior=posterior,
             )
             write_report(result, out, command_line(argv))
     except OutputFolderError as exc:

@@ -27,7 +27,7 @@ from healthsim.config import scenario_to_toml
 from healthsim.config.toml_writer import dumps
 from healthsim.reports import style
 from healthsim.reports.sensitivity_figures import all_figures
-from healthsim.reports.sensitivity_text import findings, pct
+from healthsim.reports.sensitivity_text import findings, parameters_line, pct
 from healthsim.sensitivity.folder import KEEP, MARKER, check_out
 
 if TYPE_CHECKING:
@@ -160,6 +160,7 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
         f"Model: {what}; outputs: {', '.join(f'`{o}`' for o in d.outputs)}.",
         f"Replicates: {d.replicates} a point, on the same seeds at every point (common random "
         f"numbers; master seed {d.seed}); {runs} runs in all.",
+        "Parameters: " + parameters_line(result),
     ]
     if ex is not None:
         facts.append(
@@ -292,6 +293,10 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
     b.append(("h2", "Parameters varied"))
     b.append(("table", parameters_frame(result).drop(columns=["description"]), ""))
     b.append(("ul", [f"`{p.key}`: {p.description}" for p in d.space.parameters]))
+    if d.sets is not None and d.sets.keys:
+        b.append(("h2", f"Parameters drawn, not sampled ({d.sets.kind})"))
+        b.append(("p", parameters_line(result)))
+        b.append(("p", ", ".join(f"`{k}`" for k in d.sets.keys)))
     b.append(("h2", "How to read these results"))
     b.append(("p", READING))
     if any(p.kind != "real" for p in d.space.parameters):

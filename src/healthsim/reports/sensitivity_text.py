@@ -105,9 +105,36 @@ def noise_line(result: SensitivityResult, output: str) -> str:
         f"{label}: seed noise is {pct(share)} of the variance between points after averaging "
         f"{k} replicates ({pct(single)} of the variance of a single run)."
     )
+    sets = result.design.sets
+    if sets is not None and sets.keys:
+        text = text.replace("seed noise is", "the spread between replicates is", 1) + (
+            f" Replicate i also runs on parameter set i ({sets.kind}), so that spread is "
+            "luck and the parameters drawn, not luck alone; every point shares the same "
+            f"{k} sets, so the indices describe the sampled parameters averaged over them."
+        )
+        if share > 0.2:
+            text += " Raise the replicates to average over more sets and seeds."
+        return text
     if share > 0.2:
         text += " That is large: the indices partly describe noise; raise the replicates."
     return text
+
+
+def parameters_line(result: SensitivityResult) -> str:
+    """Which parameters are sampled, and where every other uncertain one comes from."""
+    d = result.design
+    n = len(d.space.parameters)
+    on_prior = sum(p.prior is not None for p in d.space.parameters)
+    sampled = f"{n} parameter(s) sampled by the design"
+    if on_prior:
+        sampled += f" ({on_prior} over their priors)"
+    if d.sets is None or not d.sets.keys:
+        return f"{sampled}; every other parameter at today's defaults (luck only)."
+    return (
+        f"{sampled}; the {len(d.sets.keys)} other uncertain parameters drawn from "
+        f"{d.sets.description}: replicate i of every point runs on seed i and parameter "
+        f"set i ({d.replicates} set(s), the same for every scenario, so pairs stay paired)."
+    )
 
 
 def findings(result: SensitivityResult) -> list[str]:

@@ -28,6 +28,7 @@ import numpy as np
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.outcomes import outcome
 from healthsim.experiments.tasks import Job, ScenarioJob, Task, replicate_seed
+from healthsim.experiments.uncertainty import ParameterSets, UncertaintyError, parameter_sets
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.discovery import discover
 from healthsim.sensitivity.folder import STORE_FILE, check_out
@@ -45,7 +46,7 @@ from healthsim.sensitivity.runner import (
     tasks_for,
 )
 from healthsim.sensitivity.space import Parameter, Space
-from healthsim.sensitivity.spec import Analysis, build_analysis, load_analysis
+from healthsim.sensitivity.spec import Analysis, AnalysisError, build_analysis, load_analysis
 
 _TOP_LEVEL = {
     "name",
@@ -60,6 +61,7 @@ _TOP_LEVEL = {
     "parameters",
     "discovery",
     "max_failed_share",
+    "parameter_sets",
 }
 _METHOD_KEYS = {"n", "levels", "candidates", "second_order", "m", "slides", "resamples"}
 
@@ -100,6 +102,7 @@ def sensitivity_analysis(
     fresh: bool = False,
     retry_failed: bool = False,
     progress: bool | None = None,
+    posterior: Any = None,
     **fields: Any,
 ) -> SensitivityResult:
     """Run a sensitivity analysis of healthsim and analyse it.
@@ -116,9 +119,15 @@ def sensitivity_analysis(
         fresh: discard stored runs of another (or the same) analysis at ``out``/``store``.
         retry_failed: run again the runs stored as failed.
         progress: draw a progress bar (default: when stderr is a terminal).
+        posterior: with ``parameter_sets="posterior"`` (the default), a posterior file
+            or :class:`~healthsim.experiments.uncertainty.Posterior` to draw from
+            instead of the shipped one.
         fields: analysis values (``scenario``, ``contrast``, ``parameters``, ``outputs``,
-            ``replicates``, ``seed``, ``years``, ``fixed``, ``method``, ``n``, ...), as in
-            a file; with a file they replace its values.
+            ``replicates``, ``seed``, ``years``, ``fixed``, ``method``, ``n``,
+            ``parameter_sets``, ...), as in a file; with a file they replace its values.
+            ``parameter_sets`` says where the uncertain parameters the analysis does not
+            sample come from: ``"posterior"`` (default; replicate *i* of every point on
+            set *i* of the calibration posterior), ``"prior"`` or ``"defaults"``.
 
     Returns:
         A :class:`SensitivityResult`.
@@ -128,15 +137,7 @@ def sensitivity_analysis(
         ExperimentError: the store holds another analysis, or a worker was lost.
     """
     a = as_analysis(analysis, **fields)
-    design = Design(
-        a.space,
-        a.settings,
-        a.outputs,
-        a.replicates,
-        a.seed,
-        a.scenario_names,
-        a.contrast,
-    )
+    design = analysis_design(a, posterior=posterior)
     job = ScenarioJob(a.scenarios, series=())
     store_path = _store_path(out, store)
     if out is not None:
@@ -156,6 +157,55 @@ def sensitivity_analysis(
         progress=progress,
     )
     return result
+
+
+def analysis_sets(a: Analysis, *, posterior: Any = None) -> ParameterSets | None:
+    """The parameter sets of an analysis' replicates (None for today's defaults):
+    set *i* of ``a.parameter_sets`` without the parameters it samples or fixes."""
+    if a.parameter_sets == "defaults":
+        return None
+    try:
+        sets = parameter_sets(a.parameter_sets, a.replicates, posterior=posterior)
+    except UncertaintyError as exc:
+        hint = (
+            "; give a posterior file (--posterior FILE, posterior=...) or choose "
+            'parameter_sets = "prior" or "defaults"'
+            if a.parameter_sets == "posterior"
+            else ""
+        )
+        raise AnalysisError(a.file or "analysis", "parameter_sets", f"{exc}{hint}") from None
+    leave = sorted((set(a.space.names) | set(a.fixed)) & set(sets.keys))
+    return sets.without(leave)
+
+
+def explicit_keys(scenario: Any) -> frozenset[str]:
+    """The ``behaviour.*`` and ``initial.*`` keys a scenario sets to other than the
+    default (a what-if it asks for, which a parameter set does not overwrite)."""
+    keys: set[str] = set()
+    for section in ("behaviour", "initial"):
+        values = getattr(scenario, section)
+        defaults = type(values)()
+        keys |= {
+            f"{section}.{k}"
+            for k in type(values).model_fields
+            if getattr(values, k) != getattr(defaults, k)
+        }
+    return frozenset(keys)
+
+
+def analysis_design(a: Analysis, *, posterior: Any = None) -> Design:
+    """What an analysis runs: its space, method, replicates and parameter sets."""
+    return Design(
+        a.space,
+        a.settings,
+        a.outputs,
+        a.replicates,
+        a.seed,
+        a.scenario_names,
+        a.contrast,
+        sets=analysis_sets(a, posterior=posterior),
+        own=tuple(explicit_keys(sc) for sc in a.scenarios),
+    )
 
 
 def function_analysis(
@@ -370,6 +420,8 @@ def corner_design(space: Space) -> np.ndarray:
 
 
 def _corner(p: Parameter, high: bool) -> float:
+    if p.prior is not None:  # SALib's column is the prior's quantile
+        return 1.0 - 1e-12 if high else 0.0
     if p.kind == "categorical":
         return (len(p.levels) - 0.5) if high else 0.5
     if p.kind == "integer":

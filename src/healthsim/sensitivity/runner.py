@@ -42,6 +42,7 @@ from healthsim.experiments.ensemble import Progress, run_tasks
 from healthsim.experiments.executors import Executor, make_executor
 from healthsim.experiments.store import ResultStore, code_version
 from healthsim.experiments.tasks import Job, Task, replicate_seed
+from healthsim.experiments.uncertainty import ParameterSets
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.space import Space
 
@@ -58,6 +59,12 @@ class Design:
         seed: master seed (sample and replicate seeds derive from it).
         scenario_names: names of the job's scenarios (two for a contrast).
         contrast: analyse ``scenario 0 - scenario 1`` on the same seed.
+        sets: where the uncertain parameters not sampled come from: replicate ``r`` of
+            every point runs on set ``r`` (the same set for every scenario, so pairs
+            stay paired); None for today's defaults. The sampled (and fixed)
+            parameters are left out of it.
+        own: per scenario, the keys it sets itself (a what-if), which a set does not
+            overwrite.
     """
 
     space: Space
@@ -67,6 +74,19 @@ class Design:
     seed: int
     scenario_names: tuple[str, ...] = ("model",)
     contrast: bool = False
+    sets: ParameterSets | None = None
+    own: tuple[frozenset[str], ...] = ()
+
+    @property
+    def sets_kind(self) -> str:
+        return self.sets.kind if self.sets is not None else "defaults"
+
+    def set_overrides(self, s: int, r: int) -> tuple[tuple[str, Any], ...]:
+        """Parameter set ``r``'s values for scenario ``s`` (but what it sets itself)."""
+        if self.sets is None or not self.sets.keys:
+            return ()
+        own = self.own[s] if s < len(self.own) else frozenset()
+        return tuple(kv for kv in self.sets.overrides(r) if kv[0] not in own)
 
     @property
     def sample_seed(self) -> int:
@@ -92,8 +112,9 @@ def tasks_for(design: Design, X: np.ndarray) -> list[Task]:
     seeds = design.seeds
     n_sc = len(design.scenario_names)
     overrides = design.space.overrides(X, n_sc)
+    drawn = {(s, r): design.set_overrides(s, r) for s in range(n_sc) for r in range(len(seeds))}
     return [
-        Task(p, s, r, seeds[r], overrides[p][s])
+        Task(p, s, r, seeds[r], drawn[s, r] + overrides[p][s])
         for p in range(len(X))
         for s in range(n_sc)
         for r in range(design.replicates)
@@ -104,7 +125,9 @@ def identity(design: Design, X: np.ndarray, job: Job, name: str) -> dict[str, An
     """What defines the stored runs: a store made for anything else is not resumed."""
     h = hashlib.sha256(np.ascontiguousarray(X).tobytes())
     h.update(
-        repr([(p.key, p.kind, p.levels, p.applies_to) for p in design.space.parameters]).encode()
+        repr(
+            [(p.key, p.kind, p.levels, p.applies_to, p.prior) for p in design.space.parameters]
+        ).encode()
     )
     return {
         "kind": "sensitivity",
@@ -117,6 +140,7 @@ def identity(design: Design, X: np.ndarray, job: Job, name: str) -> dict[str, An
         "n": design.settings.n,
         "parameters": design.space.names,
         "design": h.hexdigest()[:16],
+        "parameter_sets": design.sets.digest if design.sets is not None else "defaults",
         "healthsim": __version__,
         "code": code_version(),
     }

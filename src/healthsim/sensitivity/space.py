@@ -11,6 +11,12 @@ distribution. Its kind comes from the scenario schema:
   so every whole number from ``low`` to ``high`` is equally likely. The indices then
   describe the rounded parameter; Morris' elementary effects are taken over the
   continuous step, so a step that rounds to the same whole number counts as no effect.
+- **over its prior** (``range = "prior"``, or no bounds: every uncertain parameter
+  declares a prior next to it, :func:`healthsim.model.mechanisms.uncertain_parameters`):
+  SALib samples ``u`` uniform on ``[0, 1]`` and the run uses the prior's quantile
+  ``prior.ppf(u)`` (a whole number: ``floor`` of the quantile of the same prior over
+  ``[low, high + 1)``), so the sample follows the prior, whatever its shape. Tables and
+  trees show the values, not ``u``.
 - **categorical** (an enum or a true/false field, e.g. ``regime.improvement.model``):
   SALib samples a level index ``x`` uniform on ``[0, L)`` for ``L`` levels and the run
   uses level ``floor(x)``, every level equally likely. Variance-based indices (Sobol,
@@ -35,6 +41,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from healthsim.config.schema import Scenario, field_bounds
+from healthsim.model.parameters import Prior
 
 Kind = Literal["real", "integer", "categorical"]
 Dist = Literal["uniform", "loguniform", "triangular", "truncnormal"]
@@ -179,6 +186,8 @@ class Parameter:
         applies_to: indices of the analysis' scenarios this parameter changes.
         label: a short name for figures and tables.
         description: what the schema says the value means.
+        prior: sampled over this prior (``low``/``high`` are then its support; SALib's
+            column is the quantile in [0, 1]).
     """
 
     key: str
@@ -192,10 +201,13 @@ class Parameter:
     applies_to: tuple[int, ...] = (0,)
     label: str = ""
     description: str = ""
+    prior: Prior | None = None
 
     @property
     def salib_bounds(self) -> list[float]:
         """Bounds in SALib's form for this parameter's distribution."""
+        if self.prior is not None:
+            return [0.0, 1.0]
         if self.kind == "integer":
             return [self.low, self.high + 1.0]
         if self.kind == "categorical":
@@ -210,18 +222,32 @@ class Parameter:
 
     @property
     def salib_dist(self) -> str:
+        if self.prior is not None:
+            return "unif"
         return SALIB_DISTS[self.dist] if self.kind == "real" else "unif"
 
     def decode(self, x: np.ndarray) -> np.ndarray:
         """The values runs use for SALib's sample column ``x`` (object array for
         categoricals, int for integers, float otherwise)."""
         x = np.asarray(x, dtype=float)
+        if self.prior is not None:
+            return self._from_prior(x)
         if self.kind == "real":
             return np.clip(x, self.low, self.high)
         if self.kind == "integer":
             return np.clip(np.floor(x), self.low, self.high).astype(np.int64)
         idx = np.clip(np.floor(x), 0, len(self.levels) - 1).astype(np.int64)
         return np.array([self.levels[i] for i in idx], dtype=object)
+
+    def _from_prior(self, u: np.ndarray) -> np.ndarray:
+        pr = self.prior
+        assert pr is not None
+        if self.kind == "integer":
+            whole = Prior(pr.dist, pr.low, pr.high + 1.0, pr.mode)
+            v = np.floor([whole.ppf(x) for x in u.ravel()]).reshape(u.shape)
+            return np.clip(v, self.low, self.high).astype(np.int64)
+        v = np.array([pr.ppf(x) for x in u.ravel()], dtype=float).reshape(u.shape)
+        return np.clip(v, self.low, self.high)
 
     def index_of(self, x: np.ndarray) -> np.ndarray:
         """Numeric value of SALib's column for tables and trees: the value for real and
@@ -231,6 +257,9 @@ class Parameter:
         return np.asarray(self.decode(x), dtype=float)
 
     def describe_bounds(self) -> str:
+        if self.prior is not None:
+            whole = " (whole numbers)" if self.kind == "integer" else ""
+            return f"its prior: {self.prior.describe()}{whole}"
         if self.kind == "categorical":
             return ", ".join(str(v).lower() for v in self.levels)
         text = f"{self.low:g} to {self.high:g}"
@@ -301,6 +330,7 @@ class Space:
     def unit(self, X: np.ndarray) -> np.ndarray:
         """Sample positions mapped to [0, 1] per column (for nearest-neighbour look-ups)."""
         X = np.asarray(X, dtype=float)
+        # (SALib's scale: a parameter over its prior is already on [0, 1])
         lo = np.array([p.salib_bounds[0] for p in self.parameters])
         hi = np.array([p.salib_bounds[1] for p in self.parameters])
         return (X - lo) / np.where(hi > lo, hi - lo, 1.0)

@@ -16,6 +16,13 @@ An analysis file is TOML (see ``docs/sensitivity.md``)::
     "behaviour.fear_toxicity" = { low = 0.0, high = 1.0, group = "fear" }
     "behaviour.disruption_months" = { low = 3, high = 18 }          # whole numbers
     "regime.improvement.model" = { levels = ["buddy", "consultancy"] }
+    "behaviour.fear_culture" = "prior"                               # over its prior
+    "behaviour.fear_contagion" = { group = "fear" }                  # (no bounds: prior)
+
+``parameter_sets`` says where every *other* uncertain parameter comes from: replicate
+*i* of every point runs on set *i* of the calibration posterior (``"posterior"``, the
+default), of the priors (``"prior"``) or on today's defaults (``"defaults"``); see
+:mod:`healthsim.experiments.uncertainty`.
 
 Every problem is found before anything runs and reported as one
 :class:`AnalysisError` naming the file and the key: an unknown key (with a suggestion),
@@ -84,6 +91,11 @@ class ParameterDecl(_Strict):
         None, description="Scenarios of a contrast this changes (default: both)."
     )
     label: str | None = Field(None, description="Short name for figures.")
+    range: Literal["prior"] | None = Field(
+        None,
+        description='"prior": sample over the parameter\'s declared prior (the default '
+        "when no low, high or levels are given).",
+    )
 
 
 class MethodDecl(_Strict):
@@ -123,6 +135,7 @@ class AnalysisDecl(_Strict):
     parameters: dict[str, ParameterDecl] = Field(min_length=1)
     discovery: DiscoveryDecl = DiscoveryDecl()
     max_failed_share: float = Field(0.05, ge=0, le=1)
+    parameter_sets: Literal["posterior", "prior", "defaults"] = "posterior"
 
 
 _PARAM_KEYS = set(ParameterDecl.model_fields)
@@ -145,7 +158,7 @@ def flatten(table: Mapping[str, Any], *, is_leaf=None, prefix: str = "") -> dict
 
 
 def _is_param_decl(value: Mapping[str, Any]) -> bool:
-    return bool(set(value) & _PARAM_KEYS)
+    return bool(set(value) & _PARAM_KEYS) or not value
 
 
 def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,6 +189,8 @@ def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _shorthand(value: Any) -> Any:
+    if value == "prior":
+        return {"range": "prior"}
     if isinstance(value, tuple) and len(value) == 2:
         return {"low": value[0], "high": value[1]}
     if isinstance(value, list):
@@ -223,6 +238,8 @@ class Analysis:
         discovery: scenario-discovery settings (contrasts).
         max_failed_share: share of sample points that may lack every replicate before
             the report marks the indices unreliable.
+        parameter_sets: where the uncertain parameters not sampled come from: set *i*
+            of the posterior, of the priors, or today's defaults (replicate *i*).
         declared: the analysis as data (normalised), for the resolved file and digests.
     """
 
@@ -240,6 +257,7 @@ class Analysis:
     fixed: dict[str, Any] = field(default_factory=dict)
     discovery: Discovery | None = None
     max_failed_share: float = 0.05
+    parameter_sets: str = "posterior"
     declared: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -492,6 +510,7 @@ def _resolve(decl: AnalysisDecl, where: Any, file: Path | None) -> Analysis:
         fixed=fixed,
         discovery=discovery,
         max_failed_share=decl.max_failed_share,
+        parameter_sets=decl.parameter_sets,
         declared=declared,
     )
 
@@ -549,6 +568,8 @@ def _parameter(
         "description": info.description,
     }
     if info.kind == "categorical":
+        if p.range is not None:
+            raise AnalysisError(where, f"{at}.range", "a choice has no prior; give levels")
         if p.low is not None or p.high is not None or p.dist != "uniform":
             raise AnalysisError(
                 where,
@@ -571,6 +592,8 @@ def _parameter(
 
     if p.levels is not None:
         raise AnalysisError(where, f"{at}.levels", "levels are for choices; give low and high")
+    if p.range == "prior" or (p.low is None and p.high is None):
+        return _prior_parameter(key, p, at, info, common, where)
     if p.low is None or p.high is None:
         raise AnalysisError(where, at, "needs low and high")
     low, high = float(p.low), float(p.high)
@@ -619,6 +642,29 @@ def _parameter(
                     where, f"{at}.{name}", f"{exc.message} (in {names[i]})"
                 ) from None
     return Parameter(key, info.kind, low, high, p.dist, dist_args, **common)
+
+
+def _prior_parameter(key, p: ParameterDecl, at, info, common, where) -> Parameter:
+    """A parameter sampled over the prior declared next to it in the schema."""
+    from healthsim.model.mechanisms import uncertain_parameters
+
+    found = uncertain_parameters().get(key)
+    if found is None:
+        raise AnalysisError(
+            where,
+            at,
+            "has no prior (a policy lever or a value with a source, not an uncertain "
+            "parameter): give low and high",
+        )
+    if p.low is not None or p.high is not None or p.dist != "uniform" or p.mode or p.mean:
+        raise AnalysisError(
+            where, at, 'is sampled over its prior: give either range = "prior" or bounds'
+        )
+    prior, _whole = found
+    dist_args = (float(prior.mode),) if prior.mode is not None else ()
+    return Parameter(
+        key, info.kind, prior.low, prior.high, prior.dist, dist_args, prior=prior, **common
+    )
 
 
 def _level_text(v: Any) -> str:
