@@ -24,7 +24,7 @@ from healthsim.reports import compare_report
 from test_compare_resume import output_files, stored
 
 REPS = 4
-TOTAL = 2 * REPS
+TOTAL = 2 * 2 * REPS  # 2 scenarios, and each parameter set rerun on a new seed
 ARGS = ["compare", "baseline", "blame_focused", "--reps", str(REPS), "--years", "2"]
 ARGS += ["--seed", "3", "--workers", "1"]
 
