@@ -37,11 +37,14 @@ UNCERTAINTY = (
     "are right; a sensitivity analysis shows which assumptions a ranking depends on."
 )
 UNCERTAINTY_SETS = (
-    "Each simulated future drew its own luck and its own set of parameter values ({what}), "
-    "the same for every scenario, so the 95% intervals and the shares of futures include "
-    "what we don't know about the parameters as well as luck. They do not include "
-    "uncertainty about whether the model's mechanisms are right."
+    "Each simulated future drew its own luck and its own set of parameter values "
+    "({what}; the same set for every scenario), so the 95% intervals and the shares of "
+    "futures include what we don't know about the parameters as well as luck. They do not "
+    "include uncertainty about whether the model's mechanisms are right."
 )
+#: how much a parameter must move the share of futures in which a scenario does better
+#: (its lower against its upper quarter) to count as what the answer depends on
+MIN_DRIVER_SHIFT = 0.1
 #: futures needed before the report says which parameters a ranking depends on
 MIN_FUTURES_FOR_DRIVERS = 20
 #: the scenario read as "doing nothing" when a comparison includes it
@@ -152,9 +155,16 @@ def rests_on(result: ComparisonResult) -> list[str]:
             bl, bh = float(r["better_when_low"]), float(r["better_when_high"])
             if not (np.isfinite(bl) and np.isfinite(bh)):
                 continue
+            if abs(bh - bl) < MIN_DRIVER_SHIFT and abs(float(r["correlation"])) < 0.3:
+                continue  # a parameter that barely moves the answer is not what it rests on
             flips.append(
                 f"{_param_label(r['parameter'])} (below {_short(r['low_value'])}: better in "
                 f"{_pct(bl)} of futures; above {_short(r['high_value'])}: {_pct(bh)})"
+            )
+        if not flips:
+            text += (
+                ". No single varied parameter moves it much: in the quarter of futures at "
+                "either end of each one's range it does about as well"
             )
         if flips:
             text += ". It depends most on " + " and on ".join(flips)
