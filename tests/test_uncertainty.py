@@ -181,3 +181,30 @@ def test_the_report_leads_with_doing_nothing_and_what_the_answer_rests_on(tmp_pa
     rests = rests_on(res)
     assert rests and "of their spread comes from the parameters" in rests[0]
     assert "It depends most on" in rests[0]
+
+
+def test_the_money_and_trade_off_sentences_follow_the_numbers():
+    from healthsim.reports.compare_text import _money_parts, tradeoff_lines
+
+    res = cmp.compare(
+        ["board_supported", "whole_system"],
+        reps=12,
+        years=3,
+        executor="serial",
+        progress=False,
+        parameters="defaults",
+    )
+    harm, money = res.values("harm_total"), res.values("net_position")
+    dh = float(np.mean(harm[:, 1] - harm[:, 0]))
+    dm = float(np.mean(money[:, 1] - money[:, 0]))
+    lines = tradeoff_lines(res)
+    if dh < 0 and dm < 0:
+        assert lines and f"about {-dh:,.0f} fewer avoidable harm events" in lines[0]
+        assert f"£{-dm:,.1f}m more" in lines[0]
+    else:
+        assert not any(line.startswith("**whole_system** against") for line in lines)
+    text = _money_parts(res, "whole_system")
+    b = res.breakdown
+    spend = b[(b.scenario == "whole_system") & (b.metric == "regime_cost_total")]
+    way = "higher" if float(spend["diff"].iloc[0]) > 0 else "lower"
+    assert f"the regime's own spending £{abs(float(spend['diff'].iloc[0])):,.1f}m {way}" in text

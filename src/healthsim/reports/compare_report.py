@@ -287,7 +287,16 @@ def build_blocks(result: ComparisonResult, figures: dict[str, bytes]) -> list[Bl
             f"from the master seed {spec.seed}; because every random mechanism of the model "
             "(demand, local incidents, inspections, media, board churn) draws from its own "
             "stream, the scenarios met the same shocks in each simulated future (common "
-            "random numbers). Differences are therefore computed future by future.",
+            "random numbers). Differences are therefore computed future by future."
+            + (
+                f" Replicate i also ran every scenario on parameter set i ("
+                f"{spec.parameters.description}), and {spec.luck_reps} of the sets ran "
+                "again on new seeds, to split the spread between futures into luck and "
+                "parameters."
+                if spec.parameter_kind != "defaults"
+                else " Every run used the scenarios' own parameter values (no parameter "
+                "uncertainty: --parameters defaults)."
+            ),
         )
     )
     if spec.overrides:

@@ -109,6 +109,9 @@ def verdict_lines(result: ComparisonResult) -> list[str]:
     if len(d) and base != NO_REGIME:
         parts = [_harm_line(r, r["scenario"], base) for _, r in d.iterrows()]
         lines.append(f"**Against {base}.** " + "; ".join(parts) + ".")
+    trade = tradeoff_lines(result, exclude=(NO_REGIME,))
+    if trade:
+        lines.append("**Trade-offs.** " + "; ".join(trade) + ".")
     return lines
 
 
@@ -289,7 +292,9 @@ def difference_sentence(o: Outcome, row: pd.Series, name: str, base: str) -> str
         )
     rel = float(row["relative"])
     base_mean = float(row["baseline_mean"])
-    if np.isfinite(rel) and not o.percent and base_mean > 0:
+    if np.isfinite(rel) and not o.percent and base_mean > 0 and rel >= 1:
+        ci = f" (about {1 + rel:,.0f} times as much)" if rel >= 2 else f" ({1 + rel:.1f} times)"
+    elif np.isfinite(rel) and not o.percent and base_mean > 0:
         rlo, rhi = float(row["rel_ci_low"]), float(row["rel_ci_high"])
         ci = f" ({_signed_pct(rel)}; 95% interval {_signed_pct(rlo)} to {_signed_pct(rhi)})"
     else:
@@ -424,6 +429,13 @@ def findings_markdown(result: ComparisonResult) -> str:
         paras.append(f"**{title}.** " + " ".join(sentences))
 
     paras.append(_best_paragraph(result))
+    trade = tradeoff_lines(result)
+    if trade:
+        paras.append(
+            "**Trade-offs.** Where a regime does less harm but costs more: "
+            + "; ".join(trade)
+            + ". Whether that is worth it is a judgement the model leaves to its users."
+        )
     paras.append(_worst_paragraph(result))
     for s in others:
         why = _why_paragraph(result, s)
@@ -493,6 +505,9 @@ def _best_paragraph(result: ComparisonResult) -> str:
 
 
 def _money_parts(result: ComparisonResult, name: str) -> str:
+    """Where the net position's difference came from, each part by its own direction:
+    'trusts' income £5.6m higher, trusts' spending £20.1m higher and the regime's own
+    spending £1.9m higher than under blame_focused'."""
     b = result.breakdown
     sub = b[(b["scenario"] == name) & (b["part"] == "money: net position")]
     if sub.empty:
@@ -504,8 +519,42 @@ def _money_parts(result: ComparisonResult, name: str) -> str:
     }
     parts = []
     for _, r in sub.iterrows():
-        parts.append(f"{words.get(r['metric'], r['metric'])} {_money(float(r['contribution']))}")
-    return f"For {name}, the effects on the net position were: {', '.join(parts)}."
+        diff = float(r["diff"])
+        way = "higher" if diff > 0 else "lower"
+        if round(abs(diff), 1) == 0:
+            parts.append(f"{words.get(r['metric'], r['metric'])} about the same")
+        else:
+            parts.append(f"{words.get(r['metric'], r['metric'])} £{abs(diff):,.1f}m {way}")
+    base = result.spec.baseline_name
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return f"Under {name}, {listed} than under {base}."
+
+
+def tradeoff_lines(result: ComparisonResult, exclude: tuple[str, ...] = ()) -> list[str]:
+    """For each pair of scenarios where one has less avoidable harm but a worse net
+    position: how many harm events it averts, for how much money, and the cost per
+    harm event averted."""
+    if not {"harm_total", "net_position"} <= set(result.metrics):
+        return []
+    harm, money = result.values("harm_total"), result.values("net_position")
+    names = list(result.spec.names)
+    skip = set(exclude)
+    out = []
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if i == j or a in skip or b in skip:
+                continue
+            dh = float(np.nanmean(harm[:, i] - harm[:, j]))  # a - b
+            dm = float(np.nanmean(money[:, i] - money[:, j]))
+            if not (dh < 0 and dm < 0):
+                continue  # a has less harm and costs more: a trade-off
+            per = float(f"{-dm * 1e6 / -dh:.2g}")  # two figures: no false precision
+            out.append(
+                f"**{a}** against **{b}**: about {-dh:,.0f} fewer avoidable harm events for "
+                f"£{-dm:,.1f}m more (trusts' surplus less the regime's spending), about "
+                f"£{per:,.0f} per harm event averted"
+            )
+    return out
 
 
 def _worst_paragraph(result: ComparisonResult) -> str:
@@ -595,7 +644,7 @@ def _why_paragraph(result: ComparisonResult, name: str) -> str:
             )
     if items:
         sents.append(
-            f"Mechanisms that clearly moved (averages, {base} against {name}): "
+            f"Mechanisms that clearly moved (averages under {base}, then under {name}): "
             + "; ".join(items[:7])
             + "."
         )
