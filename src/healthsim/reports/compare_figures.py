@@ -48,9 +48,13 @@ def footer_lines(result: ComparisonResult) -> list[str]:
     """Footer of every figure: what was run, and that it is simulated."""
     spec = result.spec
     n = len(result.complete_replicates)
+    params = {
+        "posterior": ", each on its own set of the calibration posterior's parameters",
+        "prior": ", each on its own draw of the parameters from their priors",
+    }.get(spec.parameter_kind, ", today's default parameters")
     lines = [
         f"{n} simulated futures per scenario (common random numbers, master seed "
-        f"{spec.seed}) · healthsim {__version__} · model results, not observations"
+        f"{spec.seed}{params}) · healthsim {__version__} · model results, not observations"
     ]
     for d in sorted({s.economy.disclaimer for s in spec.scenarios if s.economy.disclaimer}):
         lines += textwrap.wrap(d, 150)
