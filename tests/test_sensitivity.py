@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from healthsim.experiments.executors import DaskExecutor, ProcessExecutor
-from healthsim.experiments.tasks import replicate_seed
 from healthsim.experiments.uncertainty import Posterior
 from healthsim.reports import write_sensitivity
 from healthsim.sensitivity import (
@@ -77,10 +76,27 @@ def test_common_random_numbers_cancel_an_additive_seed_effect():
         atol=1e-9,
         err_msg="the same seeds at every point shift every point alike: indices unchanged",
     )
-    draws = [np.random.default_rng(replicate_seed(1, r)).normal() for r in range(4)]
     row = noisy.noise.iloc[0]
-    assert row.within_var == pytest.approx(np.var(draws, ddof=1)), "noise within a point"
-    assert row.noise_share_of_means < 0.05
+    assert row.within_var == pytest.approx(0.0, abs=1e-9), (
+        "a seed's own effect, the same at every point, is not noise the indices see"
+    )
+    assert row.noise_share_of_means == pytest.approx(0.0, abs=1e-9)
+
+
+def test_noise_is_what_varies_between_seeds_beyond_each_seeds_own_effect():
+    from healthsim.sensitivity.runner import _within_after_seed_effects
+
+    rng = np.random.default_rng(0)
+    points, reps = 400, 3
+    point_effect = rng.normal(0, 2.0, (points, 1))
+    seed_effect = np.array([[5.0, -3.0, 10.0]])  # large, shared by every point
+    noise = rng.normal(0, 0.5, (points, reps))  # differs point by point
+    y = point_effect + seed_effect + noise
+    assert _within_after_seed_effects(y) == pytest.approx(0.25, rel=0.1), (
+        "the noise variance 0.5^2, whatever the seeds' own effects"
+    )
+    y[3, 1] = np.nan  # a failed run
+    assert np.isfinite(_within_after_seed_effects(y))
 
 
 def test_failed_runs_are_listed_with_their_parameters_and_filled():
@@ -282,3 +298,18 @@ def test_cli_runs_a_tiny_analysis_and_resumes(tmp_path):
     assert (out / "indices.csv").read_text() == indices, "a rerun reuses the stored runs"
     bad = subprocess.run([*cmd[:-3], "--method", "sobol"], capture_output=True, text=True, cwd=root)
     assert bad.returncode == 2 and "power of two" in bad.stderr
+
+
+def test_the_findings_warn_when_the_sample_is_too_small_for_the_indices():
+    from healthsim.reports.sensitivity_text import interaction_line, sample_warning
+
+    small = function_analysis(ishigami, CUBE, method="sobol", n=8)
+    large = function_analysis(ishigami, CUBE, method="sobol", n=1024)
+    out = small.design.outputs[0]
+    warning = sample_warning(small, out)
+    assert warning and "too small" in warning, "n = 8 cannot rank Ishigami's factors"
+    assert sample_warning(large, out) is None, "n = 1024 can"
+    line = interaction_line(large, out)
+    assert "interactions matter" in line and "total indices sum to" in line, (
+        "Ishigami's x1-x3 interaction: the total indices exceed the first-order ones"
+    )

@@ -31,6 +31,40 @@ def _fmt(v: float, conf: float) -> str:
     return num(v)
 
 
+def sample_warning(result: SensitivityResult, output: str) -> str | None:
+    """Why the indices cannot be read at this sample size, or None: intervals wider
+    than the index for the most influential factors, a first-order index above the
+    total one (Sobol), or indices outside [0, 1] beyond their intervals."""
+    df = result.indices[result.indices.output == output]
+    if df.empty:
+        return None
+    reasons = []
+    rank = result.ranking(output)
+    top = rank.head(3)
+    wide = top[top.conf.fillna(0) > top.value.abs()]
+    if len(wide):
+        reasons.append(f"the 95% intervals of {', '.join(wide.label)} are wider than the indices")
+    if result.method == "sobol":
+        s1 = df[df["index"] == "S1"].set_index("label")
+        st = df[df["index"] == "ST"].set_index("label")
+        both = s1.index.intersection(st.index)
+        above = [
+            lab for lab in both if s1.value[lab] > st.value[lab] + max(st.conf.fillna(0)[lab], 0.02)
+        ]
+        if above:
+            reasons.append(f"S1 exceeds ST for {', '.join(above[:3])}")
+        vals = df[df["index"].isin(["S1", "ST"])]
+        out = vals[(vals.value + vals.conf.fillna(0) < 0) | (vals.value - vals.conf.fillna(0) > 1)]
+        if len(out):
+            reasons.append("some indices lie outside 0 to 1")
+    if not reasons:
+        return None
+    return (
+        f"{result.output_label(output)}: the sample is too small to read these indices "
+        f"({'; '.join(reasons)}); raise n before drawing conclusions."
+    )
+
+
 def drivers_line(result: SensitivityResult, output: str) -> str:
     """'Avoidable harm: driven mostly by a (ST 0.62 ± 0.30), b (...); c, d hardly matter.'"""
     rank = result.ranking(output)
@@ -47,7 +81,9 @@ def drivers_line(result: SensitivityResult, output: str) -> str:
         parts.append(f"{lab} ({index} {_fmt(r.value, r.conf)})")
     top = float(rank.value.max())
     small = rank[(rank.high.fillna(rank.value) < 0.05 * top)]
-    text = f"{label}: driven mostly by {', '.join(parts)}."
+    unsure = sample_warning(result, output) is not None
+    lead = "the largest indices, not yet reliable, are" if unsure else "driven mostly by"
+    text = f"{label}: {lead} {', '.join(parts)}."
     if len(small):
         names = ", ".join(small.label.head(6))
         more = f" and {len(small) - 6} more" if len(small) > 6 else ""
@@ -74,11 +110,24 @@ def interaction_line(result: SensitivityResult, output: str) -> str | None:
         return None
     df = result.indices[(result.indices.output == output) & (result.indices["index"] == "S1")]
     s1 = float(np.clip(df.value, 0, None).sum())
-    text = (
-        f"{result.output_label(output)}: parameters acting alone explain about {min(s1, 1):.0%} "
-        "of the variance"
-    )
-    text += "; the rest comes from interactions." if s1 < 0.9 else "; interactions matter little."
+    tot = result.indices[(result.indices.output == output) & (result.indices["index"] == "ST")]
+    st = float(np.clip(tot.value, 0, None).sum()) if len(tot) else math.nan
+    label = result.output_label(output)
+    if s1 > 1.1:
+        return (
+            f"{label}: the first-order indices sum to {num(s1)}, above 1, so the sample is "
+            "too small to say how much of the variance parameters explain alone."
+        )
+    text = f"{label}: parameters acting alone explain about {min(s1, 1):.0%} of the variance"
+    if st == st and st > s1 + 0.1:
+        text += (
+            f"; the total indices sum to {num(st)} against {num(s1)} for the first-order "
+            "ones, so interactions matter."
+        )
+    elif s1 < 0.9:
+        text += "; the rest comes from interactions."
+    else:
+        text += "; interactions matter little."
     so = result.second_order[result.second_order.output == output]
     if len(so):
         best = so.sort_values("value", ascending=False).iloc[0]
@@ -150,6 +199,9 @@ def findings(result: SensitivityResult) -> list[str]:
         lines.append(line)
         del out
     for out in result.design.outputs:
+        warning = sample_warning(result, out)
+        if warning:
+            lines.append(warning)
         lines.append(drivers_line(result, out))
     for out in result.design.outputs:
         line = interaction_line(result, out)

@@ -317,12 +317,36 @@ def aggregate(col: Collected, design: Design, X: np.ndarray) -> Aggregated:
     return Aggregated(per, mean, sd, n, filled)
 
 
+def _within_after_seed_effects(y: np.ndarray) -> float:
+    """Mean over points of the variance between replicates of ``y`` (points x
+    replicates, NaN where a run failed) once each replicate's (seed's) mean over the
+    points is taken out."""
+    if y.ndim != 2 or y.shape[1] < 2 or y.shape[0] < 1:
+        return math.nan
+    with np.errstate(invalid="ignore"):
+        seed_mean = np.nanmean(y, axis=0) if y.shape[0] > 1 else np.zeros(y.shape[1])
+        adjusted = y - seed_mean[None, :] + np.nanmean(y)
+        ok = np.isfinite(adjusted).sum(axis=1) >= 2
+        if not ok.any():
+            return math.nan
+        # the seeds' means are estimated from the points: correct the lost degrees of
+        # freedom so a design with no noise reads 0 and pure noise reads its variance
+        p = int(np.isfinite(y).any(axis=1).sum())
+        factor = p / (p - 1) if p > 1 else 1.0
+        return float(np.nanmean(np.nanvar(adjusted[ok], axis=1, ddof=1)) * factor)
+
+
 def noise_table(agg: Aggregated, design: Design) -> pd.DataFrame:
     """How much of each output's variance is seed noise rather than the parameters.
 
+    Every point runs on the same seeds, so a seed's own effect (a lucky seed that lowers
+    harm at every point) moves every point alike and changes no index: it is removed
+    first (each run less its seed's mean over the points, plus the grand mean), and
+    what remains between replicates is the noise that can reach the indices.
+
     Columns:
-        within_var: mean over points of the variance between replicates (the noise of
-            one run, given the parameters).
+        within_var: mean over points of the variance between replicates, after removing
+            each seed's own effect (the noise of one run, given the parameters).
         between_var: variance of the point means across the design.
         noise_share_of_means: ``within_var / k`` over ``between_var``: the share of the
             variance the indices decompose that is noise left after averaging ``k``
@@ -332,9 +356,8 @@ def noise_table(agg: Aggregated, design: Design) -> pd.DataFrame:
     rows = []
     k = design.replicates
     for j, out in enumerate(design.outputs):
-        ok = agg.n[:, j] >= 2
-        within = float(np.nanmean(agg.sd[ok, j] ** 2)) if ok.any() else math.nan
         real = ~agg.filled[:, j]
+        within = _within_after_seed_effects(agg.per_replicate[real, :, j])
         between = float(np.var(agg.mean[real, j], ddof=1)) if real.sum() > 1 else math.nan
         share = within / k / between if between > 0 else (math.nan if within != within else 1.0)
         signal = between - within / k if between == between else math.nan
