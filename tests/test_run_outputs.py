@@ -238,3 +238,20 @@ def test_without_the_model_the_network_figure_is_left_out(tmp_path):
     assert not (out / "network.png").exists(), "no model, no network figure"
     assert "network.png" not in (out / "report.md").read_text(), "and the report says nothing of it"
     assert (out / "finances.png").is_file(), "the other figures are still drawn"
+
+
+def test_summary_csv_has_no_binary_noise_and_prose_numbers_no_exponents():
+    import re
+
+    from healthsim import run
+    from healthsim.reports.sensitivity_text import num
+    from healthsim.reports.tables import summary_table
+
+    table = summary_table(run("baseline", seed=3, years=2))
+    for v in table["value"]:
+        if isinstance(v, float) and v == v:
+            assert len(repr(v).lstrip("-").replace(".", "").lstrip("0")) <= 11, (
+                f"{v!r}: at most 10 significant figures in summary.csv"
+            )
+    for x in (5.25e-05, 0.0103, 4.51e3, 0.2, 1e-9):
+        assert not re.search(r"e[+-]?\d", num(x)), f"{num(x)}: no exponent in prose"

@@ -22,7 +22,9 @@ def num(v: float) -> str:
         return f"{v:.1f}"
     if a >= 0.1 or a == 0:
         return f"{v:.2f}"
-    return f"{v:.2g}"
+    # two significant figures in plain decimals (never "5.2e-05")
+    decimals = min(12, 1 - math.floor(math.log10(a)))
+    return f"{v:.{decimals}f}"
 
 
 def _fmt(v: float, conf: float) -> str:

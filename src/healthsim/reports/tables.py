@@ -73,10 +73,24 @@ def summary_table(result: RunResult) -> pd.DataFrame:
     """The per-run metrics: ``metric``, ``value``, ``description`` (empty value = not
     defined for this run, e.g. no special-measures spell ended)."""
     rows = [
-        {"metric": k, "value": v, "description": SUMMARY.get(k, "")}
+        {"metric": k, "value": _sig(v), "description": SUMMARY.get(k, "")}
         for k, v in result.summary.items()
     ]
     return pd.DataFrame(rows, columns=["metric", "value", "description"])
+
+
+#: significant figures of a value in summary.csv: far more than any metric is known
+#: to, without the binary noise of a float ("0.19999999999999998" is 0.2)
+SUMMARY_DIGITS = 10
+
+
+def _sig(v):
+    """``v`` to :data:`SUMMARY_DIGITS` significant figures (None and NaN as they are)."""
+    if v is None or isinstance(v, bool | int) or not isinstance(v, float):
+        return v
+    if v != v or v in (float("inf"), float("-inf")) or v == 0:
+        return v
+    return float(f"{v:.{SUMMARY_DIGITS}g}")
 
 
 def events_table(result: RunResult) -> pd.DataFrame:
