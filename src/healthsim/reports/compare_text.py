@@ -594,6 +594,17 @@ def _why_paragraph(result: ComparisonResult, name: str) -> str:
     total = float(diffs.loc[(name, "harm_total"), "diff"])
     sents = []
     if np.isfinite(total):
+        cr = sub[sub["part"] == "harm: composition or rate"].set_index("metric")
+        if {"harm_from_composition", "harm_from_rates"} <= set(cr.index):
+            comp = float(cr.at["harm_from_composition", "contribution"])
+            rate = float(cr.at["harm_from_rates", "contribution"])
+            sents.append(
+                f"Of the difference in avoidable harm ({total:+,.0f} events), {comp:+,.0f} "
+                "came from trusts spending their months in different states (for example "
+                f"fewer months in special measures) and {rate:+,.0f} from a trust-month in "
+                f"the same state doing {'less' if rate < 0 else 'more'} harm (how trusts "
+                "fared, not where they stood)."
+            )
         order = harm.reindex(harm["contribution"].abs().sort_values(ascending=False).index)
         parts = []
         for _, r in order.head(3).iterrows():
@@ -609,21 +620,10 @@ def _why_paragraph(result: ComparisonResult, name: str) -> str:
             parts.append(f"{_lower_first(outcome(r['metric']).label)} {c:+,.0f}{shift}")
         if parts:
             sents.append(
-                f"The difference in avoidable harm ({total:+,.0f} events) is the sum of "
-                f"differences at trusts in each state; the largest were "
+                "By state, the largest differences were "
                 + "; ".join(parts)
-                + ". A state's share can grow just because trusts spend more time in it."
-            )
-        cr = sub[sub["part"] == "harm: composition or rate"].set_index("metric")
-        if {"harm_from_composition", "harm_from_rates"} <= set(cr.index):
-            comp = float(cr.at["harm_from_composition", "contribution"])
-            rate = float(cr.at["harm_from_rates", "contribution"])
-            sents.append(
-                f"Split another way: {comp:+,.0f} events because trusts spent their months "
-                f"in different states (for example fewer months in special measures), and "
-                f"{rate:+,.0f} because a trust-month in the same state did "
-                f"{'less' if rate < 0 else 'more'} harm (how trusts fared, not where they "
-                "stood)."
+                + " (a state's harm grows with the time trusts spend in it as well as "
+                "with how much harm a month there does)."
             )
         keys = [(name, "harm_hidden_total"), (name, "harm_reported_total")]
         if all(k in diffs.index for k in keys):
