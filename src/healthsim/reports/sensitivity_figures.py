@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -101,7 +101,8 @@ def morris_figure(result: SensitivityResult, output: str) -> Figure:
     fig, body = style.new_figure(7.6, 5.0, footer(result))
     ax = body.subplots()
     x, s = mu.value.to_numpy(), sigma.value.to_numpy()
-    top = float(np.nanmax(np.r_[x, s, 1e-12])) * 1.12
+    reach = x + np.nan_to_num(mu.conf.to_numpy())  # the error bars stay on the axes
+    top = float(np.nanmax(np.r_[reach, s, 1e-12])) * 1.12
     for ratio, text in ((1.0, "σ/μ* = 1"), (0.5, "0.5"), (0.1, "0.1")):
         ax.plot([0, top], [0, top * ratio], color="#bbbbbb", linewidth=0.9, linestyle="--")
         ax.text(
@@ -168,8 +169,13 @@ def second_order_figure(result: SensitivityResult, output: str) -> Figure | None
     size = max(4.6, 0.55 * n + 2.2)
     fig, body = style.new_figure(max(size + 1.6, 7.6), size, footer(result))
     ax = body.subplots()
-    vmax = max(float(np.nanmax(np.clip(m, 0, None))) if np.isfinite(m).any() else 0.0, 0.02)
-    im = ax.imshow(np.clip(m, 0, None), cmap=HEAT, vmin=0, vmax=vmax)
+    # colour only the pairs whose interval excludes 0: an unclear pair (noise, or a
+    # negative estimate) is a pale cell with its value in grey, so noise never looks like
+    # the strongest interaction; the scale runs to the strongest clear pair
+    shown = np.where(clear, np.clip(m, 0, None), np.nan)
+    vmax = max(float(np.nanmax(shown)) if np.isfinite(shown).any() else 0.0, 0.05)
+    ax.imshow(np.where(np.isfinite(m), 0.0, np.nan), cmap=ListedColormap(["#f3f3f3"]))
+    im = ax.imshow(shown, cmap=HEAT, vmin=0, vmax=vmax)
     for i in range(n):
         for j in range(n):
             if i == j or not np.isfinite(m[i, j]):
@@ -177,17 +183,22 @@ def second_order_figure(result: SensitivityResult, output: str) -> Figure | None
             ax.text(
                 j,
                 i,
-                f"{m[i, j]:.2f}",
+                f"{0.0 if abs(m[i, j]) < 0.005 else m[i, j]:.2f}",
                 ha="center",
                 va="center",
                 fontsize=7.5,
-                color="#111111" if clear[i, j] else "#9a9a9a",
+                color=(
+                    ("#ffffff" if m[i, j] > 0.6 * vmax else "#111111") if clear[i, j] else "#9a9a9a"
+                ),
                 fontweight="bold" if clear[i, j] else "normal",
             )
     ax.set_xticks(range(n), labels, rotation=40, ha="right", fontsize=8.5)
     ax.set_yticks(range(n), labels, fontsize=8.5)
     ax.set_title(
-        _wrap("Interactions (S2): " + result.output_label(output), 60), fontsize=11, loc="left"
+        _wrap("Interactions (S2): " + result.output_label(output), 60)
+        + "\npale cells: the pair's 95% interval includes 0 (not shown in colour)",
+        fontsize=10,
+        loc="left",
     )
     cb = body.colorbar(im, ax=ax, shrink=0.8)
     cb.set_label("share of variance from the pair's interaction", fontsize=8.5)
@@ -271,7 +282,10 @@ def flip_figure(result: SensitivityResult, output: str) -> Figure | None:
     for a, p, setter in ((ax, pi, "x"), (ax, pj, "y"), (ax2, pi, "x")):
         _axis(a, p, setter)
     ax.set_title(_wrap(f"Who does better on {flip.label.lower()}", 55), fontsize=11, loc="left")
-    ax.legend(loc="upper right", frameon=True, fontsize=8, markerscale=2)
+    # beside the map, not over it: a legend inside can hide a flip region
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8, markerscale=2
+    )
     ax2.axhline(0, color="#444444", linewidth=1)
     ax2.set_ylabel(_wrap(f"{flip.label}: {flip.a} minus {flip.b}", 45), fontsize=9)
     ax2.set_title("The contrast at each point (mean of replicates)", fontsize=10, loc="left")
