@@ -51,7 +51,7 @@ PANELS: tuple[Panel, ...] = (
         floor=10,
     ),
     Panel(
-        "Special measures (line), administration (dotted)",
+        "Special measures (dotted: administration)",
         (
             ("in special measures", "-", _sm_only),
             ("in administration", ":", _m("in_administration")),
@@ -143,9 +143,8 @@ class Charts:
             self.lines.append(row)
         if len(names) > 1:
             single = next(j for j, p in enumerate(PANELS) if len(p.series) == 1)
-            handles = [
-                self.axes[single].lines[k] for k in range(len(names))
-            ]  # one line per run in a single-series panel
+            # one line per run in a single-series panel (not its zero line)
+            handles = [line for line, *_ in self.lines[single]]
             self.fig.legend(
                 handles,
                 list(names),
