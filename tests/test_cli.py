@@ -13,6 +13,7 @@ import pytest
 
 from healthsim import __version__
 from healthsim.cli import main
+from healthsim.commands._common import DEFAULT_SEED
 from healthsim.config import shipped_scenarios
 
 NETWORKS = Path(__file__).parent / "data" / "networks"
@@ -58,12 +59,12 @@ def files(folder: Path) -> set[str]:
 @pytest.mark.e2e
 def test_run_writes_the_default_folder_and_tells_the_story(workdir, capsys):
     out = ok(["run", "--years", "2"], capsys)
-    folder = workdir / "results" / "baseline-1"
+    folder = workdir / "results" / f"baseline-{DEFAULT_SEED}"
     assert files(folder) == OUTPUTS, f"expected {sorted(OUTPUTS)} in {folder}"
     for topic in TOPICS:
         assert f"  {topic}" in out, f"the terminal summary should cover {topic}: {out}"
     assert "hidden" in out or "never reported" in out, "it should say how much harm was hidden"
-    assert "results/baseline-1" in out, f"it should say where the outputs went: {out}"
+    assert f"results/baseline-{DEFAULT_SEED}" in out, f"it should say where the outputs went: {out}"
     assert "2 years (2013–2014)" in out, f"it should say what ran: {out}"
 
 
@@ -133,10 +134,12 @@ def test_run_on_a_users_network_file(network, workdir, capsys):
         f'[economy]\nnetwork_file = "{(NETWORKS / network).as_posix()}"\n'
     )
     ok(["run", "mine.toml", "--years", "1"], capsys)
-    trusts = pd.read_csv(workdir / "results" / "mine-1" / "trusts.csv")
+    trusts = pd.read_csv(workdir / "results" / f"mine-{DEFAULT_SEED}" / "trusts.csv")
     expected = 5 if network == "small.graphml" else 7
     assert trusts["trust"].nunique() == expected, f"{network} has {expected} trusts"
-    assert (workdir / "results" / "mine-1" / "network.png").is_file(), "network figure drawn"
+    assert (workdir / "results" / f"mine-{DEFAULT_SEED}" / "network.png").is_file(), (
+        "network figure drawn"
+    )
 
 
 def test_a_bare_healthsim_prints_the_help_and_runs_nothing(workdir, capsys):

@@ -255,3 +255,27 @@ def test_summary_csv_has_no_binary_noise_and_prose_numbers_no_exponents():
             )
     for x in (5.25e-05, 0.0103, 4.51e3, 0.2, 1e-9):
         assert not re.search(r"e[+-]?\d", num(x)), f"{num(x)}: no exponent in prose"
+
+
+def test_one_default_seed_and_the_regime_is_seen_at_work_on_it():
+    """The default `healthsim run` (and animate, app, healthsim.run) shows the regime at
+    work: a first run where something happens (issue 13)."""
+    import inspect
+
+    from healthsim.commands._common import DEFAULT_SEED
+    from healthsim.experiments.single import run as run_fn
+
+    assert inspect.signature(run_fn).parameters["seed"].default == DEFAULT_SEED
+    r = run("baseline", seed=DEFAULT_SEED, keep_model=False)
+    assert r.summary["sm_entries"] > 0, "the default run should see special measures"
+
+
+def test_a_run_with_no_entry_says_so_and_why():
+    from healthsim.reports.summary_text import summary_lines
+
+    r = run("baseline", seed=1, keep_model=False)
+    assert r.summary["sm_entries"] == 0, "baseline seed 1 sees no entry (pick another)"
+    text = dict(summary_lines(r))["Special measures"]
+    assert text.startswith("no trust was put into special measures"), text
+    assert "inspections found a trust failing" in text, "it should say why"
+    assert "--seed" in text and "larger economy" in text, "and what to try instead"

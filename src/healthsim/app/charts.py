@@ -38,6 +38,12 @@ def _m(name: str, factor: float = 1.0) -> Callable[[dict, int], np.ndarray]:
     return lambda m, n: m[name][:n] * factor
 
 
+def _sm_only(m: dict, n: int) -> np.ndarray:
+    """Trusts in special measures, not counting administration (the recorded
+    ``in_special_measures`` counts both; the palette keeps them apart)."""
+    return m["in_special_measures"][:n] - m["in_administration"][:n]
+
+
 PANELS: tuple[Panel, ...] = (
     Panel(
         "Harm a month (dotted: never reported)",
@@ -45,8 +51,11 @@ PANELS: tuple[Panel, ...] = (
         floor=10,
     ),
     Panel(
-        "Trusts in special measures",
-        (("in special measures", "-", _m("in_special_measures")),),
+        "Special measures (dotted: administration)",
+        (
+            ("in special measures", "-", _sm_only),
+            ("in administration", ":", _m("in_administration")),
+        ),
         floor=3,
         count=True,
     ),
@@ -133,9 +142,9 @@ class Charts:
                     row.append((line, get, k, panel))
             self.lines.append(row)
         if len(names) > 1:
-            handles = [
-                self.axes[1].lines[k] for k in range(len(names))
-            ]  # one line per run in the single-series panel
+            single = next(j for j, p in enumerate(PANELS) if len(p.series) == 1)
+            # one line per run in a single-series panel (not its zero line)
+            handles = [line for line, *_ in self.lines[single]]
             self.fig.legend(
                 handles,
                 list(names),

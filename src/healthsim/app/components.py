@@ -27,7 +27,7 @@ from healthsim.app.charts import RUN_COLOURS, Charts
 from healthsim.app.page_env import ENV_SCENARIO
 from healthsim.app.session import Preset, Twins, load_presets, partner, regimes, run_name
 from healthsim.model.economy import HealthEconomy
-from healthsim.reports import view
+from healthsim.reports import palette, view
 
 
 @cache
@@ -133,8 +133,8 @@ CSS = """
            margin-right: 4px; vertical-align: middle; border: 1px solid #999 }
 .hs-feed { font-size: 0.92rem }
 .hs-feed div { padding: 3px 0; border-bottom: 1px solid #eee }
-.hs-bad { border-left: 4px solid #d64545; padding-left: 6px !important }
-.hs-good { border-left: 4px solid #3aa655; padding-left: 6px !important }
+.hs-bad { border-left: 4px solid BAD; padding-left: 6px !important }
+.hs-good { border-left: 4px solid GOOD; padding-left: 6px !important }
 .hs-info { border-left: 4px solid #b7c3cf; padding-left: 6px !important }
 .hs-latest { font-size: 0.86rem; white-space: nowrap; overflow: hidden;
              text-overflow: ellipsis }
@@ -146,7 +146,7 @@ CSS = """
 .hs-headline td { padding: 0 10px 1px 0; vertical-align: bottom }
 .hs-legend { flex-wrap: wrap; font-size: 0.82rem }
 .hs-regimes { font-size: 0.86rem; margin: 6px 0 0 0; padding-left: 18px }
-"""
+""".replace("BAD", palette.BAD).replace("GOOD", palette.GOOD)
 
 
 # --------------------------------------------------------------------------------------
@@ -174,15 +174,15 @@ def _chip(colour: str) -> None:
 
 @solara.component
 def Legend() -> None:
-    colours = view.RUNGS if colour_by.value == "rung" else view.RATINGS
+    looks = palette.LADDER if colour_by.value == "rung" else palette.RATINGS
     with solara.Row(gap="10px", classes=["hs-legend"]):
-        for name, colour in colours.values():
+        for look in looks.values():
             with solara.Row(gap="0px"):
-                _chip(colour)
-                solara.Text(name)
+                _chip(look.colour)
+                solara.Text(look.label)
         with solara.Row(gap="0px"):
-            _chip("#ffffff; border: 3px solid #1b1b1b")
-            solara.Text("black ring: special measures")
+            _chip(f"#ffffff; border: 3px solid {palette.RING}")
+            solara.Text("black ring: in special measures or administration")
         with solara.Row(gap="0px"):
             solara.HTML(
                 tag="span",
@@ -331,11 +331,12 @@ def RunCard(model: HealthEconomy) -> None:
         cols = "".join(
             f"<td><b style='color:{RUN_COLOURS[k]}'>{'AB'[k]}</b></td>" for k in range(len(shown))
         )
+        rows_shown = list(dict.fromkeys(what for h in heads for what in h))  # A's, then B's
         rows = "".join(
             "<tr>"
-            + "".join(f"<td class='hs-num'>{h[what]}</td>" for h in heads)
+            + "".join(f"<td class='hs-num'>{h.get(what, '0')}</td>" for h in heads)
             + f"<td class='hs-cap'>{what}</td></tr>"
-            for what in heads[0]
+            for what in rows_shown
         )
         head = f"<tr>{cols}<td></td></tr>" if len(shown) > 1 else ""
         solara.HTML(tag="table", unsafe_innerHTML=head + rows, classes=["hs-headline"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from healthsim.commands._common import UsageError
+from healthsim.commands._common import DEFAULT_SEED, UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", help="scenario file or shipped scenario name")
     p.add_argument("--out", required=True, help="GIF to write, e.g. blame.gif")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+    )
     p.add_argument("--years", type=int, default=None, help="run length in years")
     p.add_argument("--fps", type=float, default=6.0, help="months shown a second (default 6)")
     p.add_argument(

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from healthsim.commands._common import UsageError
+from healthsim.commands._common import DEFAULT_SEED, UsageError
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_PORT = 8765
@@ -35,7 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="address to listen on (default 127.0.0.1: this computer only). Another "
         "address lets other machines on the network open the app.",
     )
-    p.add_argument("--seed", type=int, default=1, help="random seed the app starts with")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"random seed (luck) the app starts with (default {DEFAULT_SEED})",
+    )
     p.set_defaults(handler=handle)
 
 

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from healthsim.commands._common import (
+    DEFAULT_SEED,
     UsageError,
     assignment,
     seed_value,
     sigterm_as_interrupt,
     years_value,
 )
-
-DEFAULT_SEED = 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run a scenario and write its results",
         description="Run one scenario on one seed and write its results (tables, figures, "
         "the resolved scenario and a report) into a folder.",
-        epilog="example: healthsim run blame_focused --seed 7 --years 10 "
+        epilog="example: healthsim run blame_focused --seed 9 --years 10 "
         "--set regime.communication.blame_intensity=0.9",
     )
     p.add_argument(

@@ -65,7 +65,7 @@ def events_frame(model: HealthEconomy) -> pd.DataFrame:
 
 def run(
     scenario: Scenario | str | Path = "baseline",
-    seed: int = 1,
+    seed: int = 13,
     *,
     years: int | None = None,
     overrides: dict[str, Any] | None = None,
@@ -75,7 +75,8 @@ def run(
 
     Args:
         scenario: a loaded scenario, a file path, or a shipped scenario name.
-        seed: the run's seed; the same scenario and seed give identical results.
+        seed: the run's seed; the same scenario and seed give identical results
+            (default 13, as ``healthsim run``: a seed on which the regime is seen at work).
         years: run length, replacing the scenario's.
         overrides: other values to replace, by dotted key path.
         keep_model: keep the finished model on the result (for network figures).

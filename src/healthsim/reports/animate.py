@@ -26,7 +26,7 @@ from PIL import Image
 
 from healthsim.config import Scenario
 from healthsim.model.economy import HealthEconomy
-from healthsim.reports import view
+from healthsim.reports import palette, view
 from healthsim.reports.view import TITLES
 
 EDGE_STYLE = {
@@ -50,12 +50,22 @@ def _chart_specs() -> list[tuple[str, list[tuple[str, str, Callable[[dict, int],
     def m(name: str, k: float = 1.0) -> Callable[[dict, int], np.ndarray]:
         return lambda mon, n: mon[name][:n] * k
 
+    def sm_only(mon: dict, n: int) -> np.ndarray:
+        # the recorded in_special_measures counts administration too
+        return mon["in_special_measures"][:n] - mon["in_administration"][:n]
+
     return [
         (
             "Avoidable harm a month",
             [("reported", "-", m("harm_reported")), ("never reported", ":", m("harm_hidden"))],
         ),
-        ("Trusts in special measures", [("", "-", m("in_special_measures"))]),
+        (
+            "Trusts in special measures and administration",
+            [
+                ("special measures", "-", sm_only),
+                ("administration or merger", ":", m("in_administration")),
+            ],
+        ),
         ("Surplus or deficit, % of income (12 months)", [("", "-", m("margin_12m", 100))]),
     ]
 
@@ -99,15 +109,22 @@ class Frames:
             if "special" in title:
                 ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
             for label, style, get in series:
-                (line,) = ax.plot([], [], style, color="#1f5fbf", lw=2, label=label or None)
+                colour = (
+                    palette.LADDER[palette.State.special_measures].colour
+                    if label == "special measures"
+                    else palette.LADDER[palette.State.administration].colour
+                    if label.startswith("administration")
+                    else "#1f5fbf"
+                )
+                (line,) = ax.plot([], [], style, color=colour, lw=2, label=label or None)
                 self.lines.append((ax, line, get))
             if len(series) > 1:
                 ax.legend(fontsize=8.5, frameon=False, loc="upper left")
         self._legend()
 
     def _legend(self) -> None:
-        colours = view.RUNGS if self.colour_by == "rung" else view.RATINGS
-        handles = [Patch(color=c, label=name) for name, c in colours.values()]
+        looks = palette.LADDER if self.colour_by == "rung" else palette.RATINGS
+        handles = [Patch(color=v.colour, label=v.label) for v in looks.values()]
         handles += [
             Line2D([], [], color=view.BUDDY_COLOUR, lw=4, label="buddy link"),
             Line2D([], [], marker="s", ls="", color=view.COMMISSIONER_COLOUR, label="commissioner"),
@@ -118,15 +135,15 @@ class Frames:
                 marker="o",
                 ls="",
                 mfc="white",
-                mec="#1b1b1b",
+                mec=palette.RING,
                 mew=2.5,
-                label="black ring: special measures",
+                label="black ring: in special measures or administration",
             ),
         ]
         self.fig.legend(
             handles=handles,
             loc="lower left",
-            ncols=5,
+            ncols=6,
             fontsize=8.5,
             frameon=False,
             bbox_to_anchor=(0.01, 0.0),
@@ -163,7 +180,7 @@ class Frames:
             PatchCollection(
                 [Circle((n["x"], n["y"]), n["r"]) for n in trusts],
                 facecolor=[n["fill"] for n in trusts],
-                edgecolor=["#1b1b1b" if n["sm"] else "white" for n in trusts],
+                edgecolor=[palette.RING if n["sm"] else "white" for n in trusts],
                 lw=[2.5 if n["sm"] else 0.8 for n in trusts],
                 zorder=2,
             )
@@ -213,10 +230,14 @@ class Frames:
             f"{TITLES.get(sc.name, sc.name.replace('_', ' '))} — {view.when(sc, month)}"
         )
         h = view.headline(m)
+        ladder = f"In special measures: {h['In special measures now']}"
+        ladder += f"   ·   in administration: {h['In administration now']}"
+        after = h.get("Out of administration, still inadequate")
+        if after:
+            ladder += f"   ·   out of administration, still inadequate: {after}"
         self.subtitle.set_text(
-            f"In special measures: {h['In special measures now']}   ·   trusts in deficit: "
-            f"{h['Trusts in deficit']}   ·   harm so far: {h['Avoidable harm so far']} "
-            f"({h['of which never reported']} never reported)"
+            f"{ladder}   ·   in deficit: {h['Trusts in deficit']}   ·   harm so far: "
+            f"{h['Avoidable harm so far']} ({h['of which never reported']} never reported)"
         )
         n = m.recorder.n_rows
         mon = m.recorder.monthly

@@ -17,18 +17,9 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from healthsim.experiments import RunResult
-from healthsim.model import Rating, Rung
-from healthsim.reports import style
-from healthsim.reports.tables import RATING_NAMES, RUNG_NAMES
+from healthsim.model import Rating
+from healthsim.reports import palette, style
 
-#: Monthly columns counting trusts on each rung, mildest first.
-RUNG_COLUMNS = {
-    Rung.none: "rung_none",
-    Rung.advice: "rung_advice",
-    Rung.warning: "rung_warning",
-    Rung.special_measures: "in_special_measures",
-    Rung.administration: "in_administration",
-}
 #: Monthly columns counting trusts by latest rating, best last.
 RATING_COLUMNS = {
     Rating.unrated: "unrated",
@@ -151,9 +142,25 @@ def ladder_figure(result: RunResult) -> Figure:
         fontweight="bold",
     )
     ax_r, ax_g = body.subplots(2, 1, sharex=True)
-    _stack(ax_r, m, RUNG_COLUMNS, RUNG_NAMES, style.RUNG_COLOURS)
+    # Counted from each trust's state (palette): special measures and administration
+    # apart, and a trust out of administration but still rated inadequate shown as such.
+    by_state = palette.monthly_counts(result.trusts).reindex(m.ts["month"], fill_value=0)
+    by_state = pd.concat([by_state, by_state.iloc[[-1]]], ignore_index=True)
+    _stack(
+        ax_r,
+        m,
+        {k: by_state[k].to_numpy() for k in palette.LADDER},
+        {k: v.label for k, v in palette.LADDER.items()},
+        {k: v.colour for k, v in palette.LADDER.items()},
+    )
     ax_r.set_title("Failure ladder: from no action up to special measures and administration")
-    _stack(ax_g, m, RATING_COLUMNS, RATING_NAMES, style.RATING_COLOURS)
+    _stack(
+        ax_g,
+        m,
+        {k: m.steps[c].to_numpy() for k, c in RATING_COLUMNS.items() if c in m.steps},
+        {k: v.label for k, v in palette.RATINGS.items()},
+        {k: v.colour for k, v in palette.RATINGS.items()},
+    )
     ax_g.set_title("Latest overall inspection rating of each trust")
     for ax in (ax_r, ax_g):
         ax.set_ylim(0, n)
@@ -164,15 +171,15 @@ def ladder_figure(result: RunResult) -> Figure:
     return fig
 
 
-def _stack(ax: Axes, m: _Months, columns: dict, names: dict, colours: dict) -> None:
+def _stack(ax: Axes, m: _Months, series: dict, labels: dict, colours: dict) -> None:
     """Stacked counts, mildest at the bottom; the legend lists the top of the stack
-    first, as the eye reads it."""
-    keys = [k for k in columns if columns[k] in m.steps]
+    first, as the eye reads it, and leaves out states no trust was ever in."""
+    keys = [k for k in series if series[k].any()]
     ax.stackplot(
         m.x_step,
-        *[m.steps[columns[k]].to_numpy() for k in keys],
+        *[series[k] for k in keys],
         colors=[colours[k] for k in keys],
-        labels=[names[k].capitalize() for k in keys],
+        labels=[labels[k] for k in keys],
         step="post",
         edgecolor="white",
         linewidth=0.3,
@@ -220,7 +227,7 @@ def _deficit_panel(ax: Axes, m: _Months, n: int) -> None:
             m.x_step,
             100 * m.steps["financially_unsustainable"] / n,
             where="post",
-            color=style.RUNG_COLOURS[Rung.administration],
+            color="#333333",
             lw=1.6,
             ls="--",
             label="Financially unsustainable\n(cash run down)",

@@ -23,12 +23,10 @@ from matplotlib.patches import Circle
 
 from healthsim.experiments import RunResult
 from healthsim.model.network import Structure
-from healthsim.reports import style
-from healthsim.reports.tables import RATING_NAMES, RUNG_NAMES
+from healthsim.reports import palette, style
 
-BUDDY = "#2166ac"
+BUDDY = palette.BUDDY
 FLOW = "#8c8c8c"
-OTHER_NODE = "#6b6b6b"
 ECONOMY_FILL = "#eef2f6"
 ECONOMY_EDGE = "#d5dde6"
 #: Above this many trusts, trusts are not labelled one by one.
@@ -62,9 +60,11 @@ def network_figure(result: RunResult) -> Figure:
     if result.model is None:
         raise ValueError("the network figure needs the finished model (run with keep_model=True)")
     st = result.model.structure
-    final = result.trusts[result.trusts["month"] == result.trusts["month"].max()]
+    trusts = result.trusts
+    last = (trusts["month"] == trusts["month"].max()).to_numpy()
+    final = trusts[last].assign(state=palette.states_of_trusts(trusts)[last])
     by_id = final.set_index("trust")
-    rung = [int(by_id.at[t, "rung"]) for t in st.trust_ids]
+    rung = [int(by_id.at[t, "state"]) for t in st.trust_ids]
     rating = [int(by_id.at[t, "rating"]) for t in st.trust_ids]
 
     panel, width, plot_height = _figure_size(st.positions)
@@ -85,13 +85,13 @@ def network_figure(result: RunResult) -> Figure:
         height_ratios=(plot_height, *LEGEND_ROWS_IN),
     )
     panels = (
-        ("rung", rung, style.RUNG_COLOURS, RUNG_NAMES, "Where each trust stood on the ladder"),
-        ("rating", rating, style.RATING_COLOURS, RATING_NAMES, "Each trust's latest rating"),
+        ("rung", rung, palette.LADDER, "Where each trust stood on the ladder"),
+        ("rating", rating, palette.RATINGS, "Each trust's latest rating"),
     )
-    for name, values, colours, names, title in panels:
-        _draw(axes[name], drawing, [colours[v] for v in values])
+    for name, values, looks, title in panels:
+        _draw(axes[name], drawing, [looks[v].colour for v in values])
         axes[name].set_title(title, fontsize=12)
-        _colour_legend(axes[f"{name} key"], values, colours, names)
+        _colour_legend(axes[f"{name} key"], values, looks)
     key = _structure_handles(st.graph) + _size_handles(drawing)
     axes["key"].legend(
         handles=key,
@@ -144,12 +144,13 @@ def _draw(ax: Axes, drawing: _Drawing, colours: list[str]) -> None:
         _economy_disc(ax, pos, nodes, st.economy_labels[i] if label_economies else "")
     _edges(ax, g, pos)
     median = float(np.median(drawing.size)) if drawing.size.size else 30.0
-    for kind, marker, scale in (("commissioner", "s", 0.3), ("social_care", "D", 0.22)):
+    for kind, marker, scale, colour in (
+        ("commissioner", "s", 0.3, palette.COMMISSIONER),
+        ("social_care", "D", 0.22, palette.SOCIAL_CARE),
+    ):
         pts = np.array([pos[n] for n, d in g.nodes(data=True) if d.get("kind") == kind])
         if len(pts):
-            ax.scatter(
-                pts[:, 0], pts[:, 1], s=median * scale, marker=marker, c=OTHER_NODE, zorder=3
-            )
+            ax.scatter(pts[:, 0], pts[:, 1], s=median * scale, marker=marker, c=colour, zorder=3)
     xy = np.array([pos[n] for n in drawing.trusts])
     ax.scatter(
         xy[:, 0],
@@ -242,9 +243,9 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _colour_legend(ax: Axes, values: list[int], colours: dict, names: dict) -> None:
-    """Under the panel: each colour present, worst first, with its count of trusts."""
-    keys = [k for k in sorted(colours, reverse=True) if int(k) in set(values)]
+def _colour_legend(ax: Axes, values: list[int], looks: dict) -> None:
+    """Under the panel: each state present, worst first, with its count of trusts."""
+    keys = [k for k in palette.worst_first(looks) if int(k) in set(values)]
     handles = [
         Line2D(
             [],
@@ -252,9 +253,9 @@ def _colour_legend(ax: Axes, values: list[int], colours: dict, names: dict) -> N
             marker="o",
             ls="",
             markersize=9,
-            markerfacecolor=colours[k],
+            markerfacecolor=looks[k].colour,
             markeredgecolor="#333333",
-            label=f"{names[k].capitalize()} ({values.count(int(k))})",
+            label=f"{looks[k].label} ({values.count(int(k))})",
         )
         for k in keys
     ]
@@ -274,8 +275,18 @@ def _structure_handles(g: nx.Graph) -> list[Line2D]:
     return [
         Line2D([], [], color=FLOW, lw=1.5, label="Patient flow\nbetween trusts"),
         Line2D([], [], color=BUDDY, lw=2.4, label=buddy),
-        Line2D([], [], marker="s", ls="", color=OTHER_NODE, markersize=6, label="Commissioner"),
-        Line2D([], [], marker="D", ls="", color=OTHER_NODE, markersize=5, label="Social care"),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            ls="",
+            color=palette.COMMISSIONER,
+            markersize=6,
+            label="Commissioner",
+        ),
+        Line2D(
+            [], [], marker="D", ls="", color=palette.SOCIAL_CARE, markersize=5, label="Social care"
+        ),
         Line2D(
             [],
             [],

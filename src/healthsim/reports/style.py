@@ -17,24 +17,12 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
 from healthsim._version import __version__
-from healthsim.model import Rating, Rung
+from healthsim.reports import palette
 
-#: Ladder rungs, mildest first: light to dark, red for special measures.
-RUNG_COLOURS = {
-    Rung.none: "#e5e5e5",
-    Rung.advice: "#fdd49e",
-    Rung.warning: "#fc8d59",
-    Rung.special_measures: "#c0282d",
-    Rung.administration: "#3f1a5c",
-}
-#: Ratings, in the spirit of the CQC's own colours (red, amber, green, blue-green).
-RATING_COLOURS = {
-    Rating.unrated: "#d4d4d4",
-    Rating.inadequate: "#c0282d",
-    Rating.requires_improvement: "#f0a202",
-    Rating.good: "#4c9f38",
-    Rating.outstanding: "#1f6f8b",
-}
+#: Ladder states and ratings: the colours of :mod:`healthsim.reports.palette` (one
+#: definition for every output), by state or rating value.
+RUNG_COLOURS = palette.ladder_colours()
+RATING_COLOURS = palette.rating_colours()
 REPORTED = "#4a7db3"
 HIDDEN = "#b8412c"
 MEAN_LINE = "#1f3a5f"

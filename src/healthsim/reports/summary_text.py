@@ -6,6 +6,7 @@ import math
 import textwrap
 
 from healthsim.experiments import RunResult
+from healthsim.reports import palette
 
 
 def plural(n: float, one: str, many: str | None = None) -> str:
@@ -72,8 +73,11 @@ def _special_measures(result: RunResult) -> str:
     if not result.scenario.regime.ladder.enabled:
         return "this scenario has no failure regime (inspections and ratings only)."
     entries = s.get("sm_entries", 0.0)
+    end = _end_states(result)
     if entries == 0:
-        return "no trust was put into special measures."
+        text = "no trust was put into special measures during the run"
+        text += f" (at the end {end})" if end else ""
+        return f"{text}: {_why_none(result)}."
     fp = s.get("false_positives", 0.0)
     parts = [plural(entries, "entry", "entries")]
     if fp:
@@ -85,10 +89,79 @@ def _special_measures(result: RunResult) -> str:
         text += f"; a completed spell lasted {months:.1f} months on average"
     else:
         text += "; no spell ended during the run"
-    still = int(result.timeseries["in_special_measures"].iloc[-1])
-    if still:
-        text += f"; {plural(still, 'trust')} still in special measures at the end"
+    went = _went_into_administration(result)
+    if went:
+        text += f"; {plural(went, 'trust')} went into administration or merger"
+    if end:
+        text += f"; at the end {end}"
     return text + "."
+
+
+def _end_states(result: RunResult) -> str:
+    """Trusts in special measures, in administration and out of administration but still
+    failing at the end (the palette's states, each counted apart), in words."""
+    trusts = result.trusts
+    last = (trusts["month"] == trusts["month"].max()).to_numpy()
+    c = palette.counts(palette.states_of_trusts(trusts)[last])
+    parts = [
+        f"{c[k]:,} {'trust' if c[k] == 1 else 'trusts'} {words}"
+        for k, words in (
+            (palette.State.special_measures, "in special measures"),
+            (palette.State.administration, "in administration or merger"),
+            (
+                palette.State.failing_after_administration,
+                "out of administration but still rated inadequate",
+            ),
+        )
+        if c[k]
+    ]
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return parts[0] if parts else ""
+
+
+def _went_into_administration(result: RunResult) -> int:
+    t = result.trusts
+    return int(t.loc[t["rung"] == int(palette.State.administration), "trust"].nunique())
+
+
+def _why_none(result: RunResult) -> str:
+    """Why a run saw no entry, from what it recorded, and what to try instead."""
+    ts, sc = result.timeseries, result.scenario
+    ident = sc.regime.identification
+    n = int(result.trusts["trust"].nunique())
+    inspections = int(ts["inspections"].sum()) if "inspections" in ts else 0
+    rated = int(ts["rated_inadequate"].max()) if "rated_inadequate" in ts else 0
+    truly = int(ts["truly_failing"].max()) if "truly_failing" in ts else 0
+    if inspections == 0:
+        why = "no inspection took place"
+    elif rated == 0:
+        why = f"none of the {inspections:,} inspections found a trust failing"
+        if truly:
+            most = "1 trust's" if truly == 1 else f"up to {truly:,} trusts'"
+            why += (
+                f", though {most} true quality was failing at some point (inspectors see "
+                "only the services they sample)"
+            )
+        else:
+            why += " and no trust's true quality fell to failing"
+    else:
+        rule = (
+            f"{plural(ident.persistence_rule, 'failing inspection')} in a row"
+            if ident.persistence_rule > 1
+            else "a failing inspection"
+        )
+        why = (
+            f"inspections rated up to {plural(rated, 'trust')} inadequate at a time, but "
+            f"none met the rule for entry ({rule})"
+        )
+    years = len(ts) / 12
+    if n <= 12:
+        return (
+            f"{why}. An economy of {plural(n, 'trust')} often sees no entry in {years:g} "
+            "years: try another --seed, or a larger economy (healthsim run region)"
+        )
+    return f"{why}. Try another --seed"
 
 
 def _finances(result: RunResult) -> str:

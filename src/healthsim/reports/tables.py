@@ -7,24 +7,13 @@ import pandas as pd
 
 from healthsim.experiments import RunResult
 from healthsim.metrics.summary import SUMMARY
-from healthsim.model import Rating, Rung
 from healthsim.model.history import MONTHLY, PER_TRUST
+from healthsim.reports import palette
 
-#: Plain-language names of the ladder rungs and ratings (for tables and figures).
-RUNG_NAMES = {
-    Rung.none: "no action",
-    Rung.advice: "advice",
-    Rung.warning: "warning or conditions",
-    Rung.special_measures: "special measures",
-    Rung.administration: "administration or merger",
-}
-RATING_NAMES = {
-    Rating.unrated: "not yet inspected",
-    Rating.inadequate: "inadequate",
-    Rating.requires_improvement: "requires improvement",
-    Rating.good: "good",
-    Rating.outstanding: "outstanding",
-}
+#: Plain-language names of the ladder states and ratings (for tables and figures), from
+#: :mod:`healthsim.reports.palette`.
+RUNG_NAMES = {int(k): v.name for k, v in palette.LADDER.items()}
+RATING_NAMES = {int(k): v.name for k, v in palette.RATINGS.items()}
 
 #: Columns the report adds to the recorder's metrics, with their meaning.
 TIME_COLUMNS = {
@@ -38,6 +27,8 @@ TRUST_ID_COLUMNS = {
     "economy": "local economy (health and social-care system) of the trust",
     "rung_name": "ladder rung in words",
     "rating_name": "latest overall rating in words",
+    "state_name": "state shown in the figures and the app: the rung, or 'out of "
+    "administration, still inadequate' (see healthsim.reports.palette)",
 }
 EVENT_COLUMNS = {
     "month": TIME_COLUMNS["month"],
@@ -63,9 +54,11 @@ def trusts_table(result: RunResult) -> pd.DataFrame:
     df = result.trusts.copy()
     df.insert(1, "calendar_year", calendar_year(df["month"], result.scenario.start_year))
     if "rung" in df:
-        df["rung_name"] = df["rung"].map({int(k): v for k, v in RUNG_NAMES.items()})
+        df["rung_name"] = df["rung"].map(RUNG_NAMES)
     if "rating" in df:
-        df["rating_name"] = df["rating"].map({int(k): v for k, v in RATING_NAMES.items()})
+        df["rating_name"] = df["rating"].map(RATING_NAMES)
+    if {"rung", "rating"} <= set(df):
+        df["state_name"] = pd.Series(palette.states_of_trusts(df), index=df.index).map(RUNG_NAMES)
     return df
 
 

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from healthsim.model import Rating, Rung, Support
+from healthsim.model import Rung, Support
 from healthsim.model.mechanisms.support import by_code
+from healthsim.reports import palette
 
 if TYPE_CHECKING:
     from healthsim.config.schema import Scenario
@@ -41,22 +42,11 @@ MONTH_NAMES = (
     "March",
 )
 
-#: Ladder rungs: plain name and colour (grey, yellow, orange, red, purple).
-RUNGS: dict[int, tuple[str, str]] = {
-    Rung.none: ("No concerns", "#b7c3cf"),
-    Rung.advice: ("Advice", "#f2c94c"),
-    Rung.warning: ("Warning notice", "#f2994a"),
-    Rung.special_measures: ("Special measures", "#d64545"),
-    Rung.administration: ("Administration or merger", "#5b2a86"),
-}
-
-#: Overall ratings in the inspectorate's colours (grey when not yet inspected).
+#: Ladder states and ratings: (label, colour), from :mod:`healthsim.reports.palette` (the
+#: one definition every output shares).
+RUNGS: dict[int, tuple[str, str]] = {int(k): (v.label, v.colour) for k, v in palette.LADDER.items()}
 RATINGS: dict[int, tuple[str, str]] = {
-    Rating.unrated: ("Not yet inspected", "#d5dae1"),
-    Rating.inadequate: ("Inadequate", "#d64545"),
-    Rating.requires_improvement: ("Requires improvement", "#f2994a"),
-    Rating.good: ("Good", "#3aa655"),
-    Rating.outstanding: ("Outstanding", "#1f6fb2"),
+    int(k): (v.label, v.colour) for k, v in palette.RATINGS.items()
 }
 
 #: Plain titles of the shipped presets (others get their name, humanised).
@@ -74,9 +64,9 @@ TITLES = {
     "england": "England: 42 economies",
 }
 
-BUDDY_COLOUR = "#2563eb"
-COMMISSIONER_COLOUR = "#0f766e"
-SOCIAL_CARE_COLOUR = "#9333ea"
+BUDDY_COLOUR = palette.BUDDY
+COMMISSIONER_COLOUR = palette.COMMISSIONER
+SOCIAL_CARE_COLOUR = palette.SOCIAL_CARE
 #: A deficit this large (share of income over 12 months) draws a trust at full size.
 FULL_DEFICIT = 0.06
 
@@ -159,9 +149,12 @@ def trust_state(model: HealthEconomy, i: int) -> list[tuple[str, str]]:
     """A trust's state as (what, value) rows in plain words."""
     s, st = model.s, model.structure
     rung = int(s.rung[i])
-    ladder = RUNGS[rung][0]
+    state = int(palette.states_of_model(model)[i])
+    ladder = RUNGS[state][0]
     if rung >= Rung.special_measures:
         ladder += f" for {int(s.months_in_sm[i])} months"
+    elif state == palette.State.failing_after_administration:
+        ladder += f" (on the rung {RUNGS[rung][0].lower()})"
     if s.named[i]:
         ladder += ", named publicly"
     rating = RATINGS[int(s.rating[i])][0]
@@ -273,7 +266,7 @@ def network_view(
         )
 
     colours = RUNGS if colour_by == "rung" else RATINGS
-    values = s.rung if colour_by == "rung" else s.rating
+    values = palette.states_of_model(model) if colour_by == "rung" else s.rating
     if size_by == "deficit":
         share = np.clip(-margin_12m(model) / FULL_DEFICIT, 0, 1)
     else:
@@ -299,6 +292,7 @@ def network_view(
                 "fill": colour,
                 "state": name,
                 "sm": bool(s.rung[i] >= Rung.special_measures),
+                "ring": palette.RING,
                 "named": bool(s.named[i]),
                 "label": (short_label(model, i) if n_econ == 1 else _letter(st.trust_labels[i]))
                 if n_econ <= 12
@@ -337,6 +331,8 @@ def network_view(
         (ax, ay), (bx, by) = xy(a), xy(b)
         edge = {"x1": ax, "y1": ay, "x2": bx, "y2": by, "kind": "buddy" if buddy else kind}
         if buddy:
+            edge["colour"] = BUDDY_COLOUR
+        if buddy:
             ia, ib = index[a], index[b]
             helper, helped = (ia, ib) if s.buddy_of[ib] == ia else (ib, ia)
             edge["tip"] = f"{st.trust_labels[helper]} is buddy to {st.trust_labels[helped]}"
@@ -355,14 +351,34 @@ def network_view(
 # --------------------------------------------------------------------------------------
 
 
+#: The headline's rows about the ladder: (row, the states it counts).
+LADDER_HEADLINE = (
+    ("In special measures now", (palette.State.special_measures,)),
+    ("In administration now", (palette.State.administration,)),
+    ("Out of administration, still inadequate", (palette.State.failing_after_administration,)),
+)
+
+
+def ladder_headline(model: HealthEconomy) -> dict[str, int]:
+    """Trusts in special measures, in administration and out of administration but
+    still rated inadequate, now (the palette's states: the three counted apart). The
+    last is left out while no trust is in that state."""
+    c = palette.counts(palette.states_of_model(model))
+    out = {row: sum(c[k] for k in keys) for row, keys in LADDER_HEADLINE}
+    if not out[LADDER_HEADLINE[-1][0]]:
+        del out[LADDER_HEADLINE[-1][0]]
+    return out
+
+
 def headline(model: HealthEconomy) -> dict[str, str]:
     """The numbers a room asks about, as of the latest month, formatted."""
     rec, n = model.recorder, model.recorder.n_rows
+    ladder = {k: str(v) for k, v in ladder_headline(model).items()}
     if n == 0:
         return {
             "Avoidable harm so far": "0",
             "of which never reported": "–",
-            "In special measures now": str(int((model.s.rung >= Rung.special_measures).sum())),
+            **ladder,
             "Trusts in deficit": f"{int((margin_12m(model) < 0).sum())} of {model.s.n}",
             "Harm reported this month": "–",
             "Staff leaving (a year)": "–",
@@ -373,7 +389,7 @@ def headline(model: HealthEconomy) -> dict[str, str]:
     return {
         "Avoidable harm so far": f"{harm:,.0f}",
         "of which never reported": f"{hidden:,.0f} ({100 * hidden / harm:.0f}%)" if harm else "0",
-        "In special measures now": f"{int(m['in_special_measures'][n - 1])}",
+        **ladder,
         "Trusts in deficit": f"{int(m['in_deficit'][n - 1])} of {model.s.n}",
         "Harm reported this month": f"{100 * m['reporting_rate'][n - 1]:.0f}%",
         "Staff leaving (a year)": f"{100 * 12 * m['turnover'][n - 1]:.1f}%",
