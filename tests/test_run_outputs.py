@@ -279,3 +279,13 @@ def test_a_run_with_no_entry_says_so_and_why():
     assert text.startswith("no trust was put into special measures"), text
     assert "inspections found a trust failing" in text, "it should say why"
     assert "--seed" in text and "larger economy" in text, "and what to try instead"
+
+
+def test_false_alarms_are_judged_at_the_time_of_entry():
+    from healthsim import run
+    from healthsim.reports.summary_text import summary_lines
+
+    r = run("blame_focused", seed=3)  # two entries, one of a trust not truly failing
+    assert r.summary["false_positives"] == 1
+    text = dict(summary_lines(r))["Special measures"]
+    assert "1 of them false alarms at the time" in text and "when it entered" in text, text

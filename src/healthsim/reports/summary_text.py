@@ -81,7 +81,10 @@ def _special_measures(result: RunResult) -> str:
     fp = s.get("false_positives", 0.0)
     parts = [plural(entries, "entry", "entries")]
     if fp:
-        parts[0] += f" ({round(fp):,} of them false alarms: the trust was not truly failing)"
+        parts[0] += (
+            f" ({round(fp):,} of them false alarms at the time: the trust was not truly "
+            "failing when it entered, whatever became of it later)"
+        )
     parts += [plural(s.get("sm_exits", 0.0), "exit"), plural(s.get("sm_relapses", 0.0), "relapse")]
     text = ", ".join(parts)
     months = s.get("sm_months_mean", math.nan)
