@@ -6,12 +6,48 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from healthsim._version import __version__
 from healthsim.config import Scenario, load_scenario, with_overrides
-from healthsim.metrics.summary import monthly_frame, summarise, trust_frame
+from healthsim.metrics.summary import SUMMARY, monthly_frame, summarise, trust_frame
+from healthsim.model import Rating, Rung
 from healthsim.model.economy import HealthEconomy
+
+#: Plain-language names of the ladder rungs and ratings (for tables and figures).
+RUNG_NAMES = {
+    Rung.none: "no action",
+    Rung.advice: "advice",
+    Rung.warning: "warning or conditions",
+    Rung.special_measures: "special measures",
+    Rung.administration: "administration or merger",
+}
+RATING_NAMES = {
+    Rating.unrated: "not yet inspected",
+    Rating.inadequate: "inadequate",
+    Rating.requires_improvement: "requires improvement",
+    Rating.good: "good",
+    Rating.outstanding: "outstanding",
+}
+
+
+def calendar_year(month: pd.Series | np.ndarray, start_year: int) -> np.ndarray:
+    """Calendar year of each run month (month 1 falls in ``start_year``)."""
+    return start_year + (np.asarray(month, dtype=int) - 1) // 12
+
+
+def named_trusts(trusts: pd.DataFrame, start_year: int) -> pd.DataFrame:
+    """The trusts frame as ``trusts.csv`` has it: the calendar year after the month, the
+    rung and rating in words at the end (added once: a frame that has them is kept)."""
+    df = trusts.copy()
+    if "calendar_year" not in df and "month" in df:
+        df.insert(1, "calendar_year", calendar_year(df["month"], start_year))
+    if "rung" in df and "rung_name" not in df:
+        df["rung_name"] = df["rung"].map({int(k): v for k, v in RUNG_NAMES.items()})
+    if "rating" in df and "rating_name" not in df:
+        df["rating_name"] = df["rating"].map({int(k): v for k, v in RATING_NAMES.items()})
+    return df
 
 
 @dataclass
@@ -22,7 +58,7 @@ class RunResult:
         scenario: the fully resolved scenario that was run.
         seed: the run's seed.
         timeseries: one row per month, model-level metrics.
-        trusts: one row per trust per month.
+        trusts: one row per trust per month, the columns of ``trusts.csv``.
         summary: the per-run metrics (a dict of floats).
         events: plain-language events, one row per event (month, trust, text).
         model: the finished model (for figures of the network); not pickled.
@@ -36,6 +72,15 @@ class RunResult:
     events: pd.DataFrame
     version: str = __version__
     model: HealthEconomy | None = field(default=None, repr=False, compare=False)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The per-run metrics as a frame: ``metric``, ``value``, ``description``, as in
+        ``summary.csv`` (NaN value = not defined for this run)."""
+        rows = [
+            {"metric": k, "value": v, "description": SUMMARY.get(k, "")}
+            for k, v in self.summary.items()
+        ]
+        return pd.DataFrame(rows, columns=["metric", "value", "description"])
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -94,7 +139,7 @@ def run(
         scenario=scenario,
         seed=seed,
         timeseries=monthly_frame(model),
-        trusts=trust_frame(model),
+        trusts=named_trusts(trust_frame(model), scenario.start_year),
         summary=summarise(model),
         events=events_frame(model),
         model=model if keep_model else None,

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from healthsim.experiments import RunResult
-from healthsim.metrics.summary import SUMMARY
-from healthsim.model import Rating, Rung
+from healthsim.experiments.single import RATING_NAMES, RUNG_NAMES, calendar_year, named_trusts
 from healthsim.model.history import MONTHLY, PER_TRUST
 
-#: Plain-language names of the ladder rungs and ratings (for tables and figures).
-RUNG_NAMES = {
-    Rung.none: "no action",
-    Rung.advice: "advice",
-    Rung.warning: "warning or conditions",
-    Rung.special_measures: "special measures",
-    Rung.administration: "administration or merger",
-}
-RATING_NAMES = {
-    Rating.unrated: "not yet inspected",
-    Rating.inadequate: "inadequate",
-    Rating.requires_improvement: "requires improvement",
-    Rating.good: "good",
-    Rating.outstanding: "outstanding",
-}
+__all__ = ["RATING_NAMES", "RUNG_NAMES", "calendar_year"]
 
 #: Columns the report adds to the recorder's metrics, with their meaning.
 TIME_COLUMNS = {
@@ -48,35 +32,21 @@ EVENT_COLUMNS = {
 }
 
 
-def calendar_year(month: pd.Series | np.ndarray, start_year: int) -> np.ndarray:
-    """Calendar year of each run month (month 1 falls in ``start_year``)."""
-    return start_year + (np.asarray(month, dtype=int) - 1) // 12
-
-
 def timeseries_table(result: RunResult) -> pd.DataFrame:
     """One row per month: time columns then every monthly metric."""
     return result.timeseries.copy()
 
 
 def trusts_table(result: RunResult) -> pd.DataFrame:
-    """One row per trust per month, with the calendar year and rung/rating in words."""
-    df = result.trusts.copy()
-    df.insert(1, "calendar_year", calendar_year(df["month"], result.scenario.start_year))
-    if "rung" in df:
-        df["rung_name"] = df["rung"].map({int(k): v for k, v in RUNG_NAMES.items()})
-    if "rating" in df:
-        df["rating_name"] = df["rating"].map({int(k): v for k, v in RATING_NAMES.items()})
-    return df
+    """One row per trust per month, with the calendar year and rung/rating in words:
+    ``result.trusts`` as it is (older pickled results get the columns added)."""
+    return named_trusts(result.trusts, result.scenario.start_year)
 
 
 def summary_table(result: RunResult) -> pd.DataFrame:
     """The per-run metrics: ``metric``, ``value``, ``description`` (empty value = not
     defined for this run, e.g. no special-measures spell ended)."""
-    rows = [
-        {"metric": k, "value": v, "description": SUMMARY.get(k, "")}
-        for k, v in result.summary.items()
-    ]
-    return pd.DataFrame(rows, columns=["metric", "value", "description"])
+    return result.summary_frame()
 
 
 def events_table(result: RunResult) -> pd.DataFrame:
