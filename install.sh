@@ -49,3 +49,5 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
 echo "healthsim installed in .venv ($(.venv/bin/healthsim --version))"
+# compile the model now, so the first command does not spend about 20 s on it
+.venv/bin/healthsim warm || echo "install.sh: 'healthsim warm' failed; the first run will compile the model" >&2

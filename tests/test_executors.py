@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import sqlite3
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from healthsim.config import load_scenario
+from healthsim.errors import WorkerLostError
 from healthsim.experiments.ensemble import run_tasks
 from healthsim.experiments.executors import (
     DaskExecutor,
     ExperimentError,
+    FuturesExecutor,
     ProcessExecutor,
     SerialExecutor,
     chunk_size,
@@ -66,6 +71,37 @@ def test_serial_processes_and_dask_store_identical_results(tmp_path, job, tasks)
     assert dask == serial, "a Dask LocalCluster must store exactly what a serial run stores"
 
 
+def test_any_concurrent_futures_executor_stores_what_a_serial_run_stores(tmp_path, job, tasks):
+    serial = run_into(tmp_path, "serial", job, tasks, SerialExecutor())
+    with ThreadPoolExecutor(2) as threads:
+        ex = make_executor(threads)
+        assert isinstance(ex, FuturesExecutor) and ex.workers == 2
+        assert run_into(tmp_path, "threads", job, tasks, ex) == serial
+        assert threads.submit(int, 3).result() == 3, "the caller's pool is not shut down"
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as procs:
+        assert run_into(tmp_path, "procs", job, tasks, make_executor(procs)) == serial
+        assert procs.submit(int, 4).result() == 4, "the caller's pool is not shut down"
+
+
+def _die(*_):
+    os._exit(9)
+
+
+class _DyingJob:
+    """A job whose evaluation kills the worker process that runs it."""
+
+    def evaluate(self, task):
+        _die()
+
+
+def test_a_dead_worker_of_a_users_process_pool_is_a_lost_worker(tasks):
+    with (
+        ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as procs,
+        pytest.raises(WorkerLostError, match="run the same command again"),
+    ):
+        list(FuturesExecutor(procs).imap(_DyingJob(), tasks[:2]))
+
+
 def test_chunks_shrink_towards_the_end():
     assert chunk_size(1, 2) == 1
     assert chunk_size(600, 2) == 16, "large ensembles are sent 16 tasks at a time"
@@ -90,6 +126,14 @@ def test_make_executor_understands_what_users_type():
     assert isinstance(d, DaskExecutor) and d.address == "tcp://scheduler:8786"
     with pytest.raises(ExperimentError, match="unknown executor"):
         make_executor("threads please")
+    with pytest.raises(ExperimentError, match=r"concurrent\.futures executor"):
+        make_executor(object())
+    pool = ThreadPoolExecutor(3)
+    try:
+        assert make_executor(pool).workers == 3
+        assert make_executor(pool, workers=5).workers == 5, "workers= says how many run at once"
+    finally:
+        pool.shutdown()
     with pytest.raises(ExperimentError, match="at least 1"):
         make_executor(None, workers=0)
 

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from healthsim import run
+from healthsim.metrics import palette
 from healthsim.model import Rating, Rung
-from healthsim.reports import palette, view
+from healthsim.reports import view
 from healthsim.reports.animate import Frames
 from healthsim.reports.figures import ladder_figure
 from healthsim.reports.network import network_figure

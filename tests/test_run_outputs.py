@@ -86,6 +86,21 @@ def test_summary_lists_every_metric_with_its_description(folder, result):
         assert text == SUMMARY[metric], f"{metric} should carry its SUMMARY description"
 
 
+def test_the_trusts_frame_has_the_columns_of_trusts_csv(folder, result):
+    csv = pd.read_csv(folder / "trusts.csv")
+    assert list(result.trusts.columns) == list(csv.columns), "the same columns, in order"
+    assert result.trusts["calendar_year"].iloc[0] == 2013
+    assert result.trusts["rating_name"].notna().all()
+
+
+def test_the_summary_is_a_frame_as_in_summary_csv(folder, result):
+    frame = result.summary_frame()
+    csv = pd.read_csv(folder / "summary.csv")
+    assert list(frame.columns) == list(csv.columns) == ["metric", "value", "description"]
+    assert frame["metric"].tolist() == csv["metric"].tolist() == list(result.summary)
+    pd.testing.assert_series_equal(frame["value"], csv["value"], check_exact=False, rtol=1e-12)
+
+
 def test_events_match_the_run(folder, result):
     df = pd.read_csv(folder / "events.csv")
     assert len(df) == len(result.events), f"expected {len(result.events)} events, got {len(df)}"

@@ -28,6 +28,7 @@ from healthsim.commands import (
     scenarios,
     schema,
     sensitivity,
+    warm,
 )
 from healthsim.commands._common import UsageError
 from healthsim.config import ScenarioError
@@ -47,7 +48,12 @@ COMMANDS = (
     animate,
     calibrate,
     sensitivity,
+    warm,
 )
+
+#: Commands that simulate: the first of them after installing compiles the model, and
+#: says so first (healthsim.experiments.warm).
+SIMULATES = {"run", "compare", "animate", "calibrate", "sensitivity", "app"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Exit 2, argparse's status for a command line that asks for nothing it can do.
             parser.print_help()
             return 2
+        if args.command in SIMULATES:
+            from healthsim.experiments.warm import announce_compiling
+
+            announce_compiling()
         return int(args.handler(args) or 0)
     except (ScenarioError, UsageError, OutputFolderError) as exc:
         print(f"healthsim: error: {one_line(exc)}", file=sys.stderr)

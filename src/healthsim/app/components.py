@@ -26,8 +26,9 @@ from mesa.visualization.utils import update_counter
 from healthsim.app.charts import RUN_COLOURS, Charts
 from healthsim.app.page_env import ENV_SCENARIO
 from healthsim.app.session import Preset, Twins, load_presets, partner, regimes, run_name
+from healthsim.metrics import palette
 from healthsim.model.economy import HealthEconomy
-from healthsim.reports import palette, view
+from healthsim.reports import view
 
 
 @cache

@@ -11,11 +11,18 @@ whichever back end or how many workers run them; callers sort by task key.
   the job once, and then receives chunks of tasks: nothing is re-imported or re-sent
   per run.
 - :class:`DaskExecutor`: a ``distributed`` cluster: an existing scheduler by address, a
-  ``LocalCluster`` on 127.0.0.1 (``"local"``), or a ``Client`` you already have. The job
-  is scattered to every worker once.
+  ``LocalCluster`` on 127.0.0.1 (``"local"``), a cluster object you started (a
+  ``LocalCluster``, dask-jobqueue's ``SLURMCluster``, ...), a ``Client`` you already
+  have, or its ``client.get_executor()``. The job is scattered to every worker once.
+- :class:`FuturesExecutor`: any other :class:`concurrent.futures.Executor` you already
+  have (a ``ProcessPoolExecutor``, a ``ThreadPoolExecutor``, mpi4py's ``MPIPoolExecutor``,
+  ...): chunks of tasks are submitted to it with the job; it stays yours (never shut down
+  here).
 
 :func:`make_executor` turns what a user typed (``None``, a worker count, ``"serial"``,
-``"local"``, ``"tcp://host:8786"``, a ``Client``) into one of these.
+``"local"``, ``"tcp://host:8786"``, a ``Client``, a cluster, a ``concurrent.futures``
+executor) into one of these. Every back end gets the same chunks and stores the same
+records, so results, resume and chunking do not depend on where the runs went.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Executor as FuturesPool
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
@@ -357,6 +365,85 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# any concurrent.futures executor
+# --------------------------------------------------------------------------------------
+
+
+def _pool_size(pool: FuturesPool) -> int:
+    """Workers of a ``concurrent.futures`` pool (``_max_workers`` where it has one, as
+    the standard library's pools do; otherwise every core here)."""
+    n = getattr(pool, "_max_workers", None)
+    return n if isinstance(n, int) and n > 0 else cpu_count()
+
+
+class FuturesExecutor(Executor):
+    """Run tasks on a :class:`concurrent.futures.Executor` that the caller owns.
+
+    Chunks of tasks (:func:`guided_chunks`) are submitted with the job, at most three
+    per worker at a time, and yielded as they finish, as on the other back ends. The
+    pool is not shut down here: it is the caller's, to reuse or shut down. A pool whose
+    workers died (``BrokenProcessPool``) is a :class:`~healthsim.errors.WorkerLostError`
+    as for :class:`ProcessExecutor`; stopping early cancels the chunks not yet started
+    (the pool's own running ones finish: it has no way to stop them).
+
+    Args:
+        pool: the executor (``ProcessPoolExecutor``, ``ThreadPoolExecutor``, ...).
+        workers: how many tasks it runs at once (default: its ``_max_workers``, else
+            every core).
+        chunksize: tasks sent at a time (default: shrinking chunks).
+    """
+
+    kind = "futures"
+
+    def __init__(
+        self, pool: FuturesPool, workers: int | None = None, *, chunksize: int | None = None
+    ) -> None:
+        if not isinstance(pool, FuturesPool):
+            raise ExperimentError(f"not a concurrent.futures executor: {pool!r}")
+        if workers is not None and workers < 1:
+            raise ExperimentError("workers must be at least 1")
+        self.pool = pool
+        self._workers = workers or _pool_size(pool)
+        self.chunksize = chunksize
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def describe(self) -> str:
+        return f"{type(self.pool).__name__} ({self.workers} workers)"
+
+    def __repr__(self) -> str:
+        return f"FuturesExecutor({self.pool!r}, workers={self.workers})"
+
+    def imap(self, job: Job, tasks: Sequence[Task]) -> Iterator[list[Record]]:
+        if not tasks:
+            return
+        workers = min(self.workers, len(tasks))
+        pending: set[Future] = set()
+        todo = guided_chunks(tasks, workers, self.chunksize)
+        try:
+            with _importable_main():
+                for chunk in _take(todo, workers * 3):
+                    pending.add(self.pool.submit(evaluate_chunk, job, chunk))
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    records = fut.result()
+                    for chunk in _take(todo, 1):
+                        pending.add(self.pool.submit(evaluate_chunk, job, chunk))
+                    yield records
+        except BrokenExecutor:
+            raise WorkerLostError(
+                "a worker of the executor died while running (out of memory, or killed); "
+                "the runs that finished are kept: run the same command again to carry on"
+            ) from None
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+# --------------------------------------------------------------------------------------
 # Dask
 # --------------------------------------------------------------------------------------
 
@@ -380,21 +467,34 @@ class DaskExecutor(Executor):
         workers: processes of the local cluster (default: every core); ignored for an
             existing cluster.
         client: an existing ``distributed.Client`` to use instead (not closed here).
+        cluster: a cluster object already started (``LocalCluster``, dask-jobqueue's
+            ``SLURMCluster``, ...): a client is connected to it when the executor starts
+            and closed when it closes; the cluster itself is not (it is the caller's).
 
     Workers of a remote cluster must have the same healthsim installed; this is
-    checked when the executor starts.
+    checked when the executor starts (not for a ``client`` given: it is used as is).
     """
 
     kind = "dask"
 
     def __init__(
-        self, address: str = "local", workers: int | None = None, *, client: Any = None
+        self,
+        address: str = "local",
+        workers: int | None = None,
+        *,
+        client: Any = None,
+        cluster: Any = None,
     ) -> None:
+        if client is not None and cluster is not None:
+            raise ExperimentError("give a Dask client or a cluster, not both")
         self.address = address
         self._n_local = workers
         self._client = client
         self._own_client = client is None
-        self._cluster: Any = None
+        self._cluster: Any = None  # a LocalCluster started here (closed here)
+        self._given_cluster = cluster  # the caller's (never closed here)
+        if cluster is not None:
+            self.address = str(getattr(cluster, "scheduler_address", "") or "cluster")
 
     @property
     def client(self) -> Any:
@@ -408,6 +508,8 @@ class DaskExecutor(Executor):
 
     def describe(self) -> str:
         where = "a local Dask cluster" if self.address == "local" else f"Dask at {self.address}"
+        if self._given_cluster is not None:
+            where = f"the given {type(self._given_cluster).__name__} at {self.address}"
         if not self._own_client:
             where = "the given Dask client"
         return f"{where} ({self.workers} worker threads)"
@@ -421,7 +523,10 @@ class DaskExecutor(Executor):
             raise ExperimentError(
                 "Dask is not installed: pip install 'dask[distributed]'"
             ) from None
-        if self.address == "local":
+        if self._given_cluster is not None:
+            self._client = Client(self._given_cluster)
+            self._check_workers()
+        elif self.address == "local":
             n = self._n_local or cpu_count()
             self._cluster = LocalCluster(
                 n_workers=n,
@@ -514,13 +619,27 @@ def make_executor(spec: Any = None, *, workers: int | None = None) -> Executor:
         spec: ``None`` or ``"processes"`` (a local pool), ``"serial"``, an int (that many
             local processes; 1 means serial), ``"local"`` or ``"dask"`` (a Dask
             ``LocalCluster``), a scheduler address (``"tcp://host:8786"``), a
-            ``distributed.Client``, or an :class:`Executor` (returned as is).
-        workers: worker count for the local kinds (default: all cores).
+            ``distributed.Client``, its ``client.get_executor()``, a Dask cluster object
+            (``LocalCluster``, ``SLURMCluster``, ...), any other
+            :class:`concurrent.futures.Executor` (``ProcessPoolExecutor``,
+            ``ThreadPoolExecutor``, ...), or an :class:`Executor` (returned as is).
+            Clients, clusters and pools given are the caller's: they are used, never
+            closed.
+        workers: worker count for the local kinds (default: all cores); for a
+            ``concurrent.futures`` executor, how many tasks it runs at once (default:
+            its ``_max_workers``).
     """
     if isinstance(spec, Executor):
         return spec
-    if spec is not None and type(spec).__name__ == "Client" and hasattr(spec, "scheduler_info"):
+    dask = _dask_kind(spec)
+    if dask == "client":
         return DaskExecutor(client=spec)
+    if dask == "client-executor":  # client.get_executor(): run on its client
+        return DaskExecutor(client=spec._client)
+    if dask == "cluster":
+        return DaskExecutor(cluster=spec)
+    if isinstance(spec, FuturesPool):
+        return FuturesExecutor(spec, workers)
     if isinstance(spec, bool):
         raise ExperimentError(f"not an executor: {spec!r}")
     if isinstance(spec, int):
@@ -531,7 +650,10 @@ def make_executor(spec: Any = None, *, workers: int | None = None) -> Executor:
         n = workers or cpu_count()
         return SerialExecutor() if n == 1 else ProcessExecutor(n)
     if not isinstance(spec, str):
-        raise ExperimentError(f"not an executor: {spec!r}")
+        raise ExperimentError(
+            f"not an executor: {spec!r}; give a worker count, a name ('serial', 'local'), "
+            "a Dask scheduler address, Client or cluster, or a concurrent.futures executor"
+        )
     text = spec.strip()
     if text == "serial":
         return SerialExecutor()
@@ -546,6 +668,28 @@ def make_executor(spec: Any = None, *, workers: int | None = None) -> Executor:
         "(a Dask cluster on this machine) or a Dask scheduler address such as "
         "tcp://host:8786"
     )
+
+
+def _dask_kind(spec: Any) -> str | None:
+    """``"client"``, ``"client-executor"``, ``"cluster"`` for Dask objects, else None.
+
+    Dask is looked at only if it is already imported (an object of its classes cannot
+    exist otherwise), so telling what ``spec`` is never imports it."""
+    if spec is None or isinstance(spec, str | int) or "distributed" not in sys.modules:
+        return None
+    try:
+        from distributed import Client
+        from distributed.cfexecutor import ClientExecutor
+        from distributed.deploy.cluster import Cluster
+    except ImportError:  # pragma: no cover - a partial install
+        return None
+    if isinstance(spec, Client):
+        return "client"
+    if isinstance(spec, ClientExecutor) and isinstance(getattr(spec, "_client", None), Client):
+        return "client-executor"
+    if isinstance(spec, Cluster):
+        return "cluster"
+    return None
 
 
 def _check_reachable(address: str, timeout: float = 3.0) -> None:

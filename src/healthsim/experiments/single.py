@@ -6,12 +6,55 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from healthsim._version import __version__
 from healthsim.config import Scenario, load_scenario, with_overrides
-from healthsim.metrics.summary import monthly_frame, summarise, trust_frame
+from healthsim.metrics import palette
+from healthsim.metrics.summary import SUMMARY, monthly_frame, summarise, trust_frame
 from healthsim.model.economy import HealthEconomy
+
+#: Plain-language names of the ladder's states and the ratings (for tables and
+#: figures), from the one palette (:mod:`healthsim.metrics.palette`); a state beyond the
+#: rungs ("out of administration, still inadequate") is derived from rung and rating.
+RUNG_NAMES = {int(k): v.name for k, v in palette.LADDER.items()}
+RATING_NAMES = {int(k): v.name for k, v in palette.RATINGS.items()}
+
+
+#: significant figures of a value in the summary frame and summary.csv: far more than
+#: any metric is known to, without the binary noise of a float ("0.19999999999999998")
+SUMMARY_DIGITS = 10
+
+
+def _sig(v):
+    """``v`` to :data:`SUMMARY_DIGITS` significant figures (None, NaN, whole numbers as
+    they are)."""
+    if v is None or isinstance(v, bool | int) or not isinstance(v, float):
+        return v
+    if v != v or v in (float("inf"), float("-inf")) or v == 0:
+        return v
+    return float(f"{v:.{SUMMARY_DIGITS}g}")
+
+
+def calendar_year(month: pd.Series | np.ndarray, start_year: int) -> np.ndarray:
+    """Calendar year of each run month (month 1 falls in ``start_year``)."""
+    return start_year + (np.asarray(month, dtype=int) - 1) // 12
+
+
+def named_trusts(trusts: pd.DataFrame, start_year: int) -> pd.DataFrame:
+    """The trusts frame as ``trusts.csv`` has it: the calendar year after the month, the
+    rung and rating in words at the end (added once: a frame that has them is kept)."""
+    df = trusts.copy()
+    if "calendar_year" not in df and "month" in df:
+        df.insert(1, "calendar_year", calendar_year(df["month"], start_year))
+    if "rung" in df and "rung_name" not in df:
+        df["rung_name"] = df["rung"].map(RUNG_NAMES)
+    if "rating" in df and "rating_name" not in df:
+        df["rating_name"] = df["rating"].map(RATING_NAMES)
+    if {"rung", "rating", "trust", "month"} <= set(df) and "state_name" not in df:
+        df["state_name"] = pd.Series(palette.states_of_trusts(df), index=df.index).map(RUNG_NAMES)
+    return df
 
 
 @dataclass
@@ -22,7 +65,7 @@ class RunResult:
         scenario: the fully resolved scenario that was run.
         seed: the run's seed.
         timeseries: one row per month, model-level metrics.
-        trusts: one row per trust per month.
+        trusts: one row per trust per month, the columns of ``trusts.csv``.
         summary: the per-run metrics (a dict of floats).
         events: plain-language events, one row per event (month, trust, text).
         model: the finished model (for figures of the network); not pickled.
@@ -36,6 +79,15 @@ class RunResult:
     events: pd.DataFrame
     version: str = __version__
     model: HealthEconomy | None = field(default=None, repr=False, compare=False)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The per-run metrics as a frame: ``metric``, ``value``, ``description``, as in
+        ``summary.csv`` (NaN value = not defined for this run)."""
+        rows = [
+            {"metric": k, "value": _sig(v), "description": SUMMARY.get(k, "")}
+            for k, v in self.summary.items()
+        ]
+        return pd.DataFrame(rows, columns=["metric", "value", "description"])
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -95,7 +147,7 @@ def run(
         scenario=scenario,
         seed=seed,
         timeseries=monthly_frame(model),
-        trusts=trust_frame(model),
+        trusts=named_trusts(trust_frame(model), scenario.start_year),
         summary=summarise(model),
         events=events_frame(model),
         model=model if keep_model else None,

@@ -25,8 +25,9 @@ from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from healthsim.config import Scenario
+from healthsim.metrics import palette
 from healthsim.model.economy import HealthEconomy
-from healthsim.reports import palette, view
+from healthsim.reports import view
 from healthsim.reports.view import TITLES
 
 EDGE_STYLE = {

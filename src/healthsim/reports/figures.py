@@ -17,8 +17,9 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from healthsim.experiments import RunResult
+from healthsim.metrics import palette
 from healthsim.model import Rating
-from healthsim.reports import palette, style
+from healthsim.reports import style
 
 #: Monthly columns counting trusts by latest rating, best last.
 RATING_COLUMNS = {

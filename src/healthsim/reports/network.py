@@ -22,8 +22,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from healthsim.experiments import RunResult
+from healthsim.metrics import palette
 from healthsim.model.network import Structure
-from healthsim.reports import palette, style
+from healthsim.reports import style
 
 BUDDY = palette.BUDDY
 FLOW = "#8c8c8c"

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
 from healthsim._version import __version__
-from healthsim.reports import palette
+from healthsim.metrics import palette
 
-#: Ladder states and ratings: the colours of :mod:`healthsim.reports.palette` (one
+#: Ladder states and ratings: the colours of :mod:`healthsim.metrics.palette` (one
 #: definition for every output), by state or rating value.
 RUNG_COLOURS = palette.ladder_colours()
 RATING_COLOURS = palette.rating_colours()

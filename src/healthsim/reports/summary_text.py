@@ -6,7 +6,7 @@ import math
 import textwrap
 
 from healthsim.experiments import RunResult
-from healthsim.reports import palette
+from healthsim.metrics import palette
 
 
 def plural(n: float, one: str, many: str | None = None) -> str:

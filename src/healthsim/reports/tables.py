@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from healthsim.experiments import RunResult
-from healthsim.metrics.summary import SUMMARY
+from healthsim.experiments.single import RATING_NAMES, RUNG_NAMES, calendar_year, named_trusts
 from healthsim.model.history import MONTHLY, PER_TRUST
-from healthsim.reports import palette
 
-#: Plain-language names of the ladder states and ratings (for tables and figures), from
-#: :mod:`healthsim.reports.palette`.
-RUNG_NAMES = {int(k): v.name for k, v in palette.LADDER.items()}
-RATING_NAMES = {int(k): v.name for k, v in palette.RATINGS.items()}
+__all__ = ["RATING_NAMES", "RUNG_NAMES", "calendar_year"]
 
 #: Columns the report adds to the recorder's metrics, with their meaning.
 TIME_COLUMNS = {
@@ -27,8 +22,6 @@ TRUST_ID_COLUMNS = {
     "economy": "local economy (health and social-care system) of the trust",
     "rung_name": "ladder rung in words",
     "rating_name": "latest overall rating in words",
-    "state_name": "state shown in the figures and the app: the rung, or 'out of "
-    "administration, still inadequate' (see healthsim.reports.palette)",
 }
 EVENT_COLUMNS = {
     "month": TIME_COLUMNS["month"],
@@ -39,51 +32,21 @@ EVENT_COLUMNS = {
 }
 
 
-def calendar_year(month: pd.Series | np.ndarray, start_year: int) -> np.ndarray:
-    """Calendar year of each run month (month 1 falls in ``start_year``)."""
-    return start_year + (np.asarray(month, dtype=int) - 1) // 12
-
-
 def timeseries_table(result: RunResult) -> pd.DataFrame:
     """One row per month: time columns then every monthly metric."""
     return result.timeseries.copy()
 
 
 def trusts_table(result: RunResult) -> pd.DataFrame:
-    """One row per trust per month, with the calendar year and rung/rating in words."""
-    df = result.trusts.copy()
-    df.insert(1, "calendar_year", calendar_year(df["month"], result.scenario.start_year))
-    if "rung" in df:
-        df["rung_name"] = df["rung"].map(RUNG_NAMES)
-    if "rating" in df:
-        df["rating_name"] = df["rating"].map(RATING_NAMES)
-    if {"rung", "rating"} <= set(df):
-        df["state_name"] = pd.Series(palette.states_of_trusts(df), index=df.index).map(RUNG_NAMES)
-    return df
+    """One row per trust per month, with the calendar year and rung/rating in words:
+    ``result.trusts`` as it is (older pickled results get the columns added)."""
+    return named_trusts(result.trusts, result.scenario.start_year)
 
 
 def summary_table(result: RunResult) -> pd.DataFrame:
     """The per-run metrics: ``metric``, ``value``, ``description`` (empty value = not
     defined for this run, e.g. no special-measures spell ended)."""
-    rows = [
-        {"metric": k, "value": _sig(v), "description": SUMMARY.get(k, "")}
-        for k, v in result.summary.items()
-    ]
-    return pd.DataFrame(rows, columns=["metric", "value", "description"])
-
-
-#: significant figures of a value in summary.csv: far more than any metric is known
-#: to, without the binary noise of a float ("0.19999999999999998" is 0.2)
-SUMMARY_DIGITS = 10
-
-
-def _sig(v):
-    """``v`` to :data:`SUMMARY_DIGITS` significant figures (None and NaN as they are)."""
-    if v is None or isinstance(v, bool | int) or not isinstance(v, float):
-        return v
-    if v != v or v in (float("inf"), float("-inf")) or v == 0:
-        return v
-    return float(f"{v:.{SUMMARY_DIGITS}g}")
+    return result.summary_frame()
 
 
 def events_table(result: RunResult) -> pd.DataFrame:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from healthsim.metrics import palette
 from healthsim.model import Rung, Support
 from healthsim.model.mechanisms.support import by_code
-from healthsim.reports import palette
 
 if TYPE_CHECKING:
     from healthsim.config.schema import Scenario
@@ -42,7 +42,7 @@ MONTH_NAMES = (
     "March",
 )
 
-#: Ladder states and ratings: (label, colour), from :mod:`healthsim.reports.palette` (the
+#: Ladder states and ratings: (label, colour), from :mod:`healthsim.metrics.palette` (the
 #: one definition every output shares).
 RUNGS: dict[int, tuple[str, str]] = {int(k): (v.label, v.colour) for k, v in palette.LADDER.items()}
 RATINGS: dict[int, tuple[str, str]] = {

@@ -24,8 +24,9 @@ nothing::
 from __future__ import annotations
 
 import hashlib
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from healthsim.experiments.store import ResultStore, code_version
 from healthsim.experiments.tasks import ScenarioJob, Task, replicate_seed
 from healthsim.sensitivity.runner import run_stored
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluate_rows"]
 
 
 def evaluate(
@@ -92,11 +93,84 @@ def evaluate(
         ValueError: ``X`` does not match ``names``, or an output is not a metric.
     """
     names = [names] if isinstance(names, str) else list(names)
-    one = isinstance(outputs, str)
-    outputs = [outputs] if one else list(outputs)
     X = np.atleast_2d(np.asarray(X, dtype=float))
     if X.ndim != 2 or X.shape[1] != len(names):
         raise ValueError(f"X has {X.shape[-1]} columns but {len(names)} names were given")
+    rows = [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in X]
+    return _evaluate(
+        rows,
+        {"names": names, "rows": hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()},
+        scenario=scenario,
+        seeds=seeds,
+        seed=seed,
+        outputs=outputs,
+        years=years,
+        executor=executor,
+        workers=workers,
+        store=store,
+        fresh=fresh,
+        retry_failed=retry_failed,
+        progress=progress,
+    )
+
+
+def evaluate_rows(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    scenario: Scenario | str | Path = "baseline",
+    seeds: int | Sequence[int] = 1,
+    seed: int = 1,
+    outputs: str | Sequence[str] = ("harm_total",),
+    years: int | None = None,
+    executor: Any = None,
+    workers: int | None = None,
+    store: str | Path | None = None,
+    fresh: bool = False,
+    retry_failed: bool = False,
+    progress: bool | None = False,
+) -> np.ndarray:
+    """:func:`evaluate` for rows of scenario values of any type: each row a mapping of
+    dotted key paths to values (numbers, booleans, the names of choices such as
+    ``"trust_only"``), as EMA Workbench's levers give them. Rows may set different keys.
+    Arguments and result as for :func:`evaluate`."""
+    rows = [{k: _item(v) for k, v in r.items()} for r in rows]
+    text = json.dumps([sorted(r.items()) for r in rows], default=str, sort_keys=True)
+    return _evaluate(
+        rows,
+        {"rows": hashlib.sha256(text.encode()).hexdigest()},
+        scenario=scenario,
+        seeds=seeds,
+        seed=seed,
+        outputs=outputs,
+        years=years,
+        executor=executor,
+        workers=workers,
+        store=store,
+        fresh=fresh,
+        retry_failed=retry_failed,
+        progress=progress,
+    )
+
+
+def _evaluate(
+    rows: list[dict[str, Any]],
+    what: dict[str, Any],
+    *,
+    scenario: Scenario | str | Path,
+    seeds: int | Sequence[int],
+    seed: int,
+    outputs: str | Sequence[str],
+    years: int | None,
+    executor: Any,
+    workers: int | None,
+    store: str | Path | None,
+    fresh: bool,
+    retry_failed: bool,
+    progress: bool | None,
+) -> np.ndarray:
+    """Run every row on every seed (stored in ``store``, identified by ``what``)."""
+    one = isinstance(outputs, str)
+    outputs = [outputs] if one else list(outputs)
     known = set(known_metrics())
     unknown = [o for o in outputs if o not in known]
     if unknown:
@@ -110,27 +184,29 @@ def evaluate(
         raise ValueError("seeds must be at least 1 (or a non-empty list of seeds)")
 
     base = resolve(scenario, {"years": years} if years is not None else None)
-    overrides = [tuple((n, _plain(v)) for n, v in zip(names, row, strict=True)) for row in X]
-    if overrides:
-        with_overrides(base, dict(overrides[0]))  # a bad name or value: an error now
+    overrides = [tuple(row.items()) for row in rows]
+    for row in {o for o in overrides if o}:
+        with_overrides(base, dict(row))  # a bad name or value: an error now, not per run
+        if "names" in what:  # evaluate(): every row sets the same keys, one check is enough
+            break
     job = ScenarioJob((base,), series=())
-    tasks = [Task(p, 0, r, s, overrides[p]) for p in range(len(X)) for r, s in enumerate(run_seeds)]
+    n = len(rows)
+    tasks = [Task(p, 0, r, s, overrides[p]) for p in range(n) for r, s in enumerate(run_seeds)]
     ident = {
         "kind": "evaluate",
         "scenarios": [base.name],
         "settings": job.digest,
-        "names": names,
-        "rows": hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()[:16],
+        **{k: (v[:16] if k == "rows" else v) for k, v in what.items()},
         "seeds": run_seeds,
         "healthsim": __version__,
         "code": code_version(),
     }
 
     def read(st: ResultStore) -> np.ndarray:
-        values = np.full((len(X), len(run_seeds), len(outputs)), np.nan)
+        values = np.full((n, len(run_seeds), len(outputs)), np.nan)
         for rec in st.records(with_series=False):
             p, _, r = rec.key
-            if rec.ok and p < len(X) and r < len(run_seeds):
+            if rec.ok and p < n and r < len(run_seeds):
                 values[p, r] = [rec.values.get(o, math.nan) for o in outputs]
         return values
 
@@ -148,10 +224,15 @@ def evaluate(
         desc="healthsim.evaluate",
         read=read,
     )
-    out = np.full((len(X), len(outputs)), np.nan)
+    out = np.full((n, len(outputs)), np.nan)
     ran = ~np.isnan(values).all(axis=1)
     np.divide(np.nansum(values, axis=1), (~np.isnan(values)).sum(axis=1), out=out, where=ran)
     return out[:, 0] if one else out
+
+
+def _item(v: Any) -> Any:
+    """A numpy scalar as the Python value it holds (EMA Workbench gives numpy ints)."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _plain(v: float) -> float | int:

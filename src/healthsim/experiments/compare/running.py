@@ -148,8 +148,10 @@ def compare(
         series: monthly metrics to keep for fan charts.
         overrides: values set in every scenario, by dotted key path.
         executor: ``None`` (local processes, all cores), a worker count, ``"serial"``,
-            ``"local"`` (a Dask LocalCluster), a Dask scheduler address or ``Client``,
-            or an :class:`~healthsim.experiments.executors.Executor`.
+            ``"local"`` (a Dask LocalCluster), a Dask scheduler address, ``Client``,
+            ``client.get_executor()`` or cluster object, any
+            ``concurrent.futures.Executor``, or an
+            :class:`~healthsim.experiments.executors.Executor` (docs/clusters.md).
         workers: worker count for local executors.
         out: a folder to keep the runs in (``runs.sqlite``), so an interrupted
             comparison resumes; None keeps them in memory.
