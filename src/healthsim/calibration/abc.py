@@ -41,25 +41,10 @@ def sobol_sample(n: int, d: int, seed: np.random.SeedSequence) -> np.ndarray:
     return sampler.random(n)
 
 
-def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of ``x`` under normalised weights ``w`` (inverse of the
-    weighted empirical distribution: the smallest x with cumulative weight >= q)."""
-    x = np.asarray(x, dtype=float)
-    w = np.asarray(w, dtype=float)
-    order = np.argsort(x, kind="stable")
-    cum = np.cumsum(w[order]) / w.sum()
-    i = int(np.searchsorted(cum, q - 1e-12, side="left"))
-    return float(x[order][min(i, len(x) - 1)])
-
-
 def weighted_cov(u: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted covariance (d x d) of the rows of ``u`` under normalised weights ``w``."""
-    w = np.asarray(w, dtype=float) / np.sum(w)
-    mean = w @ u
-    c = u - mean
-    denom = 1.0 - np.sum(w**2)
-    cov = (c * w[:, None]).T @ c / (denom if denom > 1e-12 else 1.0)
-    return np.atleast_2d(cov)
+    """Weighted covariance (d x d) of the rows of ``u`` under weights ``w`` (numpy's,
+    with the unbiased correction for normalised weights)."""
+    return np.atleast_2d(np.cov(u, rowvar=False, aweights=np.asarray(w, dtype=float)))
 
 
 def kernel_cov(u: np.ndarray, w: np.ndarray) -> np.ndarray:

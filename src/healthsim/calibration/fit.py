@@ -573,9 +573,9 @@ def _finish(
                 "default": p.value_in(scenario),
                 "posterior_mean": float(mean[j]),
                 "posterior_sd": float(np.sqrt(max(w @ (theta[:, j] - mean[j]) ** 2, 0.0))),
-                "q05": abc.weighted_quantile(theta[:, j], w, 0.05),
-                "median": abc.weighted_quantile(theta[:, j], w, 0.5),
-                "q95": abc.weighted_quantile(theta[:, j], w, 0.95),
+                "q05": float(np.quantile(theta[:, j], 0.05, weights=w, method="inverted_cdf")),
+                "median": float(np.quantile(theta[:, j], 0.5, weights=w, method="inverted_cdf")),
+                "q95": float(np.quantile(theta[:, j], 0.95, weights=w, method="inverted_cdf")),
                 "fitted": float(fitted[j]),
             }
         )
