@@ -413,3 +413,80 @@ def test_resolved_network_scenario_names_no_file_and_reloads(workdir):
     assert sc.economy.network_file is None, "and the file is no longer named"
     write(workdir, "resolved.toml", scenario_to_toml(sc))
     assert load_scenario(workdir / "resolved.toml") == sc
+
+
+# --------------------------------------------------------------------------------------
+# Options of compare and sensitivity: the option is blamed, not the file (issue 13 §5)
+# --------------------------------------------------------------------------------------
+
+COMMAND_OPTION_CASES = {
+    "compare --reps 0": (
+        ["compare", "regimes_under_squeeze", "--reps", "0"],
+        ["--reps:", "at least 2", "got 0"],
+        ["regimes_under_squeeze.toml"],
+    ),
+    "compare --seed -1": (
+        ["compare", "regimes_under_squeeze", "--seed", "-1"],
+        ["--seed:", "got -1"],
+        ["regimes_under_squeeze.toml"],
+    ),
+    "compare --baseline": (
+        ["compare", "regimes_under_squeeze", "--baseline", "nobody"],
+        ["--baseline:", "'nobody'"],
+        ["regimes_under_squeeze.toml"],
+    ),
+    "sensitivity --n 10": (
+        ["sensitivity", "blame_vs_support", "--n", "10", "--dry-run"],
+        ["--n:", "power of two", "got 10"],
+        ["blame_vs_support.toml", "method.n"],
+    ),
+    "sensitivity --output": (
+        ["sensitivity", "blame_vs_support", "--output", "nosuch", "--dry-run"],
+        ["--output:", "'nosuch'"],
+        ["blame_vs_support.toml"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(COMMAND_OPTION_CASES))
+def test_a_bad_option_value_blames_the_option(case, workdir, capsys):
+    args, parts, not_named = COMMAND_OPTION_CASES[case]
+    line = one_error(args, capsys, workdir)
+    assert_names(line, *parts)
+    for part in not_named:
+        assert part not in line, f"the file holds a good value; blame the option: {line}"
+
+
+def test_unknown_comparison_lists_the_shipped_ones(workdir, capsys):
+    from healthsim.experiments.compare.files import shipped_comparisons
+
+    line = one_error(["compare", "regimes_under_squeez"], capsys, workdir)
+    assert "did you mean 'regimes_under_squeeze'" in line
+    for name in shipped_comparisons():
+        assert name in line, f"the error should list the shipped comparison {name}: {line}"
+    line = one_error(["compare", "nothing_like_it"], capsys, workdir)
+    assert "healthsim scenarios" in line and "squeeze_severity" in line
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"), [("5", "for 5% write 0.05"), ("30", "for 30% write 0.3")]
+)
+def test_a_percentage_for_a_share_gets_a_hint(value, hint, workdir, capsys):
+    args = ["run", "baseline", "--set", f"squeeze.tariff_efficiency={value}"]
+    line = one_error(args, capsys, workdir)
+    assert_names(line, "squeeze.tariff_efficiency", "at most 0.5", hint)
+
+
+def test_no_percentage_hint_where_it_cannot_be_one(workdir, capsys):
+    line = one_error(["run", "baseline", "--set", "squeeze.tariff_efficiency=0.9"], capsys, workdir)
+    assert "%" not in line
+
+
+def test_few_futures_are_warned_about(workdir, capsys):
+    from healthsim.commands.compare import FEW_REPS, warn_few_reps
+
+    warn_few_reps(3)
+    err = capsys.readouterr().err
+    assert "3 futures" in err and "too few" in err and err.count("\n") == 1
+    warn_few_reps(FEW_REPS)
+    assert capsys.readouterr().err == ""

@@ -65,7 +65,7 @@ def test_run_writes_the_default_folder_and_tells_the_story(workdir, capsys):
         assert f"  {topic}" in out, f"the terminal summary should cover {topic}: {out}"
     assert "hidden" in out or "never reported" in out, "it should say how much harm was hidden"
     assert f"results/baseline-{DEFAULT_SEED}" in out, f"it should say where the outputs went: {out}"
-    assert "2 years (2013–2014)" in out, f"it should say what ran: {out}"
+    assert "2 years (2013/14 to 2014/15)" in out, f"it should say what ran: {out}"
 
 
 @pytest.mark.e2e

@@ -64,7 +64,7 @@ def test_timeseries_has_one_row_per_month_and_every_metric(folder):
     missing = set(MONTHLY) - set(ts.columns)
     assert not missing, f"timeseries.csv lacks metrics {sorted(missing)}"
     assert ts["month"].tolist() == list(range(1, 12 * YEARS + 1)), "months should run 1..24"
-    assert ts["calendar_year"].iloc[0] == 2013, "month 1 of baseline falls in 2013"
+    assert ts["financial_year"].iloc[0] == "2013/14", "month 1 of baseline is April 2013"
 
 
 def test_trusts_has_one_row_per_trust_per_month(folder, result):
@@ -89,7 +89,7 @@ def test_summary_lists_every_metric_with_its_description(folder, result):
 def test_the_trusts_frame_has_the_columns_of_trusts_csv(folder, result):
     csv = pd.read_csv(folder / "trusts.csv")
     assert list(result.trusts.columns) == list(csv.columns), "the same columns, in order"
-    assert result.trusts["calendar_year"].iloc[0] == 2013
+    assert result.trusts["financial_year"].iloc[0] == "2013/14"
     assert result.trusts["rating_name"].notna().all()
 
 
@@ -104,7 +104,7 @@ def test_the_summary_is_a_frame_as_in_summary_csv(folder, result):
 def test_events_match_the_run(folder, result):
     df = pd.read_csv(folder / "events.csv")
     assert len(df) == len(result.events), f"expected {len(result.events)} events, got {len(df)}"
-    assert {"month", "calendar_year", "trust", "event"} <= set(df.columns), list(df.columns)
+    assert {"month", "financial_year", "trust", "event"} <= set(df.columns), list(df.columns)
 
 
 def test_report_explains_every_file_and_shows_every_figure(folder):

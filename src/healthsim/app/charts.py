@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from healthsim.model.economy import HealthEconomy
+from healthsim.reports.style import year_axis
 from healthsim.reports.view import month_axis, nice_ceiling
 
 #: One colour per run (first = A, second = B): blue and orange stay apart for the
@@ -126,8 +127,7 @@ class Charts:
             ax.set_ylim(0, panel.floor)
             if panel.count:
                 ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-            ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}")
+            year_axis(ax, sc.start_year, months, label=False, most=6, size=8)
             row = []
             for k, name in enumerate(names):
                 for label, style, get in panel.series:

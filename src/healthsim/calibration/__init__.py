@@ -1,4 +1,4 @@
-"""Calibration against the public record (CALIBRATION.md): targets, check and fit.
+"""Calibration against the public record (docs/calibration.md): targets, check and fit.
 
 - :func:`run_check`: simulate the calibration scenario over many seeds and compare every
   target statistic with its band (``healthsim calibrate --check``).

@@ -30,7 +30,7 @@ from healthsim.experiments.tasks import (
 from healthsim.experiments.uncertainty import ParameterSets, explicit_keys, parameter_sets
 from healthsim.model.economy import HealthEconomy
 
-#: The shipped calibration scenario (CALIBRATION.md: 2013-like regime, 2010s squeeze).
+#: The shipped calibration scenario (docs/calibration.md: 2013-like regime, 2010s squeeze).
 CALIBRATION_SCENARIO = "england_2013_2019"
 #: Master seed of calibration runs (recorded in every output).
 MASTER_SEED = 2013

@@ -156,7 +156,7 @@ SET_FROM_SOURCES: tuple[tuple[str, str], ...] = (
     ("regime.identification.inspection_interval_months", "every acute trust in ~2 years"),
     ("squeeze.real_funding_growth", "about 1% a year real in the 2010s (King's Fund)"),
     ("squeeze.tariff_efficiency", "4% to 2014/15, then 2% (Monitor / NHS England tariffs)"),
-    ("squeeze.demand_growth", "3-4% a year (CALIBRATION.md)"),
+    ("squeeze.demand_growth", "3-4% a year (docs/calibration.md)"),
     ("economy.n_economies", "42 integrated care systems (44 footprints in 2016)"),
 )
 

@@ -1,6 +1,6 @@
 """The calibration targets T1-T8 and the statistics a run gives for them. No I/O.
 
-Each target of CALIBRATION.md is split into checkable statistics with a band. A
+Each target of docs/calibration.md is split into checkable statistics with a band. A
 statistic passes when its mean over many runs (seeds, and parameter sets when the check
 is of a posterior) lies inside the band (the record is one realisation of a noisy
 history; the model should sit inside the band on average, and the spread over runs
@@ -86,7 +86,7 @@ _SOC = "CQC, 'State of Care' 2017/18 and 2019/20"
 _DRF = "Dr Foster, 'Is special measures working?', 2015; CQC/Monitor/TDA 2014"
 _NRLS = "NHS England NRLS releases, May 2014 and Sep 2015"
 
-#: What each target of CALIBRATION.md is about, in plain language.
+#: What each target of docs/calibration.md is about, in plain language.
 TARGET_TITLES: dict[str, str] = {
     "T1": "Time in quality special measures",
     "T2": "Stock of trusts in special measures",
@@ -99,7 +99,7 @@ TARGET_TITLES: dict[str, str] = {
 }
 
 #: observed figures on each statistic's scale (see each Target's ``observed`` text)
-_N_TRUSTS = 230  # about 230 trusts in England (CALIBRATION.md)
+_N_TRUSTS = 230  # about 230 trusts in England (docs/calibration.md)
 _ENTRY_YEARS = 52 / 12  # July 2013 to November 2017
 
 TARGETS: tuple[Target, ...] = (

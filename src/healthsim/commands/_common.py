@@ -118,6 +118,34 @@ def deprecated_alias(
     )
 
 
+@contextmanager
+def blame_options(
+    args: argparse.Namespace, options: dict[str, str | tuple[str, str]]
+) -> Iterator[None]:
+    """Report a bad value that came from an option as the option's fault.
+
+    ``options`` maps a key of the file (``method.n``, ``reps``) to the option that sets
+    it (``--n``, or ``("--param", "params")`` when its destination is named otherwise);
+    a :class:`~healthsim.errors.ScenarioError` about such a key, when the option was
+    given, becomes ``--n: <problem>`` rather than naming the file, which holds a good
+    value. The option is named as typed (an old alias, if that was used).
+    """
+    from healthsim.errors import ScenarioError
+
+    try:
+        yield
+    except ScenarioError as exc:
+        key = (exc.key or "").split("[")[0]
+        entry = options.get(key) or options.get(key.split(".")[0])
+        if entry is None:
+            raise
+        option, dest = entry if isinstance(entry, tuple) else (entry, entry.lstrip("-"))
+        if getattr(args, dest.replace("-", "_"), None) in (None, [], ()):
+            raise
+        typed = {v: k for k, v in (getattr(args, "aliases_used", None) or {}).items()}
+        raise UsageError(f"{typed.get(option, option)}: {exc.message}") from None
+
+
 # --------------------------------------------------------------------------------------
 # Signals
 # --------------------------------------------------------------------------------------

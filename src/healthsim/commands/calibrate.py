@@ -1,7 +1,7 @@
 """``healthsim calibrate``: check the defaults against the public record, or fit them.
 
 ``--check`` simulates the calibration scenario on many seeds and compares every target
-statistic (T1-T8 of CALIBRATION.md) with its band; it prints the table, writes a folder
+statistic (T1-T8 of docs/calibration.md) with its band; it prints the table, writes a folder
 (tables, per-seed values, a summary and a figure) all at once, and exits with status 0
 when every statistic passes, 1 when any fails, 2 on bad input.
 
@@ -60,8 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "calibrate",
         help="check the defaults against the public record (T1-T8), or fit them",
-        description="Compare the model with England 2013-2019 (the targets T1-T8 of\n"
-        "CALIBRATION.md) over many seeds (--check), or fit the uncertain defaults to\n"
+        description="Compare the model with England 2013/14–2019/20 (the targets T1-T8 of\n"
+        "docs/calibration.md) over many seeds (--check), or fit the uncertain defaults to\n"
         "those targets by approximate Bayesian computation (--fit).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

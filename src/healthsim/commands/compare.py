@@ -104,11 +104,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle)
 
 
+#: The comparison file's keys that an option sets (a bad value is the option's fault).
+COMPARE_OPTIONS = {
+    "reps": "--reps",
+    "seed": "--seed",
+    "years": "--years",
+    "baseline": "--baseline",
+    "metrics": "--metrics",
+    "parameters": "--parameters",
+}
+
+#: Fewer futures than this cannot tell regimes apart: the 95% interval of a paired
+#: difference needs about 30 pairs to be usable, and the shipped comparisons use 200.
+FEW_REPS = 30
+
+
+def warn_few_reps(reps: int) -> None:
+    """Warn (stderr) that ``reps`` futures are too few to separate the scenarios."""
+    if reps < FEW_REPS:
+        print(
+            f"healthsim: warning: {reps} futures per scenario are too few to tell "
+            f"scenarios apart (intervals need about {FEW_REPS} or more; the shipped "
+            "comparisons use 200): use this for a trial run only",
+            file=sys.stderr,
+        )
+
+
 def _plain(text: str) -> str:
     return text.replace("**", "")
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.commands._common import blame_options
     from healthsim.errors import OutputFolderError, WorkerLostError
     from healthsim.experiments.compare import (
         build_spec,
@@ -127,16 +154,20 @@ def handle(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     target = inputs[0] if len(inputs) == 1 else inputs
-    spec = build_spec(
-        target,
-        reps=args.reps,
-        seed=args.seed,
-        years=args.years,
-        baseline=args.baseline,
-        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
-        parameters=args.parameters,
-        posterior=args.posterior,
-    )
+    with blame_options(args, COMPARE_OPTIONS):
+        spec = build_spec(
+            target,
+            reps=args.reps,
+            seed=args.seed,
+            years=args.years,
+            baseline=args.baseline,
+            metrics=[m.strip() for m in args.metrics.split(",") if m.strip()]
+            if args.metrics
+            else None,
+            parameters=args.parameters,
+            posterior=args.posterior,
+        )
+    warn_few_reps(spec.reps)
     out = Path(args.out) if args.out else Path("results") / spec.name
     try:
         check_out_folder(out)

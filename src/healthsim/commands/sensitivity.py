@@ -24,6 +24,7 @@ from typing import Any
 from healthsim.commands._common import (
     UsageError,
     assignment,
+    blame_options,
     deprecated_alias,
     seed_value,
     sigterm_as_interrupt,
@@ -154,15 +155,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def build(args: argparse.Namespace):
     """The analysis the arguments describe (raises AnalysisError / UsageError)."""
-    from healthsim.config import resolve_path
-    from healthsim.config.loader import ScenarioError, _is_file
-    from healthsim.sensitivity.spec import (
-        find_analysis,
-        is_analysis_file,
-        load_analysis,
-        shipped_analyses,
-    )
-
     changes: dict[str, Any] = {}
     if args.method or args.n:
         changes["method"] = {k: v for k, v in (("name", args.method), ("n", args.n)) if v}
@@ -178,6 +170,33 @@ def build(args: argparse.Namespace):
         changes["outputs"] = list(args.outputs)
     if getattr(args, "parameter_sets", None):
         changes["parameter_sets"] = args.parameter_sets
+
+    with blame_options(args, SENSITIVITY_OPTIONS):
+        return _build(args, changes)
+
+
+#: The analysis file's keys that an option sets (a bad value is the option's fault).
+SENSITIVITY_OPTIONS: dict[str, str | tuple[str, str]] = {
+    "method.n": "--n",
+    "method.name": "--method",
+    "replicates": "--reps",
+    "seed": "--seed",
+    "years": "--years",
+    "parameters": ("--param", "params"),
+    "outputs": ("--output", "outputs"),
+    "parameter_sets": "--parameters",
+}
+
+
+def _build(args: argparse.Namespace, changes: dict[str, Any]):
+    from healthsim.config import resolve_path
+    from healthsim.config.loader import ScenarioError, _is_file
+    from healthsim.sensitivity.spec import (
+        find_analysis,
+        is_analysis_file,
+        load_analysis,
+        shipped_analyses,
+    )
 
     target = args.target
     path = Path(target)

@@ -292,10 +292,23 @@ def _format_validation_error(exc: ValidationError, file: Path | str | None) -> S
     msg = _plain_message(err)
     if "input" in err and etype not in ("missing",) and not isinstance(err["input"], dict):
         msg += f" (got {quote(err['input'])})"
+        msg += _percent_hint(etype, err)
     more = len(exc.errors()) - 1
     if more:
         msg += f" [and {more} more problem{'s' if more > 1 else ''}]"
     return ScenarioError(file, key, msg)
+
+
+def _percent_hint(etype: str, err: Mapping[str, Any]) -> str:
+    """A hint when a share was written as a percentage (5 for 0.05), else ""."""
+    value, le = err.get("input"), (err.get("ctx") or {}).get("le")
+    if etype != "less_than_equal" or isinstance(value, bool) or not isinstance(le, int | float):
+        return ""
+    if not isinstance(value, int | float) or not 1 < value <= 100 or le > 1:
+        return ""
+    if value / 100 > le:
+        return ""
+    return f"; shares are fractions here: for {value:g}% write {value / 100:g}"
 
 
 def _some_keys(bad: str, allowed: list[str], most: int = 10) -> str:

@@ -104,14 +104,14 @@ class Economy(Section):
         ge=1,
         le=200,
         description="Local economies (health and social-care systems). England had 44 "
-        "planning footprints, later 42 integrated care systems (CALIBRATION.md).",
+        "planning footprints, later 42 integrated care systems (docs/calibration.md).",
     )
     trusts_per_economy: int = Field(
         6,
         ge=1,
         le=40,
         description="Provider trusts per economy: about 230 trusts over 42-44 footprints "
-        "gives about 5 (CALIBRATION.md); 6 makes the baseline a mid-sized system.",
+        "gives about 5 (docs/calibration.md); 6 makes the baseline a mid-sized system.",
     )
     trusts_per_economy_spread: int = Field(
         0,
@@ -133,7 +133,7 @@ class Economy(Section):
         gt=0,
         le=3000,
         description="Mean general and acute beds per generated trust: a typical acute "
-        "trust has about 450 beds (CALIBRATION.md).",
+        "trust has about 450 beds (docs/calibration.md).",
     )
     beds_cv: float = Field(
         0.35,
@@ -161,7 +161,7 @@ class Economy(Section):
         gt=0,
         le=10000,
         description="Catchment population per bed: about 300,000 people for a 450-bed "
-        "trust (CALIBRATION.md).",
+        "trust (docs/calibration.md).",
     )
     flow_density: Share = Field(
         0.6,
@@ -315,7 +315,7 @@ class Squeeze(Section):
         0.035,
         ge=-0.5,
         le=0.5,
-        description="Growth of the need for care: 3-4% a year (CALIBRATION.md).",
+        description="Growth of the need for care: 3-4% a year (docs/calibration.md).",
     )
     tariff_efficiency: float = Field(
         0.04,

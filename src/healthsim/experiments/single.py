@@ -11,7 +11,7 @@ import pandas as pd
 
 from healthsim._version import __version__
 from healthsim.config import Scenario, load_scenario, with_overrides
-from healthsim.metrics import palette
+from healthsim.metrics import calendar, palette
 from healthsim.metrics.summary import SUMMARY, monthly_frame, summarise, trust_frame
 from healthsim.model.economy import HealthEconomy
 
@@ -37,17 +37,18 @@ def _sig(v):
     return float(f"{v:.{SUMMARY_DIGITS}g}")
 
 
-def calendar_year(month: pd.Series | np.ndarray, start_year: int) -> np.ndarray:
-    """Calendar year of each run month (month 1 falls in ``start_year``)."""
-    return start_year + (np.asarray(month, dtype=int) - 1) // 12
+def financial_year(month: pd.Series | np.ndarray, start_year: int) -> list[str]:
+    """The NHS financial year of each run month (``"2013/14"``; month 1 is April of
+    ``start_year``: :mod:`healthsim.metrics.calendar`)."""
+    return calendar.financial_year(np.asarray(month), start_year)
 
 
 def named_trusts(trusts: pd.DataFrame, start_year: int) -> pd.DataFrame:
-    """The trusts frame as ``trusts.csv`` has it: the calendar year after the month, the
+    """The trusts frame as ``trusts.csv`` has it: the financial year after the month, the
     rung and rating in words at the end (added once: a frame that has them is kept)."""
     df = trusts.copy()
-    if "calendar_year" not in df and "month" in df:
-        df.insert(1, "calendar_year", calendar_year(df["month"], start_year))
+    if "financial_year" not in df and "month" in df:
+        df.insert(1, "financial_year", financial_year(df["month"], start_year))
     if "rung" in df and "rung_name" not in df:
         df["rung_name"] = df["rung"].map(RUNG_NAMES)
     if "rating" in df and "rating_name" not in df:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from healthsim.metrics import calendar
 from healthsim.model.history import MONTHLY, PER_TRUST
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def monthly_frame(model: HealthEconomy) -> pd.DataFrame:
     months = np.arange(1, n + 1)
     df.insert(0, "month", months)
     df.insert(1, "year", (months - 1) // 12 + 1)
-    df.insert(2, "calendar_year", model.p.start_year + (months - 1) // 12)
+    df.insert(2, "financial_year", calendar.financial_year(months, model.p.start_year))
     return df
 
 

@@ -32,7 +32,7 @@ through one weaker link between consecutive regions. Population per economy is
 `economy.economies[].population` where positive, otherwise beds × `economy.population_per_bed`.
 The network is an abstraction **[A]**, and the order of regions is not geography
 **[A]**; sizes are sourced (about 450 beds, 5 trusts per economy, 42 economies, seven NHS
-regions; CALIBRATION.md) **[S]**.
+regions; docs/calibration.md) **[S]**.
 """
 
 from __future__ import annotations

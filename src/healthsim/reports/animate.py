@@ -28,6 +28,7 @@ from healthsim.config import Scenario
 from healthsim.metrics import palette
 from healthsim.model.economy import HealthEconomy
 from healthsim.reports import view
+from healthsim.reports.style import year_axis
 from healthsim.reports.view import TITLES
 
 EDGE_STYLE = {
@@ -100,8 +101,7 @@ class Frames:
         for r, (title, series) in enumerate(_chart_specs()):
             ax = self.fig.add_subplot(grid[r, 1])
             ax.set_title(title, fontsize=10.5, loc="left")
-            ax.set_xlim(self.x[0], self.x[-1] + 1 / 12)
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+            year_axis(ax, sc.start_year, model.months, label=False, most=6)
             ax.tick_params(labelsize=9)
             ax.grid(alpha=0.25)
             ax.spines[["top", "right"]].set_visible(False)

@@ -47,7 +47,7 @@ POSTERIOR_COLOUR = "#4a7db3"
 DEFAULT_COLOUR = "#b8412c"
 
 LIMITS = (
-    "The record of 2013-2019 comes from one regime that mixed public naming with "
+    "The record of 2013/14–2019/20 comes from one regime that mixed public naming with "
     "buddying and improvement support. Matching it shows the model behaves like that "
     "NHS; it cannot show whether blame or support did the work, so comparisons of "
     "blame-focused and support-focused regimes stay exploratory."
@@ -271,7 +271,7 @@ def check_figure(result: CheckResult) -> Figure:
     fig.text(
         0.3 / w,
         1 - 0.3 / h,
-        "Does the model behave like the NHS in England, 2013-2019?",
+        "Does the model behave like the NHS in England, 2013/14–2019/20?",
         fontsize=15,
         weight="bold",
         va="top",
@@ -455,7 +455,7 @@ def check_markdown(result: CheckResult, command: str | None = None, where: str =
         "",
         "## How to read it",
         "",
-        "Each statistic of the targets T1-T8 (from the public record in CALIBRATION.md) "
+        "Each statistic of the targets T1-T8 (from the public record in docs/calibration.md) "
         "has a band to hit. A statistic passes when its **mean over seeds** lies inside "
         "the band: the record is one realisation of a noisy history, so the model should "
         "sit inside the band on average, and the spread over seeds (5-95%) says how far "
@@ -605,7 +605,7 @@ def posterior_figure(fit: FitResult) -> Figure:
     head.text(
         0.01,
         0.38,
-        "How much the record of 2013-2019 narrows each fitted parameter; a posterior as "
+        "How much the record of 2013/14–2019/20 narrows each fitted parameter; a posterior as "
         "wide as its prior means the targets do not constrain it.",
         fontsize=9.5,
         color="#333333",

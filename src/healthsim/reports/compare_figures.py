@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from healthsim._version import __version__
 from healthsim.experiments.outcomes import FAN_CHARTS, outcome, series_info
 from healthsim.experiments.stats import worst_decile
+from healthsim.reports import style
 
 if TYPE_CHECKING:
     from healthsim.experiments.compare import ComparisonResult
@@ -44,21 +45,36 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def footer_lines(result: ComparisonResult) -> list[str]:
-    """Footer of every figure: what was run, and that it is simulated."""
+#: Each scenario's line pattern in charts over time, so a line that runs on top of
+#: another (two regimes with the same median) leaves both visible: solid first, then
+#: dashes ever shorter, drawn in order so the shorter dashes lie on the longer.
+DASHES = ("-", (0, (6, 2.5)), (0, (2.5, 2)), (0, (7, 2, 1.5, 2)), (0, (1, 1.5)))
+
+
+def dashes(i: int):
+    return DASHES[i % len(DASHES)]
+
+
+def footer_lines(result: ComparisonResult, width: float = 10.5) -> tuple[list[str], int]:
+    """Footer of every figure: what was run, and that it is simulated (wrapped to a
+    figure ``width`` inches wide: about 15 characters an inch at the footer's size), and
+    how many of them are the first statement (the rest are scenario disclaimers)."""
+    chars = max(60, int(width * 15))
     spec = result.spec
     n = len(result.complete_replicates)
     params = {
         "posterior": ", each on its own set of the calibration posterior's parameters",
         "prior": ", each on its own draw of the parameters from their priors",
     }.get(spec.parameter_kind, ", today's default parameters")
-    lines = [
+    lines = textwrap.wrap(
         f"{n} simulated futures per scenario (common random numbers, master seed "
-        f"{spec.seed}{params}) · healthsim {__version__} · model results, not observations"
-    ]
+        f"{spec.seed}{params}) · healthsim {__version__} · model results, not observations",
+        chars,
+    )
+    first = len(lines)
     for d in sorted({s.economy.disclaimer for s in spec.scenarios if s.economy.disclaimer}):
-        lines += textwrap.wrap(d, 150)
-    return lines
+        lines += textwrap.wrap(d, chars)
+    return lines, first
 
 
 DPI = 150
@@ -68,7 +84,7 @@ LINE_INCHES = 0.17
 
 def _new(result: ComparisonResult, width: float, height: float) -> Figure:
     """A figure of ``width`` x ``height`` inches for the plot, plus a footer strip."""
-    lines = footer_lines(result)
+    lines, first = footer_lines(result, width)
     foot = FOOTER_INCHES + LINE_INCHES * len(lines)
     total = height + foot
     fig = Figure(figsize=(width, total), dpi=DPI, layout="constrained")
@@ -80,8 +96,8 @@ def _new(result: ComparisonResult, width: float, height: float) -> Figure:
             (0.1 + (len(lines) - 1 - i) * LINE_INCHES) / total,
             line,
             fontsize=7.5,
-            color="#8a1c1c" if i else "#555555",
-            style="italic" if i else "normal",
+            color="#8a1c1c" if i >= first else "#555555",
+            style="italic" if i >= first else "normal",
             ha="left",
             va="bottom",
         )
@@ -93,14 +109,11 @@ def _finish(fig: Figure, result: ComparisonResult) -> Figure:
 
 
 def _years(result: ComparisonResult) -> np.ndarray:
-    months = np.arange(1, result.spec.months + 1)
-    return result.spec.start_year + (months - 1) / 12
+    return style.decimal_years(np.arange(1, result.spec.months + 1), result.spec.start_year)
 
 
 def _year_axis(ax, result: ComparisonResult, nbins: int = 12) -> None:
-    start = result.spec.start_year
-    ax.set_xlim(start, start + result.spec.months / 12)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=nbins))
+    style.year_axis(ax, result.spec.start_year, result.spec.months, label=False, most=nbins)
 
 
 def _thousands(ax, axis: str = "x") -> None:
@@ -137,16 +150,21 @@ def png_bytes(fig: Figure) -> bytes:
 def _band_legend(
     fig: Figure, result: ComparisonResult, names: Sequence[int], *, means: bool = False
 ) -> None:
-    handles = [Line2D([], [], color=colour(i), lw=2.2, label=result.spec.names[i]) for i in names]
+    handles = [
+        Line2D([], [], color=colour(i), lw=2.2, ls=dashes(i), label=result.spec.names[i])
+        for i in names
+    ]
     handles += [
-        Line2D([], [], color="#555555", lw=1.8, label="median"),
+        Line2D(
+            [],
+            [],
+            color="#555555",
+            lw=1.8,
+            label="median (mean for counts of trusts)" if means else "median",
+        ),
         Patch(facecolor="#777777", alpha=0.45, label="middle 50% of futures"),
         Patch(facecolor="#777777", alpha=0.18, label="middle 90% of futures"),
     ]
-    if means:
-        handles.append(
-            Line2D([], [], color="#555555", lw=1.1, ls="--", label="mean (counts of trusts)")
-        )
     fig.legend(
         handles=handles,
         loc="outside upper center",
@@ -154,7 +172,7 @@ def _band_legend(
         frameon=False,
         fontsize=9,
         columnspacing=1.2,
-        handlelength=1.6,
+        handlelength=3.2,
     )
 
 
@@ -177,9 +195,10 @@ def fan_charts(result: ComparisonResult, metrics: Sequence[str] | None = None) -
             c = colour(s)
             ax.fill_between(x, p5, p95, color=c, alpha=0.13, lw=0)
             ax.fill_between(x, p25, p75, color=c, alpha=0.3, lw=0)
-            ax.plot(x, p50, color=c, lw=1.8)
-            if m in COUNT_SERIES:
-                ax.plot(x, np.nanmean(y, axis=0), color=c, lw=1.1, ls="--")
+            # a median of a count of a few trusts is 0, 1 or 2 and hides the others':
+            # counts show their mean
+            centre = np.nanmean(y, axis=0) if m in COUNT_SERIES else p50
+            ax.plot(x, centre, color=c, lw=1.8, ls=dashes(s), zorder=3 + s)
         ax.set_title(info.label, fontsize=10.5, loc="left")
         _thousands(ax, "y")
         if m in COUNT_SERIES:
@@ -224,7 +243,7 @@ def difference_over_time(result: ComparisonResult) -> Figure:
             c = colour(s)
             ax.fill_between(x, p5, p95, color=c, alpha=0.13, lw=0)
             ax.fill_between(x, p25, p75, color=c, alpha=0.3, lw=0)
-            ax.plot(x, p50, color=c, lw=1.8)
+            ax.plot(x, p50, color=c, lw=1.8, ls=dashes(s), zorder=3 + s)
         ax.axhline(0, color="#333333", lw=0.9)
         ax.set_title(f"{title}:\ndifference from {spec.baseline_name}", fontsize=10, loc="left")
         ax.set_ylabel(unit, fontsize=9)

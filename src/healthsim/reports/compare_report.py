@@ -24,6 +24,8 @@ from healthsim.experiments.breakdown import CHANNELS
 from healthsim.experiments.compare import shipped_comparisons
 from healthsim.experiments.outcomes import ACCOUNTS, outcome
 from healthsim.experiments.store import STORE_NAME, code_version
+from healthsim.metrics.calendar import CONVENTION, fy_label
+from healthsim.metrics.calendar import span as fy_span
 from healthsim.metrics.summary import SUMMARY
 from healthsim.model.history import MONTHLY
 from healthsim.reports import compare_figures as cf
@@ -156,7 +158,7 @@ COLUMNS = {
     "futures_high": "95th percentile of the paired difference across futures",
     "behaviour.*, initial.*": "in parameter_sets.csv: the replicate's value of each "
     "parameter (the scenario reference says what each is)",
-    "calendar_year": "calendar year of the month",
+    "financial_year": "NHS financial year of the month (April to March), e.g. 2013/14",
 }
 
 
@@ -227,7 +229,8 @@ def build_blocks(result: ComparisonResult, figures: dict[str, bytes]) -> list[Bl
         Block(
             "p",
             f"{len(spec.names)} scenario{'s' if several else ''} · {n} simulated futures"
-            f"{' each' if several else ''} · {sc0.years} years from {spec.start_year} · "
+            f"{' each' if several else ''} · {sc0.years} years from "
+            f"{fy_label(spec.start_year)} · "
             f"{economy_words(sc0)}{f' · baseline: {base}' if several else ''} · "
             f"healthsim {__version__}",
             anchor="meta",
@@ -282,8 +285,9 @@ def build_blocks(result: ComparisonResult, figures: dict[str, bytes]) -> list[Bl
         Block(
             "p",
             f"Each scenario was run {spec.reps} times ({n} complete), for {sc0.years} years "
-            f"({spec.start_year} to {spec.start_year + sc0.years - 1}) in "
-            f"{economy_words(sc0)}. Run number i of every scenario used the same seed, derived "
+            f"({fy_span(spec.start_year, sc0.years)}) in "
+            f"{economy_words(sc0)}. {CONVENTION} Run number i of every scenario used the "
+            "same seed, derived "
             f"from the master seed {spec.seed}; because every random mechanism of the model "
             "(demand, local incidents, inspections, media, board churn) draws from its own "
             "stream, the scenarios met the same shocks in each simulated future (common "

@@ -13,6 +13,7 @@ import pandas as pd
 
 from healthsim.experiments.breakdown import CHANNELS, HARM_WHERE
 from healthsim.experiments.outcomes import Outcome, outcome
+from healthsim.metrics.calendar import span as fy_span
 
 if TYPE_CHECKING:
     from healthsim.config import Scenario
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 #: Units counted in whole things: differences read "more" / "fewer".
 COUNT_UNITS = {"events", "entries", "re-entries", "boards", "trust-months", "trusts", "exits"}
 
-#: The statement every report makes about the evidence (CALIBRATION.md).
+#: The statement every report makes about the evidence (docs/calibration.md).
 EVIDENCE = (
     "The contrast between blame-focused and support-focused regimes rests on the "
     "model's mechanisms (how blame and naming change fear, openness, staff turnover "
@@ -368,19 +369,19 @@ def findings_markdown(result: ComparisonResult) -> str:
     base = spec.baseline_name
     others = [s for s in names if s != base]
     sc0 = spec.scenarios[0]
-    first, last = spec.start_year, spec.start_year + sc0.years - 1
+    years = fy_span(spec.start_year, sc0.years)
     paras = []
     differs = what_differs(result)
     if len(names) == 1:
         paras.append(
             f"We simulated **{names[0]}** in {economy_words(sc0)} over {sc0.years} years "
-            f"({first} to {last}), **{n} times**, each time on its own seed, to show the "
+            f"({years}), **{n} times**, each time on its own seed, to show the "
             "range of outcomes the model gives for it."
         )
     else:
         paras.append(
             f"We simulated **{len(names)} scenarios** ({', '.join(names)}) in "
-            f"{economy_words(sc0)} over {sc0.years} years ({first} to {last}), **{n} times "
+            f"{economy_words(sc0)} over {sc0.years} years ({years}), **{n} times "
             "each**. Each simulated future ran every scenario on the same random draws "
             "(demand, local incidents, inspections)"
             + (

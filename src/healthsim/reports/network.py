@@ -23,6 +23,7 @@ from matplotlib.patches import Circle
 
 from healthsim.experiments import RunResult
 from healthsim.metrics import palette
+from healthsim.metrics.calendar import financial_year
 from healthsim.model.network import Structure
 from healthsim.reports import style
 
@@ -71,7 +72,7 @@ def network_figure(result: RunResult) -> Figure:
     panel, width, plot_height = _figure_size(st.positions)
     lines = style.footer_text(result.scenario.name, result.seed, result.scenario.economy.disclaimer)
     fig, body = style.new_figure(width, plot_height + TITLE_IN + sum(LEGEND_ROWS_IN), lines)
-    year = result.scenario.start_year + (len(result.timeseries) - 1) // 12
+    year = financial_year(len(result.timeseries), result.scenario.start_year)
     body.suptitle(
         f"The health economy at the end of the run ({year}): {st.n_trusts} trusts in "
         f"{st.n_economies} local {'economy' if st.n_economies == 1 else 'economies'}",

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.experiments import RunResult
+from healthsim.metrics.calendar import CONVENTION
 from healthsim.reports import figures, network, style, tables
 from healthsim.reports.atomic import atomic_folder, check_destination
 from healthsim.reports.summary_text import headline, summary_lines
@@ -160,15 +161,18 @@ def report_markdown(result: RunResult, out: Path | str, command: str | None) -> 
     return "\n".join(md).replace("\n\n\n", "\n\n")
 
 
-_READING = """## How to read these results
+_READING = (
+    """## How to read these results
 
 These are simulated outcomes of a model, not forecasts and not judgements of any real
 organisation. One seed is one possible history: compare scenarios on the same seed
 (they then share the same demand noise, local shocks and inspection draws) and over
 several seeds before drawing conclusions. The defaults are calibrated to England in
-2010–2019, a mixed regime of public naming and buddying, so they can check that the
+2013/14–2019/20, a mixed regime of public naming and buddying, so they can check that the
 model behaves plausibly but cannot settle whether blame or support works better: that
-contrast is exploratory."""
+contrast is exploratory. """
+    + CONVENTION
+)
 
 
 def _column_sections() -> list[str]:

@@ -338,7 +338,7 @@ READING = (
     "the conclusion, one with large indices is where evidence would most sharpen it. The "
     "bounds are part of the question: wider bounds give a parameter more room to matter. "
     "Intervals are bootstrap intervals over the sample points; they do not include the "
-    "seed noise reported above. The defaults are calibrated to England in 2010-2019, a "
+    "seed noise reported above. The defaults are calibrated to England in 2013/14–2019/20, a "
     "mixed regime of public naming and buddying, so the contrast between blame and support "
     "rests on modelled mechanisms, not on historical evidence: where the ranking flips "
     "shows which beliefs about those mechanisms the conclusion depends on."

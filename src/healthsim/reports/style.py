@@ -14,10 +14,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
 from healthsim._version import __version__
-from healthsim.metrics import palette
+from healthsim.metrics import calendar, palette
 
 #: Ladder states and ratings: the colours of :mod:`healthsim.metrics.palette` (one
 #: definition for every output), by state or rating value.
@@ -69,16 +69,27 @@ def footer_text(scenario_name: str, seed: int, disclaimer: str = "") -> list[str
 
 
 def decimal_years(month: np.ndarray, start_year: int) -> np.ndarray:
-    """x positions of run months in calendar years (month 1 spans ``start_year``)."""
-    return start_year + (np.asarray(month, dtype=float) - 1) / 12
+    """x positions of run months in calendar time (month 1 starts in April of
+    ``start_year``: :mod:`healthsim.metrics.calendar`)."""
+    return calendar.decimal_time(month, start_year)
 
 
-def year_axis(ax: Axes, start_year: int, months: int, *, label: bool = True) -> None:
-    """Calendar years on the x axis, whole years only, spanning the run."""
-    ax.set_xlim(start_year, start_year + months / 12)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+def year_axis(
+    ax: Axes, start_year: int, months: int, *, label: bool = True, most: int = 12, size=None
+) -> None:
+    """Financial years on the x axis: a light line at each April, the year's label
+    (``2013/14``) in its middle, spanning the run."""
+    bounds = calendar.year_bounds(start_year, months)
+    ax.set_xlim(bounds[0], bounds[0] + months / 12)
+    ax.xaxis.set_major_locator(FixedLocator(bounds))
+    ax.xaxis.set_major_formatter(NullFormatter())
+    ax.tick_params(axis="x", which="major", length=3)
+    at, labels = calendar.year_ticks(start_year, months, most)
+    ax.xaxis.set_minor_locator(FixedLocator(at))
+    ax.xaxis.set_minor_formatter(FixedFormatter(labels))
+    ax.tick_params(axis="x", which="minor", length=0, **({"labelsize": size} if size else {}))
     if label:
-        ax.set_xlabel("Year")
+        ax.set_xlabel("Financial year (April to March)")
 
 
 def tidy(ax: Axes) -> None:

@@ -7,6 +7,7 @@ import textwrap
 
 from healthsim.experiments import RunResult
 from healthsim.metrics import palette
+from healthsim.metrics.calendar import span as fy_span
 
 
 def plural(n: float, one: str, many: str | None = None) -> str:
@@ -25,9 +26,8 @@ def headline(result: RunResult) -> str:
     n_trusts = int(result.trusts["trust"].nunique())
     n_econ = int(result.trusts["economy"].nunique()) if "economy" in result.trusts else 1
     months = len(result.timeseries)
-    end = sc.start_year + (months - 1) // 12
     years = months / 12
-    when = f"{sc.start_year}" if end == sc.start_year else f"{sc.start_year}–{end}"
+    when = fy_span(sc.start_year, -(-months // 12))
     span = f"{years:g} {'year' if years == 1 else 'years'} ({when})"
     return (
         f"'{sc.name}', seed {result.seed}: {span}, {plural(n_trusts, 'trust')} in "

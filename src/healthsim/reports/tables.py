@@ -5,16 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 from healthsim.experiments import RunResult
-from healthsim.experiments.single import RATING_NAMES, RUNG_NAMES, calendar_year, named_trusts
+from healthsim.experiments.single import RATING_NAMES, RUNG_NAMES, financial_year, named_trusts
 from healthsim.model.history import MONTHLY, PER_TRUST
 
-__all__ = ["RATING_NAMES", "RUNG_NAMES", "calendar_year"]
+__all__ = ["RATING_NAMES", "RUNG_NAMES", "financial_year"]
 
 #: Columns the report adds to the recorder's metrics, with their meaning.
 TIME_COLUMNS = {
     "month": "month of the run (1 = the first month)",
     "year": "year of the run (1 = the first year)",
-    "calendar_year": "calendar year the month falls in (scenario start_year + year - 1)",
+    "financial_year": "NHS financial year (April to March) the month falls in, e.g. 2013/14 "
+    "(month 1 is April of the scenario's start_year)",
 }
 TRUST_ID_COLUMNS = {
     "trust": "trust identifier",
@@ -25,7 +26,7 @@ TRUST_ID_COLUMNS = {
 }
 EVENT_COLUMNS = {
     "month": TIME_COLUMNS["month"],
-    "calendar_year": TIME_COLUMNS["calendar_year"],
+    "financial_year": TIME_COLUMNS["financial_year"],
     "trust": TRUST_ID_COLUMNS["trust"],
     "label": TRUST_ID_COLUMNS["label"],
     "event": "what happened, in words",
@@ -38,7 +39,7 @@ def timeseries_table(result: RunResult) -> pd.DataFrame:
 
 
 def trusts_table(result: RunResult) -> pd.DataFrame:
-    """One row per trust per month, with the calendar year and rung/rating in words:
+    """One row per trust per month, with the financial year and rung/rating in words:
     ``result.trusts`` as it is (older pickled results get the columns added)."""
     return named_trusts(result.trusts, result.scenario.start_year)
 
@@ -50,9 +51,9 @@ def summary_table(result: RunResult) -> pd.DataFrame:
 
 
 def events_table(result: RunResult) -> pd.DataFrame:
-    """The plain-language event log with the calendar year of each event."""
+    """The plain-language event log with the financial year of each event."""
     df = result.events.copy()
-    df.insert(1, "calendar_year", calendar_year(df["month"], result.scenario.start_year))
+    df.insert(1, "financial_year", financial_year(df["month"], result.scenario.start_year))
     return df
 
 
@@ -64,7 +65,7 @@ def column_descriptions(table: str) -> dict[str, str]:
     if table == "trusts":
         ids = {k: v for k, v in TRUST_ID_COLUMNS.items() if not k.endswith("_name")}
         names = {k: v for k, v in TRUST_ID_COLUMNS.items() if k.endswith("_name")}
-        time = {k: TIME_COLUMNS[k] for k in ("month", "calendar_year")}
+        time = {k: TIME_COLUMNS[k] for k in ("month", "financial_year")}
         return {**time, **ids, **PER_TRUST, **names}
     if table == "summary":
         return {

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from healthsim.metrics import calendar as cal
 from healthsim.metrics import palette
 from healthsim.model import Rung, Support
 from healthsim.model.mechanisms.support import by_code
@@ -26,21 +27,6 @@ if TYPE_CHECKING:
 
 ColourBy = Literal["rung", "rating"]
 SizeBy = Literal["deficit", "activity"]
-
-MONTH_NAMES = (
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-    "January",
-    "February",
-    "March",
-)
 
 #: Ladder states and ratings: (label, colour), from :mod:`healthsim.metrics.palette` (the
 #: one definition every output shares).
@@ -79,15 +65,12 @@ FULL_DEFICIT = 0.06
 def calendar(scenario: Scenario, month: int) -> str:
     """Calendar month of run month ``month`` (1 = April of ``start_year``, the NHS's
     financial year), e.g. ``"May 2014"``; month 0 is the start of the run."""
-    m = max(month, 1) - 1
-    year = scenario.start_year + (m + 3) // 12
-    return f"{MONTH_NAMES[m % 12]} {year}"
+    return cal.month_name(month, scenario.start_year)
 
 
 def financial_year(scenario: Scenario, month: int) -> str:
     """The NHS financial year a run month falls in, e.g. ``"2014/15"``."""
-    y = scenario.start_year + (max(month, 1) - 1) // 12
-    return f"{y}/{(y + 1) % 100:02d}"
+    return cal.financial_year(month, scenario.start_year)
 
 
 def when(scenario: Scenario, month: int) -> str:
@@ -99,7 +82,7 @@ def when(scenario: Scenario, month: int) -> str:
 
 def month_axis(scenario: Scenario, months: np.ndarray) -> np.ndarray:
     """Run months as fractional calendar years (month 1 = April of start_year)."""
-    return scenario.start_year + 0.25 + (np.asarray(months, dtype=float) - 1) / 12
+    return cal.decimal_time(months, scenario.start_year)
 
 
 # --------------------------------------------------------------------------------------

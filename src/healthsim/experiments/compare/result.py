@@ -19,6 +19,7 @@ from healthsim.experiments.outcomes import (
     series_info,
 )
 from healthsim.experiments.tasks import Record
+from healthsim.metrics.calendar import financial_year
 
 LEVEL = 0.95
 
@@ -477,7 +478,7 @@ class ComparisonResult:
                             "scenario": name,
                             "metric": m,
                             "month": months,
-                            "calendar_year": self.spec.start_year + (months - 1) // 12,
+                            "financial_year": financial_year(months, self.spec.start_year),
                             **b,
                         }
                     )
@@ -503,7 +504,7 @@ class ComparisonResult:
                             "baseline": self.spec.baseline_name,
                             "metric": m,
                             "month": months,
-                            "calendar_year": self.spec.start_year + (months - 1) // 12,
+                            "financial_year": financial_year(months, self.spec.start_year),
                             **bands,
                         }
                     )

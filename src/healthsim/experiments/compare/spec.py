@@ -152,6 +152,24 @@ def _scenario_label(ref: Any) -> str:
     return ref.name if isinstance(ref, Scenario) else str(ref)
 
 
+def _unknown_target(ref: str) -> ScenarioError:
+    """A name that is neither a comparison nor a scenario: list the shipped comparisons
+    (and suggest the nearest name of either kind)."""
+    from healthsim.config.loader import shipped_scenarios
+    from healthsim.experiments.compare.files import shipped_comparisons
+
+    comparisons = list(shipped_comparisons())
+    name = Path(ref).name.removesuffix(".toml")
+    hint = difflib.get_close_matches(name, comparisons + list(shipped_scenarios()), n=1)
+    extra = f"did you mean '{hint[0]}'? " if hint else ""
+    return ScenarioError(
+        ref,
+        None,
+        f"no such comparison or scenario file; {extra}shipped comparisons: "
+        f"{', '.join(comparisons)}; 'healthsim scenarios' lists the scenarios",
+    )
+
+
 def build_spec(
     scenarios: Sequence[str | Path | Scenario] | str | Path,
     *,
@@ -180,6 +198,7 @@ def build_spec(
     """
     source: Path | None = None
     spec_file: ComparisonFile | None = None
+    single = isinstance(scenarios, str | Path)
     if isinstance(scenarios, str | Path):
         source = find_comparison_file(scenarios)
         if source is None:
@@ -235,6 +254,8 @@ def build_spec(
                 path = resolve_path(ref, source.parent if source else None)
                 sc = load_scenario(path)
             except ScenarioError as exc:
+                if where is None and single and exc.file == str(ref) and exc.key is None:
+                    raise _unknown_target(str(ref)) from None
                 if where is None:
                     raise
                 raise ScenarioError(where, key, f"{quote(ref)}: {exc}") from None

@@ -131,7 +131,7 @@ class FinanceParams(Section):
         unit="£m a month per occupied bed",
         doc="Tariff income per occupied bed a month at the start.",
         source="a 450-bed trust at 86% occupancy earns about £300m a year: about £76bn "
-        "over about 230 trusts (NAO 2016; CALIBRATION.md).",
+        "over about 230 trusts (NAO 2016; docs/calibration.md).",
     )
     pay_share: float = param(
         0.62,
