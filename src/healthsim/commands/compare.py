@@ -167,7 +167,6 @@ def handle(args: argparse.Namespace) -> int:
             parameters=args.parameters,
             posterior=args.posterior,
         )
-    warn_few_reps(spec.reps)
     out = Path(args.out) if args.out else Path("results") / spec.name
     try:
         check_out_folder(out)
@@ -254,6 +253,9 @@ def handle(args: argparse.Namespace) -> int:
     for line in verdict_lines(result) + rests_on(result) + in_brief(result):
         say("  " + _plain(line))
     print(f"report: {out / 'report.html'} (also report.md, CSV tables and figures)")
+    # After the run, not before: an error stays one line, and the warning is the last
+    # thing read beside the verdict it qualifies.
+    warn_few_reps(spec.reps)
     failed = len(result.failed)
     if failed:
         print(
