@@ -337,3 +337,102 @@ def test_composition_and_rate_by_hand():
     assert comp[0] == pytest.approx(-7.5 + 20.0)
     assert rate[0] == pytest.approx(-7.5)
     assert comp[0] + rate[0] == pytest.approx(hs.sum() - hb.sum()), "exact split"
+
+
+def test_each_states_time_and_harm_a_month_add_up(result):
+    """Per state, the part from time there and the part from harm a month there add up
+    to that state's harm difference; over the states, to the total."""
+    from healthsim.experiments.breakdown import RATE_PART, TIME_PART
+
+    b = result.breakdown
+    d = result.differences.set_index(["scenario", "metric"])
+    runs = result.runs.set_index(["scenario", "replicate"])
+    for name in ("board_supported", "whole_system"):
+        sub = b[b["scenario"] == name]
+        where = sub[sub["part"] == "harm: where it happened"].set_index("metric")
+        time = sub[sub["part"] == TIME_PART].set_index("metric")
+        rate = sub[sub["part"] == RATE_PART].set_index("metric")
+        assert list(time.index) == list(HARM_WHERE) == list(rate.index)
+        both = time["contribution"] + rate["contribution"]
+        assert both.to_numpy() == pytest.approx(
+            where.loc[list(HARM_WHERE), "contribution"].to_numpy(), abs=1e-6
+        ), "time + harm a month = the state's harm difference"
+        assert both.sum() == pytest.approx(d.loc[(name, "harm_total"), "diff"], abs=1e-6)
+        for m, months in zip(HARM_WHERE, MONTHS_WHERE, strict=True):
+            assert time.at[m, "scenario_mean"] == pytest.approx(runs.loc[name][months].mean()), (
+                "the time rows carry the mean trust-months a future"
+            )
+            h, mo = runs.loc[name][m].sum(), runs.loc[name][months].sum()
+            if mo > 0:
+                assert rate.at[m, "scenario_mean"] == pytest.approx(h / mo)
+
+
+def test_the_why_sentences_match_the_state_table(result):
+    """The "why" paragraph quotes the same split, with the same figures, as the table
+    it leads: total, time and harm-a-month parts, and the states it names."""
+    from healthsim.experiments.breakdown import RATE_PART, TIME_PART
+    from healthsim.reports.compare_tables import _state_table
+    from healthsim.reports.compare_text import _why_paragraph
+
+    name = "board_supported"
+    text = _why_paragraph(result, name)
+    b = result.breakdown
+    sub = b[b["scenario"] == name]
+    comp = sub[sub["part"] == TIME_PART]["contribution"].sum()
+    rate = sub[sub["part"] == RATE_PART]["contribution"].sum()
+    total = result.differences.set_index(["scenario", "metric"]).at[(name, "harm_total"), "diff"]
+    assert f"({total:+,.0f} events), {comp:+,.0f} came from the time" in text
+    assert f"and {rate:+,.0f} from the harm a trust-month" in text
+    table = _state_table(result, name)
+    last = table.rows[-1]
+    assert last[2] == f"**{comp:+,.0f}**" and last[4] == f"**{rate:+,.0f}**"
+    # the three states whose time moved most, with the months the table shows
+    from healthsim.experiments.outcomes import outcome
+
+    time = sub[sub["part"] == TIME_PART].set_index("metric")
+    top = time["contribution"].abs().sort_values(ascending=False).index[:3]
+    for m in top:
+        c = float(time.at[m, "contribution"])
+        if abs(c) < 0.5:
+            continue
+        label = outcome(m).label
+        row = next(r for r in table.rows if r[0] == label)
+        mb, ms = (x.strip() for x in row[1].split("→"))
+        assert f"{label[:1].lower()}{label[1:]} ({mb} against {ms}; {c:+,.0f} harm events)" in text
+    assert "This is accounting, not proof of cause" in text
+
+
+def test_in_brief_gives_size_interval_and_share_for_every_dimension(result):
+    """No "clearly better": each clear difference has its size, 95% interval and the
+    share of futures in which the scenario did better, as the differences table has."""
+    from healthsim.reports.compare_text import BRIEF, in_brief
+
+    lines = in_brief(result)
+    d = result.differences.set_index(["scenario", "metric"])
+    assert len(lines) == 2
+    for line in lines:
+        assert "clearly" not in line
+        name = line.split("**")[1]
+        for m, words in BRIEF.items():
+            r = d.loc[(name, m)]
+            if int(r["verdict"]) == 0:
+                assert f"no clear difference in {words}" in line
+            else:
+                assert f"better in {float(r['share_better']) * 100:.0f}% of futures" in line
+
+
+def test_the_overall_verdict_names_the_best_on_each_dimension(result):
+    from healthsim.reports.compare_text import DIMENSIONS, overall_line
+
+    line = overall_line(result)
+    pb = result.probability_best
+    leaders = set()
+    for m in DIMENSIONS:
+        sub = pb[pb["metric"] == m].sort_values(["p_best_mean", "p_best_run"], ascending=False)
+        top = sub.iloc[0]
+        leaders.add(top["scenario"])
+        assert f"**{top['scenario']}** (confidence {top['p_best_mean'] * 100:.0f}%)" in line
+    if len(leaders) > 1:
+        assert "No scenario leads on every dimension" in line
+    else:
+        assert "leads on every dimension" in line

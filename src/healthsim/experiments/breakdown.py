@@ -43,6 +43,10 @@ HARM_WHERE = (
 )
 #: Trust-months spent in each of those states (same order).
 MONTHS_WHERE = tuple(m.replace("harm_", "months_", 1) for m in HARM_WHERE)
+#: Parts of the breakdown that split each state's harm difference in two: the time
+#: trusts spent in the state, and the harm a trust-month there did.
+TIME_PART = "harm: time in each state"
+RATE_PART = "harm: harm a month in each state"
 #: Reported and hidden harm; they add up to ``harm_total``.
 HARM_KIND = ("harm_reported_total", "harm_hidden_total")
 #: Parts of the net position with their sign: income - spending - regime spending.
@@ -130,6 +134,24 @@ CHANNELS = (
 )
 
 
+def composition_and_rate_by_state(
+    months_base: np.ndarray, harm_base: np.ndarray, months_scen: np.ndarray, harm_scen: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`composition_and_rate` state by state: (composition, rate), each (runs,
+    states), the two parts of each state's harm difference in each run."""
+    mb, hb, ms, hs = (
+        np.asarray(a, dtype=float) for a in (months_base, harm_base, months_scen, harm_scen)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rb = np.where(mb > 0, hb / mb, np.nan)
+        rs = np.where(ms > 0, hs / ms, np.nan)
+    rb = np.where(np.isnan(rb), rs, rb)
+    rs = np.where(np.isnan(rs), rb, rs)
+    rb = np.nan_to_num(rb)
+    rs = np.nan_to_num(rs)
+    return (ms - mb) * (rb + rs) / 2, (rs - rb) * (mb + ms) / 2
+
+
 def composition_and_rate(
     months_base: np.ndarray, harm_base: np.ndarray, months_scen: np.ndarray, harm_scen: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -147,16 +169,5 @@ def composition_and_rate(
         counts). Where a state was not visited by one side, its rate is taken from the
         other (so that state's whole difference counts as composition).
     """
-    mb, hb, ms, hs = (
-        np.asarray(a, dtype=float) for a in (months_base, harm_base, months_scen, harm_scen)
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rb = np.where(mb > 0, hb / mb, np.nan)
-        rs = np.where(ms > 0, hs / ms, np.nan)
-    rb = np.where(np.isnan(rb), rs, rb)
-    rs = np.where(np.isnan(rs), rb, rs)
-    rb = np.nan_to_num(rb)
-    rs = np.nan_to_num(rs)
-    composition = ((ms - mb) * (rb + rs) / 2).sum(axis=-1)
-    rate = ((rs - rb) * (mb + ms) / 2).sum(axis=-1)
-    return composition, rate
+    comp, rate = composition_and_rate_by_state(months_base, harm_base, months_scen, harm_scen)
+    return comp.sum(axis=-1), rate.sum(axis=-1)

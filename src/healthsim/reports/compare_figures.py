@@ -20,6 +20,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from healthsim._version import __version__
+from healthsim.experiments.breakdown import RATE_PART, TIME_PART
 from healthsim.experiments.outcomes import FAN_CHARTS, outcome, series_info
 from healthsim.experiments.stats import worst_decile
 from healthsim.reports import style
@@ -33,6 +34,8 @@ BETTER = "#2e7d32"
 WORSE = "#c62828"
 UNCLEAR = "#8a8a8a"
 PART = "#6b8fb3"
+#: The second part of a state's harm difference: the harm a trust-month there did.
+RATE = "#c98a3c"
 
 #: Monthly counts of trusts: their medians move in whole steps, so means are drawn too.
 COUNT_SERIES = ("in_special_measures", "in_deficit", "board_replacements")
@@ -363,20 +366,10 @@ def breakdown_plot(result: ComparisonResult) -> Figure:
         ax_h, ax_m = sub_fig.subplots(1, 2, width_ratios=(1.15, 1))
         sub = bdf[bdf["scenario"] == name]
         tot = diffs[(diffs["scenario"] == name)].set_index("metric")
-        harm = sub[sub["part"] == "harm: where it happened"]
-        _bars(
-            ax_h,
-            [outcome(m).label for m in harm["metric"]],
-            harm["contribution"].to_numpy(),
-            harm["ci_low"].to_numpy(),
-            harm["ci_high"].to_numpy(),
-            np.ones(len(harm)),
-            "All avoidable harm",
-            _get(tot, "harm_total"),
-            lower_better=True,
-            neutral_parts=True,
-        )
-        ax_h.set_title("Where the difference in harm happened", fontsize=10, loc="left")
+        time = sub[sub["part"] == TIME_PART].set_index("metric")
+        rate = sub[sub["part"] == RATE_PART].set_index("metric")
+        _state_bars(ax_h, time, rate, _get(tot, "harm_total"))
+        ax_h.set_title("Why harm differed, state by state", fontsize=10, loc="left")
         ax_h.set_xlabel("difference in harm events over the run", fontsize=8.5)
         money = sub[sub["part"] == "money: net position"]
         _bars(
@@ -394,18 +387,54 @@ def breakdown_plot(result: ComparisonResult) -> Figure:
         ax_m.set_xlabel("effect on the net position, £m", fontsize=8.5)
     fig.legend(
         handles=[
-            Patch(facecolor=PART, label="part of the harm difference"),
+            Patch(facecolor=PART, label="from time spent in the state"),
+            Patch(facecolor=RATE, label="from harm a month there"),
             Patch(facecolor=BETTER, label="better than the baseline"),
             Patch(facecolor=WORSE, label="worse than the baseline"),
             Patch(facecolor=UNCLEAR, label="no clear difference"),
             Line2D([], [], color="#222222", lw=1.2, label="95% interval"),
         ],
         loc="outside upper center",
-        ncols=5,
+        ncols=3,
         frameon=False,
         fontsize=9,
     )
     return _finish(fig, result)
+
+
+def _state_bars(ax, time, rate, total: tuple[float, float, float]) -> None:
+    """Two bars a state: the part of its harm difference from the time trusts spent
+    there and the part from the harm a trust-month there did; the total below."""
+    states = list(time.index)
+    n = len(states)
+    ys = np.arange(n + 1)[::-1].astype(float)
+    for frame, colour_, dy in ((time, PART, 0.19), (rate, RATE, -0.19)):
+        v = frame.reindex(states)
+        ax.barh(ys[:-1] + dy, v["contribution"], color=colour_, alpha=0.9, height=0.36)
+        for y, lo, hi in zip(ys[:-1] + dy, v["ci_low"], v["ci_high"], strict=True):
+            if np.isfinite(lo) and hi > lo:
+                ax.plot([lo, hi], [y, y], color="#222222", lw=1.0)
+    d, lo, hi = total
+    clear = bool(np.isfinite(lo) and (lo > 0 or hi < 0))
+    ax.barh(
+        ys[-1],
+        d,
+        color=(BETTER if d < 0 else WORSE) if clear else UNCLEAR,
+        height=0.7,
+        edgecolor="#222222",
+    )
+    if np.isfinite(lo):
+        ax.plot([lo, hi], [ys[-1], ys[-1]], color="#222222", lw=1.2)
+    ax.axvline(0, color="#333333", lw=0.9)
+    ax.axhline(ys[-1] + 0.5, color="#bbbbbb", lw=0.8, ls="--")
+    ax.set_yticks(ys)
+    ax.set_yticklabels([*(outcome(m).label for m in states), "All avoidable harm"], fontsize=8.5)
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    _tidy(ax)
+    ax.grid(False, axis="y")
+    ax.tick_params(axis="x", labelsize=8)
+    _symmetric(ax)
+    _thousands(ax, "x")
 
 
 def _get(frame, metric: str) -> tuple[float, float, float]:

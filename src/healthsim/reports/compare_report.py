@@ -140,8 +140,10 @@ COLUMNS = {
     "p_best_run": "share of futures in which the scenario did best (ties shared)",
     "p_tie": "share of futures in which the best value was shared",
     "p_best_mean": "share of bootstrap resamples in which its mean was best (confidence)",
-    "part": "part of the breakdown (harm by place, harm by composition or rate, harm reported "
-    "or hidden, money, channel)",
+    "part": "part of the breakdown: 'harm: time in each state' (trust-months a future on "
+    "each side, and the harm difference from that time) and 'harm: harm a month in each "
+    "state' (harm per trust-month on each side, pooled over futures, and the difference "
+    "from it), harm by place, by composition or rate, reported or hidden, money, channel",
     "sign": "+1 or -1: how the component enters the total",
     "contribution": "the component's effect on the total (sign times difference)",
     "share_of_total": "contribution over the total difference",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from healthsim.experiments.breakdown import CHANNELS, HARM_WHERE
+from healthsim.experiments.breakdown import CHANNELS, HARM_WHERE, RATE_PART, TIME_PART
 from healthsim.experiments.outcomes import Outcome, outcome
 from healthsim.metrics.calendar import span as fy_span
 
@@ -27,7 +27,7 @@ EVIDENCE = (
     "The contrast between blame-focused and support-focused regimes rests on the "
     "model's mechanisms (how blame and naming change fear, openness, staff turnover "
     "and board churn, and how support builds capability), not on historical evidence. "
-    "The record healthsim is calibrated against (England, 2013 to 2019) comes from a "
+    "The record healthsim is calibrated against (England, 2013/14 to 2019/20) comes from a "
     "mixed regime of public naming and peer buddying, so it can anchor the model's "
     "overall behaviour but cannot say which of the two approaches does better."
 )
@@ -110,10 +110,47 @@ def verdict_lines(result: ComparisonResult) -> list[str]:
     if len(d) and base != NO_REGIME:
         parts = [_harm_line(r, r["scenario"], base) for _, r in d.iterrows()]
         lines.append(f"**Against {base}.** " + "; ".join(parts) + ".")
+    overall = overall_line(result)
+    if overall:
+        lines.append(overall)
     trade = tradeoff_lines(result, exclude=(NO_REGIME,))
     if trade:
         lines.append("**Trade-offs.** " + "; ".join(trade) + ".")
     return lines
+
+
+#: The dimensions of the overall verdict: metric -> what it is, for the first screen.
+DIMENSIONS = {
+    "harm_total": "patients (least avoidable harm)",
+    "quality_p10_final": "the weakest trusts (best quality at the end)",
+    "turnover_annual": "staff (lowest turnover)",
+    "net_position": "money (best net position)",
+}
+
+
+def overall_line(result: ComparisonResult) -> str:
+    """The overall verdict per dimension: the scenario that did best on average, with
+    its confidence, and whether one scenario leads on every dimension."""
+    pb = result.probability_best
+    if pb.empty:
+        return ""
+    bits, leaders = [], []
+    for m, words in DIMENSIONS.items():
+        sub = pb[pb["metric"] == m]
+        if sub.empty:
+            continue
+        top = sub.sort_values(["p_best_mean", "p_best_run"], ascending=False).iloc[0]
+        conf = float(top["p_best_mean"])
+        leaders.append(str(top["scenario"]))
+        sure = "" if conf >= 0.9 else ("no clear leader, at best " if conf < 0.6 else "probably ")
+        bits.append(f"{words}: {sure}**{top['scenario']}** (confidence {_pct(conf)})")
+    if not bits:
+        return ""
+    if len(set(leaders)) == 1:
+        tail = f"{leaders[0]} leads on every dimension."
+    else:
+        tail = "No scenario leads on every dimension: choosing between them is a trade-off."
+    return "**Overall, by dimension.** Best on " + "; ".join(bits) + ". " + tail
 
 
 def rests_on(result: ComparisonResult) -> list[str]:
@@ -448,7 +485,7 @@ def findings_markdown(result: ComparisonResult) -> str:
     else:
         sure += (
             f" These scenarios share a failure regime and differ in their {differs}; the "
-            "model is calibrated against England's 2013 to 2019 record under the 2010s "
+            "model is calibrated against England's record from 2013/14 to 2019/20 under the 2010s "
             "squeeze, so results far from those conditions are the model's extrapolation."
         )
     paras.append(sure)
@@ -583,6 +620,59 @@ def _worst_paragraph(result: ComparisonResult) -> str:
     )
 
 
+def _state_sentences(sub: pd.DataFrame) -> list[str]:
+    """The harm difference state by state, split into time there and harm a month
+    there; says whether the time moved between states cancels out (it mostly does when
+    a regime only moves trusts from one rung to another)."""
+    time = sub[sub["part"] == TIME_PART].set_index("metric")
+    rate = sub[sub["part"] == RATE_PART].set_index("metric")
+    if time.empty or rate.empty:
+        return []
+    out = []
+    tc = time["contribution"].astype(float)
+    gross, net = float(tc.abs().sum()), float(tc.sum())
+    moved = []
+    for m in tc.abs().sort_values(ascending=False).index[:3]:
+        r = time.loc[m]
+        c = float(r["contribution"])
+        if abs(c) < 0.5:
+            continue
+        mb, ms = float(r["baseline_mean"]), float(r["scenario_mean"])
+        more = "more" if ms > mb else "fewer"
+        moved.append(
+            f"{abs(ms - mb):,.0f} {more} trust-months a future "
+            f"{_lower_first(outcome(m).label)} ({mb:,.0f} against {ms:,.0f}; {c:+,.0f} "
+            "harm events)"
+        )
+    if moved and gross > 0:
+        cancels = abs(net) < 0.5 * gross
+        out.append(
+            "Time: "
+            + "; ".join(moved)
+            + (
+                f". Most of that time only moved trusts from one state to another, so it "
+                f"largely cancels out: about {gross / 2:,.0f} harm events moved with it, and "
+                f"they net to {net:+,.0f}."
+                if cancels
+                else f". Together the time in each state accounts for {net:+,.0f} events."
+            )
+        )
+    rc = rate["contribution"].astype(float)
+    fared = []
+    for m in rc.abs().sort_values(ascending=False).index[:2]:
+        r = rate.loc[m]
+        c = float(r["contribution"])
+        if abs(c) < 0.5:
+            continue
+        fared.append(
+            f"{_lower_first(outcome(m).label)} {float(r['baseline_mean']):.2f} against "
+            f"{float(r['scenario_mean']):.2f} harm events a trust-month ({c:+,.0f} events)"
+        )
+    if fared:
+        out.append("Harm a month: " + "; ".join(fared) + ".")
+    return out
+
+
 def _why_paragraph(result: ComparisonResult, name: str) -> str:
     spec = result.spec
     base = spec.baseline_name
@@ -601,31 +691,12 @@ def _why_paragraph(result: ComparisonResult, name: str) -> str:
             rate = float(cr.at["harm_from_rates", "contribution"])
             sents.append(
                 f"Of the difference in avoidable harm ({total:+,.0f} events), {comp:+,.0f} "
-                "came from trusts spending their months in different states (for example "
-                f"fewer months in special measures) and {rate:+,.0f} from a trust-month in "
-                f"the same state doing {'less' if rate < 0 else 'more'} harm (how trusts "
+                "came from the time trusts spent in each state (for example fewer months in "
+                f"special measures) and {rate:+,.0f} from the harm a trust-month in the same "
+                f"state did ({'less' if rate < 0 else 'more'} harm a month: how trusts "
                 "fared, not where they stood)."
             )
-        order = harm.reindex(harm["contribution"].abs().sort_values(ascending=False).index)
-        parts = []
-        for _, r in order.head(3).iterrows():
-            c = float(r["contribution"])
-            if abs(c) < 0.5:
-                continue
-            months = str(r["metric"]).replace("harm_", "months_", 1)
-            shift = ""
-            if (name, months) in diffs.index:
-                mb = float(diffs.loc[(name, months), "baseline_mean"])
-                ms = float(diffs.loc[(name, months), "scenario_mean"])
-                shift = f", trust-months there {mb:,.0f} against {ms:,.0f}"
-            parts.append(f"{_lower_first(outcome(r['metric']).label)} {c:+,.0f}{shift}")
-        if parts:
-            sents.append(
-                "By state, the largest differences were "
-                + "; ".join(parts)
-                + " (a state's harm grows with the time trusts spend in it as well as "
-                "with how much harm a month there does)."
-            )
+        sents += _state_sentences(sub)
         keys = [(name, "harm_hidden_total"), (name, "harm_reported_total")]
         if all(k in diffs.index for k in keys):
             hid, rep = (float(diffs.loc[k, "diff"]) for k in keys)
@@ -668,6 +739,33 @@ BRIEF = {
 }
 
 
+def _brief_bit(o: Outcome, r: pd.Series, words: str) -> str:
+    """'13.0% more avoidable harm (95% interval 10.9% to 15.0% more; better in 2% of
+    futures)', 'staff turnover 0.78 percentage points lower (95% interval 0.68 to 0.88
+    lower; better in 100% of futures)'."""
+    diff = float(r["diff"])
+    good = "better" if int(r["verdict"]) > 0 else "worse"
+    often = f"better in {_pct(float(r['share_better']))} of futures"
+    if o.name == "harm_total" and float(r["baseline_mean"]) > 0:
+        lo, hi = sorted((abs(r["rel_ci_low"]), abs(r["rel_ci_high"])))
+        more = "more" if diff > 0 else "less"
+        return (
+            f"{abs(r['relative']) * 100:.1f}% {more} {words} (95% interval "
+            f"{lo * 100:.1f}% to {hi * 100:.1f}% {more}; {often})"
+        )
+    lo, hi = sorted((abs(float(r["ci_low"])), abs(float(r["ci_high"]))))
+    if o.unit == "£m":
+        return (
+            f"{words} £{abs(diff):,.1f}m {good} (95% interval £{lo:,.1f}m to £{hi:,.1f}m; {often})"
+        )
+    way = direction_word(o, diff)
+    unit = " percentage points" if o.percent else ""
+    return (
+        f"{words} {magnitude(o, diff)} {way}, {good} (95% interval {_plain(o, lo)} to "
+        f"{_plain(o, hi)}{unit}; {often})"
+    )
+
+
 def in_brief(result: ComparisonResult) -> list[str]:
     """One line per scenario against the baseline: the headline outcomes, with the
     direction, size and interval of each difference."""
@@ -690,22 +788,6 @@ def in_brief(result: ComparisonResult) -> list[str]:
             if v == 0:
                 bits.append(f"no clear difference in {words}")
                 continue
-            good = "better" if v > 0 else "worse"
-            diff = float(r["diff"])
-            if m == "harm_total" and float(r["baseline_mean"]) > 0:
-                lo, hi = sorted((abs(r["rel_ci_low"]), abs(r["rel_ci_high"])))
-                more = "more" if diff > 0 else "less"
-                bits.append(
-                    f"{abs(r['relative']) * 100:.1f}% {more} {words} (95% interval "
-                    f"{lo * 100:.1f}% to {hi * 100:.1f}% {more})"
-                )
-            elif o.unit == "£m":
-                lo, hi = sorted((abs(r["ci_low"]), abs(r["ci_high"])))
-                bits.append(
-                    f"{words} £{abs(diff):,.1f}m {good} (95% interval £{lo:,.1f}m to "
-                    f"£{hi:,.1f}m {good})"
-                )
-            else:
-                bits.append(f"{words} clearly {good} ({direction_word(o, diff)})")
+            bits.append(_brief_bit(o, r, words))
         lines.append(f"**{name}** against {base}: " + "; ".join(bits) + ".")
     return lines

@@ -432,7 +432,7 @@ class ComparisonResult:
         months = np.stack([self._values[m] for m in bd.MONTHS_WHERE], axis=-1)
         comp, rate = bd.composition_and_rate(months[:, b], harm[:, b], months[:, s], harm[:, s])
         total = float(d.at["harm_total", "diff"]) if "harm_total" in d.index else np.nan
-        rows = []
+        rows = self._state_rows(name, months[:, b], harm[:, b], months[:, s], harm[:, s], total)
         for metric, x in (("harm_from_composition", comp), ("harm_from_rates", rate)):
             mean, lo, hi, _n = st.mean_interval(x, LEVEL)
             o = outcome(metric)
@@ -459,6 +459,55 @@ class ComparisonResult:
                     "verdict": verdict,
                 }
             )
+        return rows
+
+    def _state_rows(self, name, mb, hb, ms, hs, total: float) -> list[dict[str, Any]]:
+        """Each state's part of the harm difference, split in two: the time trusts spent
+        in it (``harm: time in each state``, with the trust-months a future on each
+        side) and the harm a trust-month there did (``harm: harm a month in each
+        state``, with the harm per trust-month on each side, pooled over futures)."""
+        comp, rate = bd.composition_and_rate_by_state(mb, hb, ms, hs)
+        rows = []
+        for k, metric in enumerate(bd.HARM_WHERE):
+            o = outcome(metric)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per_b = float(np.nansum(hb[:, k]) / np.nansum(mb[:, k]))
+                per_s = float(np.nansum(hs[:, k]) / np.nansum(ms[:, k]))
+            sides = {
+                bd.TIME_PART: (
+                    comp[:, k],
+                    float(np.nanmean(mb[:, k])),
+                    float(np.nanmean(ms[:, k])),
+                ),
+                bd.RATE_PART: (rate[:, k], per_b, per_s),
+            }
+            for part, (x, base_mean, scen_mean) in sides.items():
+                mean, lo, hi, _n = st.mean_interval(x, LEVEL)
+                verdict = 0
+                if np.isfinite(lo) and (lo > 0 or hi < 0):
+                    verdict = 1 if hi < 0 else -1  # lower harm is better
+                rows.append(
+                    {
+                        "scenario": name,
+                        "baseline": self.spec.baseline_name,
+                        "part": part,
+                        "metric": metric,
+                        "label": o.label,
+                        "unit": "trust-months"
+                        if part == bd.TIME_PART
+                        else "harm events a trust-month",
+                        "better": o.better,
+                        "sign": 1,
+                        "baseline_mean": base_mean,
+                        "scenario_mean": scen_mean,
+                        "diff": mean,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                        "contribution": mean,
+                        "share_of_total": mean / total if total else np.nan,
+                        "verdict": verdict,
+                    }
+                )
         return rows
 
     @cached_property
