@@ -313,3 +313,59 @@ def test_the_findings_warn_when_the_sample_is_too_small_for_the_indices():
     assert "interactions matter" in line and "total indices sum to" in line, (
         "Ishigami's x1-x3 interaction: the total indices exceed the first-order ones"
     )
+
+
+def test_nothing_flips_names_the_few_parameters_the_margin_moves_with():
+    """With many parameters, the "came closest" sentence names the four the margin moves
+    with most (first, the one that drives it), not every sampled value."""
+    space = Space(tuple(Parameter(f"p{k}", "real", 0, 1, label=f"lever {k}") for k in range(9)))
+    x = np.random.default_rng(1).uniform(size=(200, 9))
+    flip = discover(
+        space,
+        x,
+        1 + 3 * x[:, 6] + 0.01 * x[:, 2],
+        np.ones(200, bool),
+        output="harm_total",
+        label="Avoidable harm",
+        better="lower",
+        a="blame",
+        b="support",
+    )
+    text = flip.statement()
+    closest = text.split("came closest", 1)[1]
+    assert closest.count(" = ") == 4, text
+    assert "where lever 6 = " in closest, "the driving parameter comes first"
+    assert "other 5 as sampled there" in closest
+
+
+def test_first_order_near_one_with_larger_totals_is_called_a_small_sample():
+    """Sum S1 near 1 with sum ST well above it cannot both hold: say the sample is too
+    small, not that parameters alone explain everything while interactions matter."""
+    from healthsim.reports.sensitivity_text import interaction_line
+
+    res = function_analysis(ishigami, CUBE, method="sobol", n=1024)
+    out = res.design.outputs[0]
+    idx = res.indices.copy()
+    s1 = (idx.output == out) & (idx["index"] == "S1")
+    st = (idx.output == out) & (idx["index"] == "ST")
+    idx.loc[s1, "value"] = 1.0 / s1.sum()  # sums to 1.0
+    idx.loc[st, "value"] = 1.5 / st.sum()  # sums to 1.5
+    res.indices = idx
+    line = interaction_line(res, out)
+    assert "too small to split the variance" in line and "explain about" not in line
+
+
+def two_outputs(params, seed):
+    y = noisy_ishigami(params, seed)
+    return {"y": y["y"] if isinstance(y, dict) else y, "z": params["x1"]}
+
+
+def test_noise_is_one_finding_for_all_outputs():
+    from healthsim.reports.sensitivity_text import findings
+
+    res = function_analysis(
+        two_outputs, CUBE, method="sobol", n=32, replicates=3, outputs=("y", "z")
+    )
+    noise = [f for f in findings(res) if "after averaging" in f]
+    assert len(noise) == 1, "one finding, one explanation, every output named"
+    assert noise[0].startswith("Seed noise, as a share") and "; z " in noise[0]

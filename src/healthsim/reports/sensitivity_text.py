@@ -120,6 +120,13 @@ def interaction_line(result: SensitivityResult, output: str) -> str | None:
             f"{label}: the first-order indices sum to {num(s1)}, above 1, so the sample is "
             "too small to say how much of the variance parameters explain alone."
         )
+    if s1 >= 0.95 and st == st and st > s1 + 0.1:
+        return (
+            f"{label}: the first-order indices sum to {num(s1)} and the total ones to "
+            f"{num(st)}; parameters acting alone near 100% would leave no room for the "
+            "interactions the total indices show, so the sample is too small to split the "
+            "variance between parameters alone and interactions."
+        )
     text = f"{label}: parameters acting alone explain about {min(s1, 1):.0%} of the variance"
     if st == st and st > s1 + 0.1:
         text += (
@@ -171,6 +178,51 @@ def noise_line(result: SensitivityResult, output: str) -> str:
     return text
 
 
+def noise_summary(result: SensitivityResult) -> str:
+    """Seed noise for every output in one finding (with one explanation, not one per
+    output); outputs whose noise is large are named."""
+    outs = list(result.design.outputs)
+    if len(outs) == 1:
+        return noise_line(result, outs[0])
+    rows = [result.noise[result.noise.output == o].iloc[0] for o in outs]
+    k = int(rows[0].replicates)
+    if k < 2 or any(r.noise_share_of_means != r.noise_share_of_means for r in rows):
+        return (
+            "One replicate a point, so seed noise cannot be separated from the parameters' "
+            "effect; use replicates >= 2."
+        )
+    sets = result.design.sets
+    what = "the spread between replicates" if sets is not None and sets.keys else "seed noise"
+    parts = [
+        f"{_lower(result.output_label(o).split(': ')[0])} {pct(r.noise_share_of_means)} "
+        f"({pct(r.noise_share_single_run)} of a single run's)"
+        for o, r in zip(outs, rows, strict=True)
+    ]
+    text = (
+        f"{what[:1].upper()}{what[1:]}, as a share of the variance between points after "
+        f"averaging {k} replicates: " + "; ".join(parts) + "."
+    )
+    if sets is not None and sets.keys:
+        text += (
+            f" Replicate i also runs on parameter set i ({sets.kind}), so that spread is "
+            "luck and the parameters drawn, not luck alone; every point shares the same "
+            f"{k} sets, so the indices describe the sampled parameters averaged over them."
+        )
+    large = [result.output_label(o) for o, r in zip(outs, rows, strict=True)]
+    large = [lab for lab, r in zip(large, rows, strict=True) if r.noise_share_of_means > 0.2]
+    if large:
+        text += (
+            f" That is large for {', '.join(_lower(x.split(': ')[0]) for x in large)}: the "
+            "indices there "
+            "partly describe noise; raise the replicates."
+        )
+    return text
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def parameters_line(result: SensitivityResult) -> str:
     """Which parameters are sampled, and where every other uncertain one comes from."""
     d = result.design
@@ -209,8 +261,7 @@ def findings(result: SensitivityResult) -> list[str]:
         line = interaction_line(result, out)
         if line:
             lines.append(line)
-    for out in result.design.outputs:
-        lines.append(noise_line(result, out))
+    lines.append(noise_summary(result))
     n_failed = len(result.failures)
     if n_failed:
         lines.append(

@@ -26,6 +26,9 @@ import pandas as pd
 
 from healthsim.sensitivity.space import Parameter, Space
 
+#: How many parameter values the "came closest" sentence names.
+CLOSEST_SHOWN = 4
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -154,8 +157,15 @@ class FlipAnalysis:
                 "points: no region inside the declared bounds flips the ranking."
             )
             if self.closest:
-                vals = ", ".join(f"{k} = {v}" for k, v in self.closest.items() if k != "contrast")
-                text += f" It came closest ({self.closest['contrast']:+.3g}) at {vals}."
+                items = [(k, v) for k, v in self.closest.items() if k != "contrast"]
+                vals = ", ".join(f"{k} = {v}" for k, v in items[:CLOSEST_SHOWN])
+                more = (
+                    f" (the {CLOSEST_SHOWN} parameters the margin moves with most; the "
+                    f"other {len(items) - CLOSEST_SHOWN} as sampled there)"
+                    if len(items) > CLOSEST_SHOWN
+                    else ""
+                )
+                text += f" It came closest ({self.closest['contrast']:+.3g}) where {vals}{more}."
             return text
         if not self.regions:
             return (
@@ -247,7 +257,18 @@ def discover(
         margin = _a_sign(better) * contrast * (1 if majority == a else -1)
         i = int(np.argmin(margin))
         vals = space.values(X[i : i + 1])[0]
-        fa.closest = {p.label: _fmt(v) for p, v in zip(space.parameters, vals, strict=True)} | {
+        # the parameters listed first are those the margin moves with most (rank
+        # correlation over the sample), so the sentence can name only a few
+        ranks = pd.DataFrame(features).rank().to_numpy()
+        mr = pd.Series(margin).rank().to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = [
+                abs(float(np.corrcoef(ranks[:, k], mr)[0, 1])) if np.ptp(ranks[:, k]) else 0.0
+                for k in range(ranks.shape[1])
+            ]
+        order = sorted(range(len(vals)), key=lambda k: -np.nan_to_num(corr[k]))
+        params = space.parameters
+        fa.closest = {params[k].label: _fmt(vals[k]) for k in order} | {
             "contrast": float(contrast[i])
         }
         fa.importance = pd.Series(0.0, index=space.names)
