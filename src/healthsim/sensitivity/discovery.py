@@ -158,14 +158,16 @@ class FlipAnalysis:
             )
             if self.closest:
                 items = [(k, v) for k, v in self.closest.items() if k != "contrast"]
-                vals = ", ".join(f"{k} = {v}" for k, v in items[:CLOSEST_SHOWN])
+                vals = ", ".join(f"{k} = {_plain(v)}" for k, v in items[:CLOSEST_SHOWN])
                 more = (
                     f" (the {CLOSEST_SHOWN} parameters the margin moves with most; the "
                     f"other {len(items) - CLOSEST_SHOWN} as sampled there)"
                     if len(items) > CLOSEST_SHOWN
                     else ""
                 )
-                text += f" It came closest ({self.closest['contrast']:+.3g}) where {vals}{more}."
+                gap = _plain(self.closest["contrast"])
+                gap = gap if gap.startswith("-") else f"+{gap}"
+                text += f" It came closest ({gap}) where {vals}{more}."
             return text
         if not self.regions:
             return (
@@ -294,6 +296,13 @@ def discover(
     fa.leaves = _leaves(tree, space, features, y, contrast, majority, minority)
     fa.regions = sorted((r for r in fa.leaves if r.winner == minority), key=lambda r: -r.coverage)
     return fa
+
+
+def _plain(v: Any) -> str:
+    """Three significant figures in plain decimals for prose (never '4.6e-05')."""
+    if isinstance(v, float) and np.isfinite(v) and v != 0:
+        return np.format_float_positional(v, precision=3, unique=False, fractional=False, trim="-")
+    return str(v)
 
 
 def _fmt(v: Any) -> Any:
