@@ -436,3 +436,23 @@ def test_the_overall_verdict_names_the_best_on_each_dimension(result):
         assert "No scenario leads on every dimension" in line
     else:
         assert "leads on every dimension" in line
+
+
+def test_relative_differences_read_as_people_say_them():
+    from healthsim.experiments.outcomes import outcome, relative_text
+
+    assert relative_text(0.13) == "+13.0%" and relative_text(-0.365) == "-36.5%"
+    assert relative_text(1.4) == "2.4 times" and relative_text(43.973) == "about 45 times"
+    assert not outcome("net_position").relative_meaningful, "a balance near zero has no %"
+    assert outcome("harm_total").relative_meaningful
+
+
+def test_a_balance_gets_no_percentage_in_the_findings(result):
+    from healthsim.experiments.outcomes import outcome
+    from healthsim.reports.compare_text import difference_sentence
+
+    d = result.differences.set_index(["scenario", "metric"])
+    text = difference_sentence(
+        outcome("net_position"), d.loc[("board_supported", "net_position")], "board_supported", "b"
+    )
+    assert "%" not in text.split("of the paired futures")[0].split("did ")[0]

@@ -35,6 +35,10 @@ NON_NEGATIVE_UNITS = frozenset(
 )
 
 
+#: Metrics that are balances (income less spending): they can be near or below zero.
+BALANCES = frozenset({"surplus_total", "net_position"})
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """How to read one per-run metric.
@@ -54,6 +58,13 @@ class Outcome:
     better: Better
     digits: int = 1
     percent: bool = False
+
+    @property
+    def relative_meaningful(self) -> bool:
+        """Whether a difference reads as a share of the baseline: not for shares (they
+        differ in points) nor for balances that can sit near or below zero (a surplus,
+        a net position), whose percentages are huge or change sign for small changes."""
+        return not self.percent and self.name not in BALANCES
 
     @property
     def sign(self) -> int:
@@ -355,3 +366,12 @@ def series_info(name: str) -> Series:
 def known_metrics() -> list[str]:
     """Every per-run metric a comparison produces: the model's and the accounts."""
     return [*SUMMARY, *ACCOUNTS]
+
+
+def relative_text(rel: float) -> str:
+    """A relative difference for a table or sentence: '+13.0%' below a doubling, then
+    '2.4 times' and 'about 45 times' (never '+4397.3%')."""
+    if rel >= 1:
+        times = 1 + rel
+        return f"{times:.1f} times" if times < 10 else f"about {times:,.0f} times"
+    return f"{rel * 100:+.1f}%"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from healthsim.experiments.breakdown import CHANNELS, RATE_PART, TIME_PART
-from healthsim.experiments.outcomes import outcome
+from healthsim.experiments.outcomes import outcome, relative_text
 
 if TYPE_CHECKING:
     from healthsim.experiments.compare import ComparisonResult
@@ -93,8 +93,8 @@ def differences_table(result: ComparisonResult) -> Block:
         for n in others:
             r = d.loc[(n, m)]
             rel = "—"
-            if np.isfinite(r["relative"]) and not o.percent and r["baseline_mean"] > 0:
-                rel = f"{r['relative'] * 100:+.1f}%"
+            if np.isfinite(r["relative"]) and o.relative_meaningful and r["baseline_mean"] > 0:
+                rel = relative_text(float(r["relative"]))
             better = (
                 "—" if not np.isfinite(r["share_better"]) else f"{r['share_better'] * 100:.0f}%"
             )

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from healthsim.experiments.breakdown import CHANNELS, HARM_WHERE, RATE_PART, TIME_PART
-from healthsim.experiments.outcomes import Outcome, outcome
+from healthsim.experiments.outcomes import Outcome, outcome, relative_text
 from healthsim.metrics.calendar import span as fy_span
 
 if TYPE_CHECKING:
@@ -330,9 +330,9 @@ def difference_sentence(o: Outcome, row: pd.Series, name: str, base: str) -> str
         )
     rel = float(row["relative"])
     base_mean = float(row["baseline_mean"])
-    if np.isfinite(rel) and not o.percent and base_mean > 0 and rel >= 1:
-        ci = f" (about {1 + rel:,.0f} times as much)" if rel >= 2 else f" ({1 + rel:.1f} times)"
-    elif np.isfinite(rel) and not o.percent and base_mean > 0:
+    if np.isfinite(rel) and o.relative_meaningful and base_mean > 0 and rel >= 1:
+        ci = f" ({relative_text(rel)} as much; 95% interval {_interval_text(o, lo, hi)})"
+    elif np.isfinite(rel) and o.relative_meaningful and base_mean > 0:
         rlo, rhi = float(row["rel_ci_low"]), float(row["rel_ci_high"])
         ci = f" ({_signed_pct(rel)}; 95% interval {_signed_pct(rlo)} to {_signed_pct(rhi)})"
     else:
