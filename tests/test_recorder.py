@@ -60,9 +60,9 @@ def reference_derive(rec: Recorder, n: int) -> dict[str, np.ndarray]:
         "fear": pt["fear"].mean(axis=1),
         "turnover": np.divide(
             pt["leavers"].sum(axis=1),
-            pt["staff"].sum(axis=1),
+            np.maximum(pt["staff"].sum(axis=1), pt["leavers"].sum(axis=1)),
             out=np.zeros(n),
-            where=pt["staff"].sum(axis=1) > 0,
+            where=pt["leavers"].sum(axis=1) > 0,
         ),
         "staffing": pt["staffing"].mean(axis=1),
         "occupancy": pt["occupancy"].mean(axis=1),
@@ -91,7 +91,8 @@ def random_recorder(seed: int, months: int = 30, trusts: int = 11) -> Recorder:
         rec.per_trust[k][:] = rng.random((months, trusts)) < 0.3
     rec.per_trust["harm"][3] = 0.0  # no harm in a month: reporting rate 0
     rec.per_trust["harm_hidden"][3] = 0.0
-    rec.per_trust["staff"][4] = 0.0  # no staff: turnover 0
+    rec.per_trust["staff"][4] = 0.0  # no staff left: turnover 1 (all of them left)
+    rec.per_trust["leavers"][6] = 0.0  # no leavers: turnover 0
     rec.per_trust["income_12m"][5] = 0.0  # no income: margin 0
     for k in SCALARS:
         rec.scalars[k][:] = rng.random(months)

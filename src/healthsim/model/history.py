@@ -54,7 +54,7 @@ MONTHLY = {
     "morale": "mean staff morale (0-1)",
     "openness": "mean openness (share of harm reported)",
     "fear": "mean fear (0-1)",
-    "turnover": "staff leaving this month as a share of staff",
+    "turnover": "staff leaving this month as a share of staff in post at its end (at most 1)",
     "staffing": "mean staff in post over the establishment the activity safely needs",
     "occupancy": "mean bed occupancy",
     "delayed_discharge_beds": "beds occupied by delayed discharges",
@@ -262,7 +262,8 @@ def _derive(history, n, out):  # pragma: no cover - compiled; tested against num
         o.morale = morale / trusts
         o.openness = openness / trusts
         o.fear = fear / trusts
-        o.turnover = leavers / staff if staff > 0 else 0.0
+        # (a share: all of the staff when more left than remain at the month's end)
+        o.turnover = leavers / max(staff, leavers) if leavers > 0 else 0.0
         o.staffing = staffing / trusts
         o.occupancy = occupancy / trusts
         o.delayed_discharge_beds = dd

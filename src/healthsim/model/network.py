@@ -194,11 +194,8 @@ def _generate(spec: Economy, rng: np.random.Generator):
         k = spec.trusts_per_economy + (int(rng.integers(-spread, spread + 1)) if spread else 0)
         k = max(1, k)
         for j in range(k):
-            beds = (
-                float(np.clip(rng.lognormal(mu, sigma), spec.beds_min, spec.beds_max))
-                if sigma > 0
-                else spec.beds_mean
-            )
+            drawn = rng.lognormal(mu, sigma) if sigma > 0 else spec.beds_mean
+            beds = float(np.clip(drawn, spec.beds_min, spec.beds_max))
             tid = f"{eid}-T{j + 1}"
             trusts.append(
                 (tid, f"{eid} Trust {chr(65 + j) if j < 26 else j + 1}", eid, round(beds), region)

@@ -9,13 +9,13 @@ patient-flow links, and what no trust treats is lost.
 ```
 need_e      ← need_e × g_demand;   throughput_i ← throughput_i × g_throughput
 demand_i    = base_demand_i × need_e(i) × exp(σ z_demand[t, i] − σ² / 2)        σ = demand_noise_sd
-moved_i     = demand_i × reputation_demand_shift × (1 − reputation_i)
+moved_i     = demand_i × min(1, reputation_demand_shift × (1 − reputation_i) + naming_informs_choice × named_i)
 demand_i   ← demand_i − moved_i + Σ_j flow[j, i] × moved_j
 room_i      = max(0, beds_i × max_occupancy − dd_beds_i) × throughput_i
 treated_i   = min(demand_i, room_i);   over_i = demand_i − treated_i          (recorded: over_capacity)
 diverted_i  = overflow_diversion × over_i
 treated_i  ← min(treated_i + Σ_j flow[j, i] × diverted_j, room_i)
-occupancy_i = (treated_i / throughput_i + dd_beds_i) / beds_i
+occupancy_i = min(1, (treated_i / throughput_i + dd_beds_i) / beds_i)
 unmet       = Σ_i demand_i − Σ_i treated_i                                   (recorded monthly: unmet_demand)
 ```
 
@@ -207,8 +207,9 @@ def diverted(p, over):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def occupancy(treated, throughput, dd_beds, beds):  # pragma: no cover - compiled
-    """Share of beds occupied: patients treated plus delayed discharges."""
-    return (treated / throughput + dd_beds) / beds
+    """Share of beds occupied: patients treated plus delayed discharges (at most all
+    beds, also when rounding would put a full trust a hair above)."""
+    return min((treated / throughput + dd_beds) / beds, 1.0)
 
 
 #: a patient-flow link into a trust: where patients come from and the share of what

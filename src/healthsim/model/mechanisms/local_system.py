@@ -8,7 +8,7 @@ regime (C9) acts on that cause as well as on the trust.
 ```
 sc_need_e   ← sc_need_e × g_sc_need                  g_sc_need = (1 + squeeze.social_care_need_growth)^(1/12)
 shortfall_e = clip(1 − sc_capacity_e × (1 + sc_uplift_e) / sc_need_e, 0, 1)
-dd_beds_i   = delayed_discharge_beds_per_shortfall × shortfall_e(i) × beds_i
+dd_beds_i   = min(1, delayed_discharge_beds_per_shortfall × shortfall_e(i)) × beds_i
 budget round (`finance`):
     sc_capacity_e ← sc_capacity_e × (1 + squeeze.social_care_budget_growth)
     sc_budget_e   ← sc_budget_e × (1 + squeeze.social_care_budget_growth) × (1 + squeeze.cost_inflation)
@@ -155,8 +155,8 @@ def shortfall(capacity, uplift, need):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def delayed_discharge_beds(p, shortfall_, beds):  # pragma: no cover - compiled
-    """Beds a trust loses to patients who cannot be discharged."""
-    return p.dd_per_shortfall * shortfall_ * beds
+    """Beds a trust loses to patients who cannot be discharged (at most all of them)."""
+    return min(p.dd_per_shortfall * shortfall_, 1.0) * beds
 
 
 def act_on_economy(model, i: int) -> None:

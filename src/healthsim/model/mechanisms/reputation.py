@@ -9,7 +9,7 @@ naming and fades; political pressure steers the regime by it (`inspection`, `lad
 reputation*_i = min(1, reputation_offset + quality_i) × (1 − naming_reputation_factor × named_i)
 reputation_i ← reputation_i + reputation_recovery × (reputation*_i − reputation_i)
 salience_i   ← min(1, salience_i × (1 − salience_decay) + story_salience × [u_media[t, i] < scandal_rate])
-moved demand_i = demand_i × (reputation_demand_shift × (1 − reputation_i) + naming_informs_choice × named_i)   (`demand`)
+moved demand_i = demand_i × min(1, reputation_demand_shift × (1 − reputation_i) + naming_informs_choice × named_i)   (`demand`)
 recruitment    × (1 − reputation_recruitment × (1 − reputation_i))                      (`workforce`)
 at naming (entry to special measures with regime.communication.naming; `ladder`):
     named_i = true;   reputation_i ← reputation_i × (1 − reputation_loss_naming)
@@ -197,9 +197,9 @@ def pack(sc) -> dict[str, float]:
 @njit(cache=True)
 def demand_moved(p, demand, reputation, named):  # pragma: no cover - compiled
     """Demand that moves to neighbours away from a trust's poor reputation, and (once it
-    is named) away from its published failure."""
+    is named) away from its published failure: a share of its demand, at most all."""
     informed = p.naming_informs_choice * (1.0 if named else 0.0)
-    return demand * (p.reputation_demand_shift * (1.0 - reputation) + informed)
+    return demand * min(p.reputation_demand_shift * (1.0 - reputation) + informed, 1.0)
 
 
 @njit(cache=True)

@@ -181,10 +181,13 @@ class WorkforceInitial(Section):
     )
     staffing_ratio: float = initial(
         0.93,
-        gt=0,
+        ge=0.25,
         le=1.2,
         unit="share of establishment",
-        doc="Staff in post over establishment at the start.",
+        doc="Staff in post over establishment at the start. At least a quarter: the "
+        "starting wage bill spreads the pay share of costs over the staff in post and "
+        "their agency cover (`finance`), so a trust starting with almost no staff would "
+        "pay an unbounded wage per post.",
         source="NHS Improvement workforce data: nursing vacancy rates of about 6-8% in 2013-14.",
     )
 
