@@ -490,3 +490,51 @@ def test_few_futures_are_warned_about(workdir, capsys):
     assert "3 futures" in err and "too few" in err and err.count("\n") == 1
     warn_few_reps(FEW_REPS)
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------------------
+# Found by tests/test_fuzz_inputs.py (issue 15): one regression test each
+# --------------------------------------------------------------------------------------
+
+
+def test_whole_number_too_long_to_read(workdir, capsys):
+    write(workdir, "s.toml", 'extends = "baseline"\nyears = ' + "9" * 5000 + "\n")
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "years", "more than 4,300 digits", "line 2")
+    line = one_error(["run", "baseline", "--set", "years=" + "9" * 5000], capsys, workdir)
+    assert_names(line, "--set", "years", "more than 4,300 digits")
+
+
+def test_long_key_declared_twice_is_quoted_short(workdir, capsys):
+    key = "k" * 100_000
+    write(workdir, "s.toml", f'extends = "baseline"\n{key} = 1\n{key} = 2\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "malformed TOML")
+
+
+def test_escaped_long_value_is_quoted_short(workdir, capsys):
+    write(workdir, "s.toml", 'extends = "' + "\u202e" * 100_000 + '"\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "extends")
+
+
+def test_unknown_key_lists_few_allowed_keys(workdir, capsys):
+    write(workdir, "s.toml", 'extends = "baseline"\n[regime.identification]\nextends = 1\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "regime.identification.extends", "unknown key", "more")
+
+
+def test_graphml_with_unknown_encoding(workdir, capsys):
+    data = (NETWORKS / "small.graphml").read_bytes().replace(b"UTF-8", b"U-TF-8", 1)
+    write_bytes(workdir, "net.graphml", data)
+    write(workdir, "s.toml", 'extends = "baseline"\n[economy]\nnetwork_file = "net.graphml"\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "economy.network_file", "malformed GraphML")
+
+
+def test_graphml_node_with_empty_id_blames_the_network_file(workdir, capsys):
+    data = (NETWORKS / "small.graphml").read_bytes().replace(b'"RA1"', b'""')
+    write_bytes(workdir, "net.graphml", data)
+    write(workdir, "s.toml", 'extends = "baseline"\n[economy]\nnetwork_file = "net.graphml"\n')
+    line = one_error(["check", "s.toml"], capsys, workdir)
+    assert_names(line, "s.toml", "economy.network_file", "net.graphml", "at least 1 character")

@@ -20,10 +20,15 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
 def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
     """A value as a message quotes it (its repr), cut to a short prefix: a 1 MB string
     typed in a number field gives a line, not a megabyte."""
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]!r}… ({len(value):,} characters)"
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    if isinstance(value, str):
+        # cut the text before and after repr(): escapes (\u202e) make it longer
+        text, cut, size = repr(value[:limit]), len(value) > limit, len(value)
+    else:
+        text, cut = repr(value), False
+        size = len(text)
+    if len(text) > limit:
+        text, cut = text[:limit], True
+    return f"{text}… ({size:,} characters)" if cut else text
 
 
 def short_path(path: str | Path, limit: int = 120) -> str:

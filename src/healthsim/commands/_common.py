@@ -73,6 +73,11 @@ def assignment(text: str) -> tuple[str, Any]:
         value = raw
     except RecursionError:
         raise argparse.ArgumentTypeError(f"{key}: the value is nested too deeply") from None
+    except ValueError:  # a whole number of more digits than Python converts
+        most = sys.get_int_max_str_digits()
+        raise argparse.ArgumentTypeError(
+            f"{key}: a whole number of more than {most:,} digits"
+        ) from None
     return key, value
 
 

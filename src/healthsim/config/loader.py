@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -122,6 +123,9 @@ def read_toml_file(
         raise error(path, key, message) from None
     except RecursionError:
         raise error(path, None, f"values nested too deeply (most: {max_nesting})") from None
+    except ValueError as exc:  # a whole number of more digits than Python converts
+        key, message = _toml_error(text, exc)
+        raise error(path, key, message) from None
     where = _too_deep(data, max_nesting)
     if where is not None:
         raise error(path, where, f"values nested too deeply (most: {max_nesting})")
@@ -149,15 +153,31 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return read_toml_file(path)
 
 
-def _toml_error(source: str, exc: tomllib.TOMLDecodeError) -> tuple[str | None, str]:
+def _toml_error(source: str, exc: ValueError) -> tuple[str | None, str]:
     """(key path, message) for malformed TOML: the key on the faulty line, if any."""
+    if not isinstance(exc, tomllib.TOMLDecodeError):
+        # tomllib reads a whole number with int(), which refuses more than
+        # sys.get_int_max_str_digits() digits and says neither where nor which key
+        most = sys.get_int_max_str_digits()
+        long_number = re.search(rf"[0-9][0-9_]{{{most},}}", source)
+        if long_number is None:
+            return None, f"malformed TOML: {shorten(str(exc), 100)}"
+        line_no = source.count("\n", 0, long_number.start()) + 1
+        message = f"a whole number of more than {most:,} digits, at line {line_no}"
+        return _key_at_line(source, line_no), message
     text = str(exc)
     where = re.search(r"\(at line (\d+), column (\d+)\)", text)
     if where is None:
         return None, f"malformed TOML: {shorten(text, 200)}"
     line_no, col = int(where.group(1)), int(where.group(2))
-    reason = text[: where.start()].strip().rstrip(".") or "syntax error"
+    # the reason may quote a key or a value whole ("cannot declare ('kkk…') twice")
+    reason = shorten(text[: where.start()].strip().rstrip("."), 100) or "syntax error"
     message = f"malformed TOML at line {line_no}, column {col}: {reason[0].lower()}{reason[1:]}"
+    return _key_at_line(source, line_no), message
+
+
+def _key_at_line(source: str, line_no: int) -> str | None:
+    """The key path assigned on line ``line_no`` of a TOML text (or its table), if any."""
     lines = source.splitlines()
     table = ""
     for raw in lines[: line_no - 1]:
@@ -167,9 +187,9 @@ def _toml_error(source: str, exc: tomllib.TOMLDecodeError) -> tuple[str | None, 
     current = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
     assigned = re.match(r"\s*([A-Za-z0-9_.\-\"]+)\s*=", current)
     if assigned is None:
-        return (table or None), message
+        return table or None
     key = assigned.group(1).replace('"', "")
-    return (f"{table}.{key}" if table else key), message
+    return f"{table}.{key}" if table else key
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -311,11 +331,16 @@ def _percent_hint(etype: str, err: Mapping[str, Any]) -> str:
     return f"; shares are fractions here: for {value:g}% write {value / 100:g}"
 
 
-def _some_keys(bad: str, allowed: list[str], most: int = 10) -> str:
-    """The allowed keys, or the ``most`` nearest to ``bad`` when there are many."""
-    if len(allowed) <= most:
+def _some_keys(bad: str, allowed: list[str], most: int = 100) -> str:
+    """The allowed keys, or as many of those nearest to ``bad`` as fit in ``most``
+    characters when there are more (so the error stays a short line)."""
+    if len(", ".join(allowed)) <= most:
         return ", ".join(allowed)
-    near = difflib.get_close_matches(bad, allowed, n=most, cutoff=0.0)
+    near: list[str] = []
+    for key in difflib.get_close_matches(bad, allowed, n=len(allowed), cutoff=0.0):
+        if len(", ".join([*near, key])) > most:
+            break
+        near.append(key)
     return f"{', '.join(near)} and {len(allowed) - len(near)} more (healthsim schema --reference)"
 
 
@@ -342,6 +367,8 @@ _PLAIN = {
     "missing": "is required here",
     "too_short": "must have at least {min_length} item(s) or character(s)",
     "too_long": "must have at most {max_length} item(s) or character(s)",
+    "string_too_short": "must have at least {min_length} character(s)",
+    "string_too_long": "must have at most {max_length} character(s)",
 }
 
 
@@ -419,7 +446,14 @@ def _with_network_file(scenario: Scenario, net: Path, file: Path) -> Scenario:
     raw["economy"]["trusts"] = [t.model_dump() for t in eco.trusts] if trusts is None else trusts
     raw["economy"]["links"] = links
     raw["economy"]["network_file"] = None  # read: the scenario now lists what it held
-    return validate(raw, file)
+    try:
+        return validate(raw, file)
+    except ScenarioError as exc:  # the file's trusts or links break a rule of the schema
+        raise ScenarioError(
+            file,
+            "economy.network_file",
+            f"{shorten(net.name, 60)}: read as {exc.key or 'the economy'}, {exc.message}",
+        ) from None
 
 
 def apply_overrides_raw(

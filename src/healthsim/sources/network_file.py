@@ -141,7 +141,7 @@ def _read_graphml(
             f"{_name(path)}: GraphML that declares entities or refers to external ones is "
             f"not read ({type(exc).__name__})",
         ) from None
-    except (ParseError, ValueError) as exc:
+    except (ParseError, ValueError, LookupError) as exc:  # LookupError: unknown encoding
         raise ScenarioError(
             scenario_file, KEY, f"{_name(path)}: malformed GraphML ({shorten(str(exc), 100)})"
         ) from None
