@@ -50,26 +50,35 @@ class Block:
     caption: str = ""
 
 
+#: A cell that reads as a number (1,234 / -0.5 / 12% / 3e-05): aligned right.
+_NUMBER = re.compile(r"[-+−]?[\d,]*\.?\d+(e[-+]?\d+)?%?")
+
+
 def frame_block(df: pd.DataFrame, caption: str = "", digits: int = 3) -> Block:
     """A table block from a data frame: floats to ``digits`` significant figures (blank
-    when missing), numeric columns right-aligned."""
+    when missing; large values written out, 1,490 not 1.49e+03), columns of numbers
+    (or of cells that read as numbers, such as percentages) right-aligned."""
     import pandas as pd
-
-    align = "".join(
-        "r"
-        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-        else "l"
-        for c in df.columns
-    )
 
     def cell(v: object) -> str:
         if v is None or (isinstance(v, float) and v != v):
             return ""
         if isinstance(v, float):
-            return f"{v:.{digits}g}"
+            text = f"{v:.{digits}g}"
+            return f"{float(text):,.0f}" if "e+" in text else text
         return str(v)
 
     rows = [[cell(v) for v in row] for row in df.itertuples(index=False)]
+
+    def numeric(i: int, column: pd.Series) -> bool:
+        if pd.api.types.is_bool_dtype(column):
+            return False
+        if pd.api.types.is_numeric_dtype(column):
+            return True
+        cells = [r[i] for r in rows if r[i]]
+        return bool(cells) and all(_NUMBER.fullmatch(c) for c in cells)
+
+    align = "".join("r" if numeric(i, df[c]) else "l" for i, c in enumerate(df.columns))
     return Block("table", header=[str(c) for c in df.columns], rows=rows, align=align, text=caption)
 
 

@@ -175,8 +175,10 @@ def blocks(
         b.append(Block("note", f"**Note:** {note}"))
 
     # flips
+    if result.flips:
+        b.append(Block("h2", "Where the ranking flips"))
     for out, flip in result.flips.items():
-        b.append(Block("h2", f"Where the ranking flips: {result.output_label(out)}"))
+        b.append(Block("h3", result.output_label(out)))
         b.append(Block("p", flip.statement()))
         wins = ", ".join(f"{k} at {v} points" for k, v in flip.wins.items())
         b.append(
