@@ -310,7 +310,10 @@ def _handle_check(args: argparse.Namespace) -> int:
         print(f"{check_verdict(result)} ({out})")
     else:
         print(check_table_text(result, _terminal_width()))
-        print(f"\nWrote {out}/: calibration_check.md, .csv and .png; calibration_runs.csv")
+        print(
+            f"\nWrote {out}/: report.html, calibration_check.md, .csv and .png; "
+            "calibration_runs.csv"
+        )
     return 0 if result.passed else 1
 
 
@@ -405,7 +408,7 @@ def _handle_fit(args: argparse.Namespace) -> int:
     else:
         print(fit_table_text(result, _terminal_width()))
         print(
-            f"\nWrote {out}/: fitted_defaults.toml, posterior.json, fit.md, "
+            f"\nWrote {out}/: report.html, fitted_defaults.toml, posterior.json, fit.md, "
             "fit_posterior.png and CSVs.\n"
             "Check the posterior's predictions on fresh seeds before adopting it:\n"
             f"  healthsim calibrate --check --posterior {out / 'posterior.json'}\n"

@@ -1,21 +1,44 @@
 """A report built once as a list of blocks (headings, paragraphs, lists, tables, figures)
 and rendered twice: to markdown, and to one self-contained HTML page that embeds its
-figures as base64 PNG and its style sheet, so it opens offline."""
+figures as base64 PNG and its style sheet, so it opens offline.
+
+Every HTML report of healthsim (comparison, sensitivity, calibration check and fit) is
+rendered by :func:`render_html` from the one template ``templates/report.html.j2`` and the
+one style sheet ``templates/report.css``. Text in blocks is markdown inline markup
+(``**bold**``, ``*italic*``, `` `code` ``), rendered to HTML by a CommonMark parser with
+raw HTML turned off, so whatever a scenario's title or description holds is shown as
+text, never run.
+"""
 
 from __future__ import annotations
 
 import base64
-import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
 if TYPE_CHECKING:
-    pass
+    import pandas as pd
 
 
 @dataclass
 class Block:
+    """One piece of a report.
+
+    ``kind`` is one of h1 h2 h3 p note list code table figure. ``text`` is a heading's,
+    paragraph's, note's or code block's text, a table's caption (shown under it) or a
+    figure's alternative text. ``rows`` are a table's cells, or a list's items (one cell
+    each); ``align`` gives each table column ``l`` or ``r``. A figure has its PNG bytes
+    (``png``, embedded in HTML), its file beside the markdown (``file``) and an optional
+    ``caption``. ``anchor`` is a heading's id (one is made from the text if not given);
+    on a paragraph, ``"meta"`` marks a line of facts shown in small type.
+    """
+
     kind: str  # h1 h2 h3 p note table figure list code
     text: str = ""
     rows: list[list[str]] = field(default_factory=list)
@@ -24,13 +47,44 @@ class Block:
     png: bytes = b""
     file: str = ""
     anchor: str = ""
+    caption: str = ""
 
 
-def _inline_html(text: str) -> str:
-    t = html.escape(text, quote=False)
-    t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
-    t = re.sub(r"`(.+?)`", r"<code>\1</code>", t)
-    return t
+#: A cell that reads as a number (1,234 / -0.5 / 12% / 3e-05): aligned right.
+_NUMBER = re.compile(r"[-+−]?[\d,]*\.?\d+(e[-+]?\d+)?%?")
+
+
+def frame_block(df: pd.DataFrame, caption: str = "", digits: int = 3) -> Block:
+    """A table block from a data frame: floats to ``digits`` significant figures (blank
+    when missing; large values written out, 1,490 not 1.49e+03), columns of numbers
+    (or of cells that read as numbers, such as percentages) right-aligned."""
+    import pandas as pd
+
+    def cell(v: object) -> str:
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        if isinstance(v, float):
+            text = f"{v:.{digits}g}"
+            return f"{float(text):,.0f}" if "e+" in text else text
+        return str(v)
+
+    rows = [[cell(v) for v in row] for row in df.itertuples(index=False)]
+
+    def numeric(i: int, column: pd.Series) -> bool:
+        if pd.api.types.is_bool_dtype(column):
+            return False
+        if pd.api.types.is_numeric_dtype(column):
+            return True
+        cells = [r[i] for r in rows if r[i]]
+        return bool(cells) and all(_NUMBER.fullmatch(c) for c in cells)
+
+    align = "".join("r" if numeric(i, df[c]) else "l" for i, c in enumerate(df.columns))
+    return Block("table", header=[str(c) for c in df.columns], rows=rows, align=align, text=caption)
+
+
+# --------------------------------------------------------------------------------------
+# markdown
+# --------------------------------------------------------------------------------------
 
 
 def _md_cell(text: str) -> str:
@@ -64,90 +118,79 @@ def render_markdown(blocks: list[Block]) -> str:
             out.append("")
         elif b.kind == "figure":
             out += [f"![{b.text}]({b.file})", ""]
+            if b.caption:
+                out += [b.caption, ""]
     return "\n".join(out).rstrip() + "\n"
 
 
-_CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d2733;
-max-width:1120px;margin:0 auto;padding:24px 28px 60px;line-height:1.5;font-size:15.5px}
-h1{font-size:1.75em;margin:.2em 0 .3em;color:#10243e}
-h2{font-size:1.3em;margin-top:2em;padding-bottom:.25em;border-bottom:2px solid #dfe5ec;
-color:#10243e}
-h3{font-size:1.08em;margin-top:1.5em;color:#10243e}
-p{margin:.6em 0}
-.note{background:#fff6e5;border-left:5px solid #e69f00;padding:10px 16px;margin:1em 0;
-border-radius:3px}
-.findings p{margin:.75em 0}
-table{border-collapse:collapse;margin:.8em 0 .4em;font-size:.86em;width:100%}
-th,td{padding:5px 8px;border-bottom:1px solid #e3e8ee;vertical-align:top}
-th{background:#f2f5f8;text-align:left;font-weight:600}
-td.r,th.r{text-align:right;white-space:nowrap}
-tr:hover td{background:#fafbfc}
-.caption{color:#555;font-size:.85em;margin:.1em 0 1em}
-figure{margin:1.2em 0 1.6em}
-figure img{max-width:100%;height:auto;border:1px solid #e3e8ee}
-figcaption{color:#444;font-size:.9em;margin-top:.4em}
-code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;background:#f2f5f8;
-border-radius:3px}
-code{padding:1px 4px}
-pre{padding:10px 14px;overflow-x:auto}
-nav{display:flex;flex-wrap:wrap;gap:2px 0;background:#f7f9fb;border:1px solid #e3e8ee;
-padding:8px 16px;border-radius:4px;font-size:.92em}
-nav a{color:#0b5394;text-decoration:none;margin-right:14px;white-space:nowrap}
-.meta{color:#555;font-size:.9em}
-"""
+# --------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------
+
+_MD = MarkdownIt("commonmark", {"html": False})
+
+
+def _inline(text: str) -> Markup:
+    """Markdown inline markup as HTML; raw HTML in ``text`` is escaped, never kept."""
+    return Markup(_MD.renderInline(text))  # markdown-it escapes raw HTML (html=False)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("healthsim.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["inline"] = _inline
+    env.filters["b64"] = _b64
+    env.globals["zip"] = zip
+    return env
+
+
+def stylesheet() -> str:
+    """The one style sheet every HTML report embeds."""
+    loader = _environment().loader
+    assert loader is not None
+    source, _name, _uptodate = loader.get_source(_environment(), "report.css")
+    return source
+
+
+def _slug(text: str) -> str:
+    plain = re.sub(r"[`*]", "", text).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "section"
+
+
+def _prepared(blocks: list[Block]) -> list[Block]:
+    """The blocks with every h2 and h3 given a unique anchor and every table its
+    alignment, ready for the template."""
+    taken = {b.anchor for b in blocks if b.kind in ("h2", "h3") and b.anchor}
+    out = []
+    for b in blocks:
+        if b.kind in ("h2", "h3") and not b.anchor:
+            base = anchor = _slug(b.text)
+            i = 2
+            while anchor in taken:
+                anchor, i = f"{base}-{i}", i + 1
+            taken.add(anchor)
+            b = replace(b, anchor=anchor)
+        elif b.kind == "table":
+            b = replace(b, align=b.align or "l" * len(b.header))
+        out.append(b)
+    return out
 
 
 def render_html(blocks: list[Block], title: str) -> str:
-    body: list[str] = []
-    toc = [b for b in blocks if b.kind == "h2" and b.anchor]
-    for b in blocks:
-        if b.kind == "h1":
-            body.append(f"<h1>{_inline_html(b.text)}</h1>")
-            if toc:
-                links = "".join(f'<a href="#{t.anchor}">{html.escape(t.text)}</a>' for t in toc)
-                body.append(f"<nav>{links}</nav>")
-        elif b.kind in ("h2", "h3"):
-            anchor = f' id="{b.anchor}"' if b.anchor else ""
-            body.append(f"<{b.kind}{anchor}>{_inline_html(b.text)}</{b.kind}>")
-        elif b.kind == "p":
-            cls = ' class="meta"' if b.anchor == "meta" else ""
-            body.append(f"<p{cls}>{_inline_html(b.text)}</p>")
-        elif b.kind == "note":
-            paras = "".join(f"<p>{_inline_html(t)}</p>" for t in b.text.split("\n\n"))
-            body.append(f'<div class="note">{paras}</div>')
-        elif b.kind == "list":
-            items = "".join(f"<li>{_inline_html(r[0])}</li>" for r in b.rows)
-            body.append(f"<ul>{items}</ul>")
-        elif b.kind == "code":
-            body.append(f"<pre><code>{html.escape(b.text)}</code></pre>")
-        elif b.kind == "table":
-            align = b.align or "l" * len(b.header)
-            head = "".join(
-                f'<th class="{a}">{_inline_html(h)}</th>'
-                for h, a in zip(b.header, align, strict=True)
-            )
-            rows = "".join(
-                "<tr>"
-                + "".join(
-                    f'<td class="{a}">{_inline_html(c)}</td>' for c, a in zip(r, align, strict=True)
-                )
-                + "</tr>"
-                for r in b.rows
-            )
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-            if b.text:
-                body.append(f'<p class="caption">{_inline_html(b.text)}</p>')
-        elif b.kind == "figure":
-            data = base64.b64encode(b.png).decode("ascii")
-            body.append(
-                f'<figure><img alt="{html.escape(b.text)}" '
-                f'src="data:image/png;base64,{data}"></figure>'
-            )
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body>\n</html>\n"
-    )
+    """One self-contained page: the style sheet inline, figures as ``data:`` PNGs, a
+    table of contents (the h2 headings) under the title."""
+    blocks = _prepared(blocks)
+    toc = [b for b in blocks if b.kind == "h2"]
+    template = _environment().get_template("report.html.j2")
+    return template.render(blocks=blocks, toc=toc, title=title)

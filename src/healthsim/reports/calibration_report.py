@@ -1,11 +1,16 @@
 """Calibration outputs: the check's table, figure and folder; the fit's defaults file,
 posterior figure and folder.
 
-- :func:`check_table_text`, :func:`check_figure`, :func:`write_check` for
-  ``calibrate --check`` (the folder is written atomically: a hidden folder, then moved).
+- :func:`check_table_text`, :func:`check_figure`, :func:`check_blocks`,
+  :func:`write_check` for ``calibrate --check`` (the folder is written atomically: a
+  hidden folder, then moved).
 - :func:`fit_table_text`, :func:`posterior_figure`, :func:`fitted_defaults_toml`,
-  :func:`write_fit` for ``calibrate --fit`` (the fit's folder also holds its run store,
-  so its files are written beside it and moved in together at the end).
+  :func:`fit_blocks`, :func:`write_fit` for ``calibrate --fit`` (the fit's folder also
+  holds its run store, so its files are written beside it and moved in together at the
+  end).
+
+Each summary is built once as blocks and rendered to markdown and to a self-contained
+``report.html`` by :mod:`healthsim.reports.blocks`, like every healthsim report.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from healthsim.config import scenario_to_toml
 from healthsim.experiments.uncertainty import Posterior
 from healthsim.reports import style
 from healthsim.reports.atomic import MARKER, atomic_folder, check_destination
+from healthsim.reports.blocks import Block, render_html, render_markdown
 
 PASS_COLOUR = "#2e7d32"
 FAIL_COLOUR = "#c0282d"
@@ -55,6 +61,7 @@ LIMITS = (
 
 #: Files of a check folder and what each holds.
 CHECK_FILES = {
+    "report.html": "this summary as one page (the figure embedded; opens offline)",
     "calibration_check.md": "this summary",
     "calibration_check.csv": "one row per target statistic: observed, band, simulated mean, "
     "spread over seeds, pass or fail, source",
@@ -65,7 +72,10 @@ CHECK_FILES = {
 
 #: Files a fit writes beside its run store, and what each holds.
 FIT_FILES = {
+    "report.html": "this summary as one page (the figure embedded; opens offline)",
     "fit.md": "this summary",
+    "posterior.json": "the final population as weighted parameter sets, with its provenance "
+    "(what `healthsim compare` and `calibrate --check` draw parameter sets from)",
     "fitted_defaults.toml": "the fitted values as a scenario file extending the calibration "
     "scenario, with their provenance in its header",
     "fit_parameters.csv": "one row per fitted parameter: prior, current default, posterior "
@@ -174,13 +184,29 @@ def text_table(
     return "\n".join(out)
 
 
-def markdown_table(rows: Sequence[dict[str, str]]) -> str:
-    if not rows:
-        return ""
-    cols = list(rows[0])
-    out = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
-    out += ["| " + " | ".join(r[c].replace("|", "\\|") for c in cols) + " |" for r in rows]
-    return "\n".join(out)
+def table_block(rows: Sequence[dict[str, str]], right: Sequence[str] = ()) -> Block:
+    """Rows of text cells as a table block; the columns named in ``right`` align right."""
+    cols = list(rows[0]) if rows else []
+    return Block(
+        "table",
+        header=cols,
+        rows=[[r[c] for c in cols] for r in rows],
+        align="".join("r" if c in right else "l" for c in cols),
+    )
+
+
+def files_block(files: dict[str, str]) -> Block:
+    return Block(
+        "table", header=["File", "What it holds"], rows=[[f"`{f}`", a] for f, a in files.items()]
+    )
+
+
+def _made_with(command: str | None, where: str) -> str:
+    return (
+        f"Made with healthsim {__version__}"
+        + (f" by `{command}`" if command else " from Python")
+        + (f" on {where}" if where else "")
+    )
 
 
 def check_verdict(result: CheckResult) -> str:
@@ -430,56 +456,55 @@ def _draw_row(ax: Axes, t: Target, values: np.ndarray, row: pd.Series) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def check_markdown(result: CheckResult, command: str | None = None, where: str = "") -> str:
-    """``calibration_check.md``: verdict, table, figure, how to read it, and its limits."""
+def check_blocks(
+    result: CheckResult, command: str | None = None, where: str = "", png: bytes = b""
+) -> list[Block]:
+    """The check's summary as blocks (``calibration_check.md`` and ``report.html``):
+    verdict, table, figure (``png``), how to read it, and its limits."""
     sc = result.scenario
-    md = [
-        f"# Calibration check: {sc.name}",
-        "",
-        f"**{check_verdict(result)}.**",
-        "",
-        f"- Scenario: `{sc.name}` ({sc.description})" if sc.description else "",
-        f"- Runs: {len(result.runs)}, each on its own seed (derived from master seed "
+    facts = [
+        f"Scenario: `{sc.name}`" + (f" ({sc.description})" if sc.description else ""),
+        f"Runs: {len(result.runs)}, each on its own seed (derived from master seed "
         f"{result.master_seed})",
-        f"- Parameters: {_parameters_words(result)}; run r uses parameter set r",
-        f"- Made with healthsim {__version__}"
-        + (f" by `{command}`" if command else " from Python")
-        + (f" on {where}" if where else ""),
-        f"- Date: {dt.date.today().isoformat()}",
-        "",
-        "## Simulated against observed",
-        "",
-        markdown_table(check_rows(result)),
-        "",
-        "![Every statistic against its band](calibration_check.png)",
-        "",
-        "## How to read it",
-        "",
-        "Each statistic of the targets T1-T8 (from the public record in docs/calibration.md) "
-        "has a band to hit. A statistic passes when its **mean over seeds** lies inside "
-        "the band: the record is one realisation of a noisy history, so the model should "
-        "sit inside the band on average, and the spread over seeds (5-95%) says how far "
-        "one simulated history can stray. The check passes when every statistic passes "
-        "and no run failed; `healthsim calibrate --check` then exits with status 0 "
-        "(1 otherwise).",
-        "",
-        "## Limits",
-        "",
-        LIMITS,
-        "",
+        f"Parameters: {_parameters_words(result)}; run r uses parameter set r",
+        _made_with(command, where),
+        f"Date: {dt.date.today().isoformat()}",
+    ]
+    doc = [
+        Block("h1", f"Calibration check: {sc.name}"),
+        Block("p", f"**{check_verdict(result)}.**"),
+        Block("list", rows=[[f] for f in facts]),
+        Block("h2", "Simulated against observed"),
+        table_block(check_rows(result), right=("Simulated mean", "5-95% over seeds")),
+        Block(
+            "figure", text="Every statistic against its band", png=png, file="calibration_check.png"
+        ),
+        Block("h2", "How to read it"),
+        Block(
+            "p",
+            "Each statistic of the targets T1-T8 (from the public record in "
+            "docs/calibration.md) has a band to hit. A statistic passes when its **mean over "
+            "seeds** lies inside the band: the record is one realisation of a noisy history, "
+            "so the model should sit inside the band on average, and the spread over seeds "
+            "(5-95%) says how far one simulated history can stray. The check passes when "
+            "every statistic passes and no run failed; `healthsim calibrate --check` then "
+            "exits with status 0 (1 otherwise).",
+        ),
+        Block("h2", "Limits"),
+        Block("p", LIMITS),
     ]
     if not result.failed.empty:
-        md += ["## Failed runs", ""]
-        md += [f"- seed {r.seed}: {r.error}" for r in result.failed.itertuples()]
-        md.append("")
-    md += ["## Sources", ""]
-    md += [f"- {t.target} {t.label}: {t.source}" for t in TARGETS]
-    md += ["", "## Files", "", "| File | What it holds |", "| --- | --- |"]
+        doc.append(Block("h2", "Failed runs"))
+        doc.append(
+            Block("list", rows=[[f"seed {r.seed}: {r.error}"] for r in result.failed.itertuples()])
+        )
+    doc.append(Block("h2", "Sources"))
+    doc.append(Block("list", rows=[[f"{t.target} {t.label}: {t.source}"] for t in TARGETS]))
     files = dict(CHECK_FILES)
     if not result.failed.empty:
         files["calibration_failed.csv"] = "runs that raised: seed and error"
-    md += [f"| `{f}` | {about} |" for f, about in files.items()]
-    return "\n".join(line for line in md if line is not None) + "\n"
+    doc += [Block("h2", "Files"), files_block(files)]
+    return doc
 
 
 def write_check(
@@ -500,8 +525,11 @@ def write_check(
             result.failed.to_csv(tmp / "calibration_failed.csv", index=False)
         fig = check_figure(result)
         style.save(fig, tmp / "calibration_check.png")
-        (tmp / "calibration_check.md").write_text(
-            check_markdown(result, command, where), encoding="utf-8"
+        doc = check_blocks(result, command, where, (tmp / "calibration_check.png").read_bytes())
+        (tmp / "calibration_check.md").write_text(render_markdown(doc), encoding="utf-8")
+        (tmp / "report.html").write_text(
+            render_html(doc, f"healthsim calibration check: {result.scenario.name}"),
+            encoding="utf-8",
         )
         header = (
             f"# Scenario checked by healthsim calibrate --check ({len(result.runs)} seeds, "
@@ -733,9 +761,16 @@ def fitted_defaults_toml(fit: FitResult, extends: str, date: dt.date | None = No
     return text
 
 
-def fit_markdown(
-    fit: FitResult, command: str | None = None, where: str = "", out: Path | str = "."
-) -> str:
+def fit_blocks(
+    fit: FitResult,
+    command: str | None = None,
+    where: str = "",
+    out: Path | str = ".",
+    png: bytes = b"",
+) -> list[Block]:
+    """The fit's summary as blocks (``fit.md`` and ``report.html``): verdict, parameters,
+    posterior figure (``png``), the fitted values against the bands, generations, next
+    steps, limits."""
     s = fit.settings
     gens = fit.generations
     grow = [
@@ -752,57 +787,50 @@ def fit_markdown(
         }
         for g in gens.itertuples(index=False)
     ]
-    md = [
-        f"# Calibration fit: {fit.scenario.name}",
-        "",
-        f"**{fit_verdict(fit)}.**",
-        "",
-        f"- Method: {fit.method}",
-        f"- Budget: {s.budget} runs; {s.seeds_per_point} seeds per point (common random "
+    sc = fit.scenario
+    facts = [
+        f"Scenario: `{sc.name}`" + (f" ({sc.description})" if sc.description else ""),
+        f"Method: {fit.method}",
+        f"Budget: {s.budget} runs; {s.seeds_per_point} seeds per point (common random "
         f"numbers across points); population {s.population_size}; seed {s.seed}",
-        f"- Made with healthsim {__version__}"
-        + (f" by `{command}`" if command else " from Python")
-        + (f" on {where}" if where else ""),
-        f"- Date: {dt.date.today().isoformat()}",
-        "",
-        "## Parameters",
-        "",
-        markdown_table(fit_rows(fit)),
-        "",
-        "![Posterior against prior](fit_posterior.png)",
-        "",
-        "## The fitted values against the bands (over the fit's seeds)",
-        "",
-        markdown_table(fitted_check_rows(fit)),
-        "",
-        "## Generations",
-        "",
-        markdown_table(grow),
-        "",
-        "## Next: check on fresh seeds, then adopt",
-        "",
-        "The fit scores points on a few seeds; check the fitted values on 50 others "
-        "before adopting them:",
-        "",
-        "```",
-        f"healthsim calibrate --check --scenario {Path(out) / 'fitted_defaults.toml'}",
-        "```",
-        "",
-        "To adopt them as the model's defaults, see 'How to adopt fitted values' in "
-        "docs/calibration.md.",
-        "",
-        "## Limits",
-        "",
-        LIMITS + " The posterior describes the parameter values consistent with the bands "
-        "under this distance (an approximate Bayesian computation), not a likelihood.",
-        "",
-        "## Files",
-        "",
-        "| File | What it holds |",
-        "| --- | --- |",
-        *[f"| `{f}` | {about} |" for f, about in FIT_FILES.items()],
+        _made_with(command, where),
+        f"Date: {dt.date.today().isoformat()}",
     ]
-    return "\n".join(md) + "\n"
+    return [
+        Block("h1", f"Calibration fit: {sc.name}"),
+        Block("p", f"**{fit_verdict(fit)}.**"),
+        Block("list", rows=[[f] for f in facts]),
+        Block("h2", "Parameters"),
+        table_block(fit_rows(fit), right=("Default", "Posterior mean", "Fitted")),
+        Block("figure", text="Posterior against prior", png=png, file="fit_posterior.png"),
+        Block("h2", "The fitted values against the bands (over the fit's seeds)"),
+        table_block(fitted_check_rows(fit), right=("Mean (fit's seeds)", "Distance")),
+        Block("h2", "Generations"),
+        table_block(grow, right=[c for c in (grow[0] if grow else {}) if c != "Generation"]),
+        Block("h2", "Next: check on fresh seeds, then adopt"),
+        Block(
+            "p",
+            "The fit scores points on a few seeds; check the fitted values on 50 others "
+            "before adopting them:",
+        ),
+        Block(
+            "code", f"healthsim calibrate --check --scenario {Path(out) / 'fitted_defaults.toml'}"
+        ),
+        Block(
+            "p",
+            "To adopt them as the model's defaults, see 'How to adopt fitted values' in "
+            "docs/calibration.md.",
+        ),
+        Block("h2", "Limits"),
+        Block(
+            "p",
+            LIMITS + " The posterior describes the parameter values consistent with the "
+            "bands under this distance (an approximate Bayesian computation), not a "
+            "likelihood.",
+        ),
+        Block("h2", "Files"),
+        files_block(FIT_FILES),
+    ]
 
 
 def posterior_of(fit: FitResult, date: dt.date | None = None) -> Posterior:
@@ -865,7 +893,11 @@ def write_fit(
         fit.generations.to_csv(tmp / "fit_generations.csv", index=False)
         fit.fitted_table.to_csv(tmp / "fit_fitted_check.csv", index=False)
         style.save(posterior_figure(fit), tmp / "fit_posterior.png")
-        (tmp / "fit.md").write_text(fit_markdown(fit, command, where, out), encoding="utf-8")
+        doc = fit_blocks(fit, command, where, out, (tmp / "fit_posterior.png").read_bytes())
+        (tmp / "fit.md").write_text(render_markdown(doc), encoding="utf-8")
+        (tmp / "report.html").write_text(
+            render_html(doc, f"healthsim calibration fit: {fit.scenario.name}"), encoding="utf-8"
+        )
         for f in sorted(tmp.iterdir()):
             os.replace(f, out / f.name)
     finally:

@@ -10,15 +10,12 @@ are removed.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import html
 import os
-import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,6 +23,7 @@ from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.config.toml_writer import dumps
 from healthsim.reports import style
+from healthsim.reports.blocks import Block, frame_block, render_html, render_markdown
 from healthsim.reports.sensitivity_figures import all_figures
 from healthsim.reports.sensitivity_text import findings, parameters_line, pct
 from healthsim.sensitivity.folder import KEEP, MARKER, check_out
@@ -129,18 +127,16 @@ def resolved_text(result: SensitivityResult, command: str | None) -> str:
 # The report as blocks, rendered to Markdown and HTML
 # --------------------------------------------------------------------------------------
 
-Block = tuple[Any, ...]
+
+def _figure(name: str, png: bytes, title: str, about: str) -> Block:
+    return Block("figure", text=title, png=png, file=name, caption=f"*{title}.* {about}")
 
 
-def _round_frame(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].map(lambda v: "" if v != v else f"{v:.{digits}g}")
-    return out
-
-
-def blocks(result: SensitivityResult, figures: dict, command: str | None) -> list[Block]:
+def blocks(
+    result: SensitivityResult, figures: dict, command: str | None, pngs: dict[str, bytes]
+) -> list[Block]:
+    """The report as blocks (shared by report.md and report.html); ``figures`` maps each
+    figure's file to (figure, title, about) and ``pngs`` to its PNG bytes."""
     d = result.design
     a = result.analysis
     what = (
@@ -149,9 +145,9 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
         if d.contrast
         else f"scenario **{d.scenario_names[0]}**"
     )
-    b: list[Block] = [("h1", f"Sensitivity analysis: {result.name}")]
+    b: list[Block] = [Block("h1", f"Sensitivity analysis: {result.name}")]
     if a is not None and a.description:
-        b.append(("p", a.description))
+        b.append(Block("p", a.description))
     ex = result.execution
     runs = ex.progress.total if ex else len(result.X) * d.replicates * len(d.scenario_names)
     facts = [
@@ -173,18 +169,20 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
         + ". Running the same command again reuses every stored run and reproduces this "
         "report exactly."
     )
-    b.append(("ul", facts))
-    b += [("h2", "Findings"), ("ul", findings(result))]
+    b.append(Block("list", rows=[[f] for f in facts]))
+    b += [Block("h2", "Findings"), Block("list", rows=[[f] for f in findings(result)])]
     for note in result.notes:
-        b.append(("note", note))
+        b.append(Block("note", f"**Note:** {note}"))
 
     # flips
+    if result.flips:
+        b.append(Block("h2", "Where the ranking flips"))
     for out, flip in result.flips.items():
-        b.append(("h2", f"Where the ranking flips: {result.output_label(out)}"))
-        b.append(("p", flip.statement()))
+        b.append(Block("h3", result.output_label(out)))
+        b.append(Block("p", flip.statement()))
         wins = ", ".join(f"{k} at {v} points" for k, v in flip.wins.items())
         b.append(
-            (
+            Block(
                 "p",
                 f"Winners by point (mean over replicates): {wins}. At {pct(flip.share_clear)} "
                 f"of the points the {d.replicates} replicates settle the sign (a 95% interval "
@@ -212,38 +210,37 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
                     )
                     + "."
                 )
-            b.append(("p", acc))
+            b.append(Block("p", acc))
             frame = flip.region_frame()[
                 ["region", "rule", "points", "winner", "density", "coverage", "mean_contrast"]
             ]
             frame["density"] = frame.density.map(pct)
             frame["coverage"] = frame.coverage.map(pct)
-            b.append(("table", _round_frame(frame), "Boxes of the decision tree"))
             b.append(
-                (
-                    "p",
-                    "*Density*: share of a box's points where its winner wins. *Coverage*: "
-                    "share of all the points that winner wins which fall in the box.",
+                frame_block(
+                    frame,
+                    "The boxes of the decision tree. *Density*: share of a box's points "
+                    "where its winner wins. *Coverage*: share of all the points that winner "
+                    "wins which fall in the box.",
                 )
             )
         for name, (_fig, title, about) in figures.items():
             if name.startswith("flip_") and name.endswith(f"_{out}.png"):
-                b.append(("fig", name, title, about))
+                b.append(_figure(name, pngs[name], title, about))
 
     # indices
-    b.append(("h2", "Which parameters matter"))
+    b.append(Block("h2", "Which parameters matter"))
     for out in d.outputs:
-        b.append(("h3", result.output_label(out)))
-        table = result.table(out).reset_index()
-        b.append(("table", _round_frame(table), ""))
+        b.append(Block("h3", result.output_label(out)))
+        b.append(frame_block(result.table(out).reset_index()))
         for name, (_fig, title, about) in figures.items():
             if name.endswith(f"_{out}.png") and not name.startswith("flip_"):
-                b.append(("fig", name, title, about))
+                b.append(_figure(name, pngs[name], title, about))
 
     # noise
-    b.append(("h2", "Seed noise"))
+    b.append(Block("h2", "Seed noise"))
     b.append(
-        (
+        Block(
             "p",
             "The model is stochastic: the same parameters on another seed give another "
             f"history. Each point's value is the mean of {d.replicates} replicate(s) on the "
@@ -267,18 +264,18 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
     ].copy()
     nz["noise_share_of_means"] = nz.noise_share_of_means.map(pct)
     nz["noise_share_single_run"] = nz.noise_share_single_run.map(pct)
-    b.append(("table", _round_frame(nz), ""))
+    b.append(frame_block(nz))
     if "noise.png" in figures:
         _f, title, about = figures["noise.png"]
-        b.append(("fig", "noise.png", title, about))
+        b.append(_figure("noise.png", pngs["noise.png"], title, about))
 
     # failures
-    b.append(("h2", "Failed runs"))
+    b.append(Block("h2", "Failed runs"))
     if result.failures.empty:
-        b.append(("p", "No run failed: every run finished with finite values."))
+        b.append(Block("p", "No run failed: every run finished with finite values."))
     else:
         b.append(
-            (
+            Block(
                 "p",
                 f"{len(result.failures)} run(s) failed. Each point keeps the mean of its "
                 "replicates that ran; a point with none is filled with the value of its "
@@ -287,21 +284,21 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
                 "`failed_runs.csv`; the first are below.",
             )
         )
-        b.append(("table", _round_frame(result.failures.head(20)), ""))
+        b.append(frame_block(result.failures.head(20)))
 
     # parameters
-    b.append(("h2", "Parameters varied"))
-    b.append(("table", parameters_frame(result).drop(columns=["description"]), ""))
-    b.append(("ul", [f"`{p.key}`: {p.description}" for p in d.space.parameters]))
+    b.append(Block("h2", "Parameters varied"))
+    b.append(frame_block(parameters_frame(result).drop(columns=["description"])))
+    b.append(Block("list", rows=[[f"`{p.key}`: {p.description}"] for p in d.space.parameters]))
     if d.sets is not None and d.sets.keys:
-        b.append(("h2", f"Parameters drawn, not sampled ({d.sets.kind})"))
-        b.append(("p", parameters_line(result)))
-        b.append(("p", ", ".join(f"`{k}`" for k in d.sets.keys)))
-    b.append(("h2", "How to read these results"))
-    b.append(("p", READING))
+        b.append(Block("h2", f"Parameters drawn, not sampled ({d.sets.kind})"))
+        b.append(Block("p", parameters_line(result)))
+        b.append(Block("p", ", ".join(f"`{k}`" for k in d.sets.keys)))
+    b.append(Block("h2", "How to read these results"))
+    b.append(Block("p", READING))
     if any(p.kind != "real" for p in d.space.parameters):
-        b.append(("p", DISCRETE))
-    b.append(("h2", "Files"))
+        b.append(Block("p", DISCRETE))
+    b.append(Block("h2", "Files"))
     files = pd.DataFrame(
         [
             {"file": f"`{n}`", "what it holds": TABLE_FILES[n]}
@@ -310,6 +307,10 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
         ]
         + [{"file": f"`{n}`", "what it holds": figures[n][1]} for n in figures]
         + [
+            {
+                "file": "`report.html`, `report.md`",
+                "what it holds": "this report (the HTML embeds its figures; opens offline)",
+            },
             {"file": "`analysis.resolved.toml`", "what it holds": "the analysis as run"},
             {
                 "file": "`runs.sqlite`",
@@ -317,7 +318,7 @@ def blocks(result: SensitivityResult, figures: dict, command: str | None) -> lis
             },
         ]
     )
-    b.append(("table", files, ""))
+    b.append(frame_block(files))
     return b
 
 
@@ -355,95 +356,6 @@ DISCRETE = (
 )
 
 
-def _inline(text: str) -> str:
-    t = html.escape(text, quote=False)
-    t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
-    t = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", t)
-    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", t)
-
-
-def to_markdown(bl: list[Block]) -> str:
-    md: list[str] = []
-    for blk in bl:
-        kind = blk[0]
-        if kind in ("h1", "h2", "h3"):
-            md += ["#" * int(kind[1]) + " " + blk[1], ""]
-        elif kind == "p":
-            md += [blk[1], ""]
-        elif kind == "note":
-            md += [f"> **Note:** {blk[1]}", ""]
-        elif kind == "ul":
-            md += [f"- {item}" for item in blk[1]] + [""]
-        elif kind == "table":
-            df = blk[1]
-            if blk[2]:
-                md += [f"*{blk[2]}*", ""]
-            md.append("| " + " | ".join(map(str, df.columns)) + " |")
-            md.append("| " + " | ".join("---" for _ in df.columns) + " |")
-            for row in df.itertuples(index=False):
-                cells = [str(v).replace("|", "\\|").replace("\n", " ") for v in row]
-                md.append("| " + " | ".join(cells) + " |")
-            md.append("")
-        elif kind == "fig":
-            _, file, title, about = blk
-            md += [f"![{title}]({file})", "", f"*{title}.* {about}", ""]
-    return "\n".join(md)
-
-
-CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1060px;
-margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.7em;border-bottom:2px solid #1f3a5f;padding-bottom:.2em}
-h2{font-size:1.3em;margin-top:1.8em;color:#1f3a5f}
-h3{font-size:1.08em;margin-top:1.3em}
-table{border-collapse:collapse;margin:.6em 0 1em;font-size:.86em}
-th,td{border:1px solid #d0d0d0;padding:.25em .55em;text-align:left;vertical-align:top}
-th{background:#f0f3f7}
-figure{margin:1em 0}figure img{max-width:100%;border:1px solid #e4e4e4}
-figcaption{font-size:.9em;color:#444;margin-top:.3em}
-.note{background:#fff7e6;border-left:4px solid #f0a202;padding:.5em .8em;margin:.6em 0}
-code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
-"""
-
-
-def to_html(bl: list[Block], folder: Path, title: str) -> str:
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-    ]
-    for blk in bl:
-        kind = blk[0]
-        if kind in ("h1", "h2", "h3"):
-            parts.append(f"<{kind}>{_inline(blk[1])}</{kind}>")
-        elif kind == "p":
-            parts.append(f"<p>{_inline(blk[1])}</p>")
-        elif kind == "note":
-            parts.append(f'<div class="note"><strong>Note:</strong> {_inline(blk[1])}</div>')
-        elif kind == "ul":
-            items = "".join(f"<li>{_inline(i)}</li>" for i in blk[1])
-            parts.append(f"<ul>{items}</ul>")
-        elif kind == "table":
-            df = blk[1]
-            head = "".join(f"<th>{_inline(str(c))}</th>" for c in df.columns)
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{_inline(str(v))}</td>" for v in row) + "</tr>"
-                for row in df.itertuples(index=False)
-            )
-            cap = f"<caption>{_inline(blk[2])}</caption>" if blk[2] else ""
-            parts.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-        elif kind == "fig":
-            _, file, ftitle, about = blk
-            data = base64.b64encode((folder / file).read_bytes()).decode("ascii")
-            parts.append(
-                f'<figure><img alt="{html.escape(ftitle)}" src="data:image/png;base64,{data}">'
-                f"<figcaption><strong>{_inline(ftitle)}.</strong> {_inline(about)}"
-                "</figcaption></figure>"
-            )
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
 def write_report(result: SensitivityResult, out: str | Path, command: str | None = None) -> Path:
     """Write (or replace) the report files in ``out``, leaving the run store alone."""
     out = Path(out)
@@ -457,8 +369,10 @@ def write_report(result: SensitivityResult, out: str | Path, command: str | None
             df.to_csv(tmp / name, index=False)
             written.append(name)
         figs = all_figures(result)
+        pngs = {}
         for name, (fig, _t, _a) in figs.items():
             style.save(fig, tmp / name)
+            pngs[name] = (tmp / name).read_bytes()
             written.append(name)
         (tmp / MARKER).write_text(resolved_text(result, command), encoding="utf-8")
         written.append(MARKER)
@@ -467,10 +381,10 @@ def write_report(result: SensitivityResult, out: str | Path, command: str | None
                 fname = f"scenario_{i + 1}_{sc.name}.resolved.toml"
                 (tmp / fname).write_text(scenario_to_toml(sc), encoding="utf-8")
                 written.append(fname)
-        bl = blocks(result, figs, command)
-        (tmp / "report.md").write_text(to_markdown(bl), encoding="utf-8")
+        bl = blocks(result, figs, command, pngs)
+        (tmp / "report.md").write_text(render_markdown(bl), encoding="utf-8")
         (tmp / "report.html").write_text(
-            to_html(bl, tmp, f"healthsim sensitivity: {result.name}"), encoding="utf-8"
+            render_html(bl, f"healthsim sensitivity: {result.name}"), encoding="utf-8"
         )
         written += ["report.md", "report.html"]
         (tmp / MANIFEST).write_text("\n".join(written) + "\n", encoding="utf-8")
