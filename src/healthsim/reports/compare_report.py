@@ -48,6 +48,7 @@ from healthsim.reports.compare_text import (
     uncertainty_text,
     verdict_lines,
 )
+from healthsim.reports.formats import check_format, parquet_bytes, parquet_name
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -475,15 +476,20 @@ def _fig(blocks: list[Block], key: str, figures: dict[str, bytes]) -> None:
     blocks.append(Block("p", about))
 
 
-def write_report(result: ComparisonResult, out: str | Path) -> dict[str, Path]:
+def write_report(
+    result: ComparisonResult, out: str | Path, table_format: str = "csv"
+) -> dict[str, Path]:
     """Write every output of a comparison into ``out`` (created if needed).
 
     Each file is written whole and moved into place, so an interrupted write never
-    leaves a half-written file; the run store in ``out`` is not touched.
+    leaves a half-written file; the run store in ``out`` is not touched. With
+    ``table_format="parquet"`` each table is also written as ``.parquet`` beside its CSV
+    (:mod:`healthsim.reports.formats`; needs pyarrow).
 
     Returns:
         File name -> path of everything written.
     """
+    check_format(table_format)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -496,7 +502,12 @@ def write_report(result: ComparisonResult, out: str | Path) -> dict[str, Path]:
         written[rel] = path
 
     for name, (_about, build) in CSV_FILES.items():
-        put(name, _csv_bytes(build(result)))
+        table = build(result)
+        put(name, _csv_bytes(table))
+        if table_format == "parquet":
+            put(parquet_name(name), parquet_bytes(table))
+        else:  # no copy left from an earlier --format parquet that these tables replace
+            (out / parquet_name(name)).unlink(missing_ok=True)
     figs = cf.all_figures(result)
     pngs = {k: _png(f) for k, f in figs.items()}
     for k, data in pngs.items():

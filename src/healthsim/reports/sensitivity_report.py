@@ -26,6 +26,7 @@ from healthsim._version import __version__
 from healthsim.config import scenario_to_toml
 from healthsim.config.toml_writer import dumps
 from healthsim.reports import style
+from healthsim.reports.formats import check_format, parquet_name, write_parquet
 from healthsim.reports.sensitivity_figures import all_figures
 from healthsim.reports.sensitivity_text import findings, parameters_line, pct
 from healthsim.sensitivity.folder import KEEP, MARKER, check_out
@@ -444,8 +445,16 @@ def to_html(bl: list[Block], folder: Path, title: str) -> str:
     return "\n".join(parts)
 
 
-def write_report(result: SensitivityResult, out: str | Path, command: str | None = None) -> Path:
-    """Write (or replace) the report files in ``out``, leaving the run store alone."""
+def write_report(
+    result: SensitivityResult,
+    out: str | Path,
+    command: str | None = None,
+    table_format: str = "csv",
+) -> Path:
+    """Write (or replace) the report files in ``out``, leaving the run store alone. With
+    ``table_format="parquet"`` each table is also written as ``.parquet`` beside its CSV
+    (:mod:`healthsim.reports.formats`; needs pyarrow)."""
+    check_format(table_format)
     out = Path(out)
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -456,6 +465,9 @@ def write_report(result: SensitivityResult, out: str | Path, command: str | None
         for name, df in tables(result).items():
             df.to_csv(tmp / name, index=False)
             written.append(name)
+            if table_format == "parquet":
+                write_parquet(df, tmp / parquet_name(name))
+                written.append(parquet_name(name))
         figs = all_figures(result)
         for name, (fig, _t, _a) in figs.items():
             style.save(fig, tmp / name)
