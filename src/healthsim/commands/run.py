@@ -72,9 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.atomic import check_destination
     from healthsim.experiments import run
     from healthsim.reports import OutputFolderError, terminal_summary, write_run
-    from healthsim.reports.atomic import check_destination
 
     table_format = check_table_format(args)
     scenario = load(args.scenario, dict(args.overrides), args.years)

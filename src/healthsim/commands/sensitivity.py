@@ -260,9 +260,9 @@ def command_line(argv: list[str]) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.atomic import OutputFolderError
     from healthsim.errors import WorkerLostError
     from healthsim.experiments.executors import ExperimentError
-    from healthsim.reports.atomic import OutputFolderError
     from healthsim.reports.sensitivity_report import write_report
     from healthsim.reports.sensitivity_text import findings
     from healthsim.sensitivity import check_corners, sensitivity_analysis

@@ -11,10 +11,7 @@ posterior figure and folder.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import textwrap
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,13 +25,13 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from healthsim._version import __version__
+from healthsim.atomic import MARKER, atomic_files, atomic_folder, check_destination
 from healthsim.calibration.check import CheckResult
 from healthsim.calibration.fit import FitResult
 from healthsim.calibration.targets import TARGET_TITLES, TARGETS, Target
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.uncertainty import Posterior
 from healthsim.reports import style
-from healthsim.reports.atomic import MARKER, atomic_folder, check_destination
 
 PASS_COLOUR = "#2e7d32"
 FAIL_COLOUR = "#c0282d"
@@ -488,7 +485,7 @@ def write_check(
     """Write a check's folder atomically (a hidden folder beside ``out``, then moved).
 
     Raises:
-        healthsim.reports.atomic.OutputFolderError: ``out`` cannot take the results.
+        healthsim.atomic.OutputFolderError: ``out`` cannot take the results.
         OSError: the folder could not be written (nothing is left behind).
     """
     out = Path(out)
@@ -851,10 +848,7 @@ def write_fit(
     as they were.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".fit-{uuid.uuid4().hex[:8]}.partial"
-    os.mkdir(tmp)
-    try:
+    with atomic_files(out) as tmp:
         (tmp / "fitted_defaults.toml").write_text(
             fitted_defaults_toml(fit, extends), encoding="utf-8"
         )
@@ -866,8 +860,4 @@ def write_fit(
         fit.fitted_table.to_csv(tmp / "fit_fitted_check.csv", index=False)
         style.save(posterior_figure(fit), tmp / "fit_posterior.png")
         (tmp / "fit.md").write_text(fit_markdown(fit, command, where, out), encoding="utf-8")
-        for f in sorted(tmp.iterdir()):
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -10,8 +10,6 @@ resumed comparison writes the same bytes as an uninterrupted one.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from healthsim._version import __version__
+from healthsim.atomic import write_bytes
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.breakdown import CHANNELS
 from healthsim.experiments.compare import shipped_comparisons
@@ -161,12 +160,6 @@ COLUMNS = {
     "parameter (the scenario reference says what each is)",
     "financial_year": "NHS financial year of the month (April to March), e.g. 2013/14",
 }
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
@@ -498,7 +491,7 @@ def write_report(
 
     def put(rel: str, data: bytes) -> None:
         path = out / rel
-        _write_atomic(path, data)
+        write_bytes(path, data)
         written[rel] = path
 
     for name, (_about, build) in CSV_FILES.items():

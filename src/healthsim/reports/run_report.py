@@ -1,7 +1,7 @@
 """Write one run's output folder: tables, figures, resolved scenario and report.
 
 Everything is written into a hidden folder beside the destination and moved into place
-at the end (:mod:`healthsim.reports.atomic`), so a failed or interrupted run leaves
+at the end (:mod:`healthsim.atomic`), so a failed or interrupted run leaves
 nothing half-written, and an earlier run's folder is replaced only once the new one is
 complete.
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from healthsim._version import __version__
+from healthsim.atomic import atomic_folder, check_destination
 from healthsim.config import scenario_to_toml
 from healthsim.experiments import RunResult
 from healthsim.metrics.calendar import CONVENTION
 from healthsim.reports import figures, network, style, tables
-from healthsim.reports.atomic import atomic_folder, check_destination
 from healthsim.reports.formats import check_format, parquet_name, write_parquet
 from healthsim.reports.summary_text import headline, summary_lines
 
@@ -208,7 +208,7 @@ def write_run(
         The output folder.
 
     Raises:
-        healthsim.reports.atomic.OutputFolderError: ``out`` cannot take the results.
+        healthsim.atomic.OutputFolderError: ``out`` cannot take the results.
         healthsim.reports.formats.ParquetUnavailableError: Parquet without pyarrow.
         OSError: the folder could not be written (nothing is left behind).
     """

@@ -13,16 +13,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import html
-import os
 import re
-import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from healthsim._version import __version__
+from healthsim.atomic import atomic_files
 from healthsim.config import scenario_to_toml
 from healthsim.config.toml_writer import dumps
 from healthsim.reports import style
@@ -457,10 +455,7 @@ def write_report(
     check_format(table_format)
     out = Path(out)
     check_out(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".report.{uuid.uuid4().hex[:8]}.partial"
-    os.mkdir(tmp)
-    try:
+    with atomic_files(out) as tmp:
         written = []
         for name, df in tables(result).items():
             df.to_csv(tmp / name, index=False)
@@ -489,11 +484,7 @@ def write_report(
         old = set()
         with contextlib.suppress(OSError):
             old = set((out / MANIFEST).read_text(encoding="utf-8").split())
-        for name in [*written, MANIFEST]:
-            os.replace(tmp / name, out / name)
-        for name in old - set(written) - set(KEEP):
-            with contextlib.suppress(OSError):
-                (out / name).unlink()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    for name in old - set(written) - set(KEEP):  # an earlier report's files not rewritten
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
     return out

@@ -11,19 +11,18 @@ shipped scenarios (and :mod:`healthsim.config.files` for comparison and analysis
 so the reference cannot drift from the code. ``healthsim schema [scenario|comparison|
 analysis]`` gives users of an installed package the same JSON Schemas.
 
-The functions here build text; :func:`write_docs` and :func:`write_text` are the only
-ones that touch the file system.
+The functions here build text; :func:`write_docs` is the only one that touches the file
+system (through :func:`healthsim.atomic.write_text`, so a reader never sees half a file).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from healthsim.atomic import write_text
 from healthsim.config.docs.jsonschema import (
     ANALYSIS_SCHEMA_FILE,
     COMPARISON_SCHEMA_FILE,
@@ -69,27 +68,6 @@ def default_docs_dir() -> Path:
     if (root / "pyproject.toml").is_file() and (root / "src" / "healthsim").is_dir():
         return root / "docs"
     return Path.cwd() / "docs"
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` (UTF-8) through a temporary file, so a reader never
-    sees half a file. Raises OSError."""
-    path = Path(path)
-    if path.exists():
-        mode = path.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def stale(folder: Path) -> list[str]:
