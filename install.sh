@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Install healthsim into ./.venv with a Python >= 3.12 found on this machine.
-#   ./install.sh          the tool, with the workshop app (`healthsim app`) and Dask
+#   ./install.sh          the tool, with the workshop app (`healthsim app`), Dask and Parquet
 #   ./install.sh --dev    that and what its tests need (pytest, hypothesis, ruff, playwright)
 # Set HEALTHSIM_PYTHON to choose the interpreter yourself.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-extras="[app,dask]"
+extras="[app,dask,parquet]"
 for arg in "$@"; do
   case "$arg" in
-    # --dev includes the workshop app, Dask and the browser tests (tests/browser).
-    --dev) extras="[dev,app,dask,browser]" ;;
+    # --dev includes the workshop app, Dask, Parquet and the browser tests (tests/browser).
+    --dev) extras="[dev,app,dask,parquet,browser]" ;;
     --app) ;;  # the app is always installed; kept so older instructions still work
     -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $arg" >&2; exit 2 ;;

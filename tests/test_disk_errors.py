@@ -100,7 +100,7 @@ def test_full_disk_while_writing_the_report(workdir, want, monkeypatch, capsys):
         def full(path: Path, data: bytes) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-        m.setattr(compare_report, "_write_atomic", full)
+        m.setattr(compare_report, "write_bytes", full)
         line = one_line_error(main([*ARGS, "--out", str(out), "--quiet"]), capsys)
     assert "cannot write the report" in line and "No space left on device" in line, line
     assert f"all {TOTAL} runs are kept" in line, line

@@ -39,7 +39,16 @@ def reference() -> str:
 # -- the committed files cannot drift ---------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [gen.REFERENCE_FILE, gen.SCHEMA_FILE, gen.ODD_FILE])
+GENERATED = [
+    gen.REFERENCE_FILE,
+    gen.SCHEMA_FILE,
+    gen.COMPARISON_SCHEMA_FILE,
+    gen.ANALYSIS_SCHEMA_FILE,
+    gen.ODD_FILE,
+]
+
+
+@pytest.mark.parametrize("name", GENERATED)
 def test_committed_docs_are_current(name: str) -> None:
     path = DOCS / name
     assert path.is_file(), f"docs/{name} is missing: run `{gen.REGENERATE}`"
@@ -134,6 +143,116 @@ def test_json_schema_rejects_what_healthsim_rejects(schema: dict, what: str, dat
         validate(data)
 
 
+# -- the JSON Schemas of comparison and analysis files ----------------------------------
+
+FILE_SCHEMAS = {
+    "comparison": gen.comparison_json_schema,
+    "analysis": gen.analysis_json_schema,
+}
+
+
+def _shipped_files(kind: str) -> list[Path]:
+    from healthsim.experiments.compare import shipped_comparisons
+    from healthsim.sensitivity.spec import shipped_analyses
+
+    found = shipped_comparisons() if kind == "comparison" else shipped_analyses()
+    assert found, f"no shipped {kind} files were found"
+    return list(found.values())
+
+
+@pytest.mark.parametrize("validator", VALIDATORS, ids=lambda v: v.__name__)
+@pytest.mark.parametrize("kind", sorted(FILE_SCHEMAS))
+def test_file_schemas_are_valid_schemas(kind: str, validator) -> None:
+    schema = FILE_SCHEMAS[kind]()
+    validator.check_schema(schema)
+    assert schema["$schema"] == gen.JSON_SCHEMA_DIALECT
+    assert schema["$id"] != gen.json_schema()["$id"], f"the {kind} schema needs its own id"
+    assert kind in schema["title"]
+
+
+@pytest.mark.parametrize("validator", VALIDATORS, ids=lambda v: v.__name__)
+@pytest.mark.parametrize("kind", sorted(FILE_SCHEMAS))
+def test_every_shipped_file_validates_against_its_schema(kind: str, validator) -> None:
+    schema = FILE_SCHEMAS[kind]()
+    for path in _shipped_files(kind):
+        errors = _errors(schema, _read(path), validator)
+        assert not errors, f"{path.name} fails the {kind} JSON Schema: {errors}"
+
+
+#: Analysis files written with the shorthands the reader accepts.
+ANALYSIS_SHORTHANDS = [
+    ("prior as a word", {"parameters": {"behaviour.fear_culture": "prior"}}),
+    ("bounds as a list", {"parameters": {"behaviour.fear_toxicity": [0.0, 1.0]}}),
+    ("levels as a list", {"parameters": {"regime.improvement.model": ["buddy", "consultancy"]}}),
+    ("a nested table", {"parameters": {"behaviour": {"fear_toxicity": {"low": 0, "high": 1}}}}),
+    ("method by name", {"method": "sobol", "parameters": {"behaviour.fear_culture": {}}}),
+    (
+        "contrast as a pair",
+        {"contrast": ["blame_focused", "board_supported"], "parameters": {"behaviour.x": {}}},
+    ),
+    ("one output", {"outputs": "harm_total", "parameters": {"behaviour.fear_culture": {}}}),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "data"), ANALYSIS_SHORTHANDS, ids=[a[0] for a in ANALYSIS_SHORTHANDS]
+)
+def test_analysis_schema_accepts_the_readers_shorthands(what: str, data: dict) -> None:
+    from healthsim.config.files import AnalysisDecl
+    from healthsim.sensitivity.spec import normalise
+
+    AnalysisDecl.model_validate(normalise(data))  # healthsim's reader accepts it
+    for validator in VALIDATORS:
+        errors = _errors(gen.analysis_json_schema(), data, validator)
+        assert not errors, f"{validator.__name__} rejects {what}: {errors}"
+
+
+def test_analysis_schema_accepts_the_example_in_docs_sensitivity() -> None:
+    import re
+
+    text = (DOCS / "sensitivity.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
+    assert blocks, "docs/sensitivity.md should show an analysis file"
+    for block in blocks:
+        errors = _errors(gen.analysis_json_schema(), tomllib.loads(block))
+        assert not errors, f"the analysis file in docs/sensitivity.md fails its schema: {errors}"
+
+
+FILE_BAD_VALUES = [
+    ("comparison", "unknown key", {"scenarios": ["baseline"], "repz": 10}),
+    ("comparison", "no scenarios", {"scenarios": []}),
+    ("comparison", "one replicate", {"scenarios": ["baseline"], "reps": 1}),
+    ("comparison", "unknown parameter source", {"scenarios": ["a"], "parameters": "guess"}),
+    ("analysis", "unknown key", {"parameters": {"behaviour.x": {}}, "replicate": 2}),
+    ("analysis", "no parameters", {"parameters": {}}),
+    ("analysis", "unknown method", {"method": "anova", "parameters": {"behaviour.x": {}}}),
+    ("analysis", "unknown method key", {"method": {"nn": 8}, "parameters": {"behaviour.x": {}}}),
+    ("analysis", "a bad distribution", {"parameters": {"behaviour.x": {"dist": "normal"}}}),
+    ("analysis", "a bad declaration key", {"parameters": {"behaviour.x": {"low": 0, "hihg": 1}}}),
+    ("analysis", "a contrast of three", {"contrast": ["a", "b", "c"], "parameters": {"b.x": {}}}),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "what", "data"), FILE_BAD_VALUES, ids=[f"{b[0]}: {b[1]}" for b in FILE_BAD_VALUES]
+)
+def test_file_schemas_reject_what_healthsim_rejects(kind: str, what: str, data: dict) -> None:
+    from pydantic import ValidationError
+
+    from healthsim.config.files import AnalysisDecl, ComparisonFile
+    from healthsim.sensitivity.spec import normalise
+
+    for validator in VALIDATORS:
+        assert _errors(FILE_SCHEMAS[kind](), data, validator), (
+            f"{validator.__name__} accepted a {kind} file with {what}"
+        )
+    with pytest.raises(ValidationError):
+        if kind == "comparison":
+            ComparisonFile.model_validate(data)
+        else:
+            AnalysisDecl.model_validate(normalise(data))
+
+
 # -- the reference -----------------------------------------------------------------------
 
 
@@ -208,6 +327,19 @@ def test_cli_schema_writes_to_a_file_or_folder(tmp_path: Path, capsys) -> None:
     assert (tmp_path / gen.SCHEMA_FILE).is_file(), "--out FOLDER should write the default name"
     assert cli.main(["schema", "--reference", "--out", str(tmp_path)]) == 0
     assert (tmp_path / gen.REFERENCE_FILE).read_text(encoding="utf-8") == (gen.reference_markdown())
+
+
+@pytest.mark.parametrize("kind", sorted(FILE_SCHEMAS))
+def test_cli_schema_of_comparison_and_analysis_files(kind: str, tmp_path: Path, capsys) -> None:
+    assert cli.main(["schema", kind]) == 0
+    assert json.loads(capsys.readouterr().out) == FILE_SCHEMAS[kind]()
+    assert cli.main(["schema", kind, "--out", str(tmp_path)]) == 0
+    name = gen.COMPARISON_SCHEMA_FILE if kind == "comparison" else gen.ANALYSIS_SCHEMA_FILE
+    assert json.loads((tmp_path / name).read_text(encoding="utf-8")) == FILE_SCHEMAS[kind](), (
+        f"--out FOLDER should write {name}"
+    )
+    assert cli.main(["schema", kind, "--reference"]) == 2, "only scenarios have a reference"
+    assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_cli_schema_to_a_missing_folder_is_one_line_and_status_2(tmp_path: Path, capsys) -> None:

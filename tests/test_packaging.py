@@ -101,15 +101,18 @@ def test_pyarrow_is_not_required_and_dask_and_the_app_are_extras(metadata):
     core = [r for r in requires if "extra ==" not in r]
     assert not any(r.startswith(("pyarrow", "dask", "distributed", "solara")) for r in core)
     extras = metadata.get_all("Provides-Extra")
-    assert {"dask", "app", "dev"} <= set(extras)
+    assert {"dask", "app", "dev", "parquet"} <= set(extras)
     assert any(r.startswith("dask[distributed]") and "extra == 'dask'" in r for r in requires)
+    assert any(r.startswith("pyarrow") and "extra == 'parquet'" in r for r in requires)
 
 
 def test_install_sh_installs_the_extras_the_readme_promises():
-    """./install.sh gives the app and Dask; --dev adds the test tools (incl. build)."""
+    """./install.sh gives the app, Dask and Parquet; --dev adds the test tools (incl.
+    build)."""
     text = (ROOT / "install.sh").read_text()
     declared = set(PYPROJECT["project"]["optional-dependencies"])
-    for line, want in (('extras="[', {"app", "dask"}), ('--dev) extras="[', {"dev", "dask"})):
+    everyday = {"app", "dask", "parquet"}
+    for line, want in (('extras="[', everyday), ('--dev) extras="[', {"dev"} | everyday)):
         (chosen,) = [ln for ln in text.splitlines() if ln.strip().startswith(line)]
         named = set(chosen.split("[", 1)[1].split("]", 1)[0].split(","))
         assert want <= named <= declared, f"install.sh {chosen.strip()!r}"

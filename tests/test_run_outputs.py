@@ -11,12 +11,12 @@ import pytest
 from matplotlib.figure import Figure
 
 from healthsim import run
+from healthsim.atomic import MARKER, OutputFolderError
 from healthsim.cli import main
 from healthsim.config import load_scenario
 from healthsim.metrics.summary import SUMMARY
 from healthsim.model.history import MONTHLY, PER_TRUST
 from healthsim.reports import run_report, write_run
-from healthsim.reports.atomic import MARKER, OutputFolderError
 
 YEARS = 2
 SEED = 5

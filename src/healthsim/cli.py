@@ -23,6 +23,7 @@ from healthsim.commands import (
     calibrate,
     check,
     compare,
+    completion,
     economy,
     run,
     scenarios,
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub)
+    completion.register(sub, parent=parser)  # last: it completes everything above
     return parser
 
 

@@ -81,6 +81,29 @@ def assignment(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    """``--format csv|parquet``: the tables as CSV (default), or also as Parquet."""
+    parser.add_argument(
+        "--format",
+        dest="table_format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="tables as CSV (default), or also as Parquet beside each CSV (needs "
+        'pyarrow: pip install "healthsim[parquet]")',
+    )
+
+
+def check_table_format(args: argparse.Namespace) -> str:
+    """The ``--format`` asked for, checked before anything runs: Parquet without pyarrow
+    is a one-line error (exit status 2), not a failure after the runs."""
+    from healthsim.reports.formats import ParquetUnavailableError, check_format
+
+    try:
+        return check_format(args.table_format)
+    except ParquetUnavailableError as exc:
+        raise UsageError(f"--format {args.table_format}: {exc}") from None
+
+
 # --------------------------------------------------------------------------------------
 # One name for one idea across commands, the old names kept for a release
 # --------------------------------------------------------------------------------------

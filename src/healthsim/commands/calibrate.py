@@ -252,9 +252,9 @@ def _command(args: argparse.Namespace) -> str:
 def _handle_check(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from healthsim.atomic import OutputFolderError, check_destination
     from healthsim.calibration.check import MASTER_SEED, run_check
     from healthsim.experiments.executors import ExperimentError
-    from healthsim.reports.atomic import OutputFolderError, check_destination
     from healthsim.reports.calibration_report import check_table_text, check_verdict, write_check
 
     scenario = _load(args.scenario)

@@ -14,7 +14,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from healthsim.commands._common import UsageError, sigterm_as_interrupt
+from healthsim.commands._common import (
+    UsageError,
+    add_format_option,
+    check_table_format,
+    sigterm_as_interrupt,
+)
 
 EPILOG = """\
 Every scenario is run on the same seeds (replicate i of each uses one seed), so the
@@ -101,6 +106,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_format_option(p)
     p.set_defaults(handler=handle)
 
 
@@ -148,6 +154,7 @@ def handle(args: argparse.Namespace) -> int:
     from healthsim.experiments.store import STORE_NAME
     from healthsim.reports import compare_report
 
+    table_format = check_table_format(args)
     inputs = args.inputs
     if len(inputs) > 1 and any(find_comparison_file(i) for i in inputs):
         raise UsageError("give either one comparison file or several scenarios, not both")
@@ -233,7 +240,7 @@ def handle(args: argparse.Namespace) -> int:
         say(f"reused {prog.reused} finished runs from {out / STORE_NAME}; ran {prog.computed}")
     try:
         with sigterm_as_interrupt():
-            compare_report.write_report(result, out)
+            compare_report.write_report(result, out, table_format=table_format)
     except KeyboardInterrupt:
         print(
             f"healthsim: interrupted while writing the report; all {total} runs are kept in "
@@ -252,7 +259,8 @@ def handle(args: argparse.Namespace) -> int:
 
     for line in verdict_lines(result) + rests_on(result) + in_brief(result):
         say("  " + _plain(line))
-    print(f"report: {out / 'report.html'} (also report.md, CSV tables and figures)")
+    tables = "CSV and Parquet tables" if table_format == "parquet" else "CSV tables"
+    print(f"report: {out / 'report.html'} (also report.md, {tables} and figures)")
     # After the run, not before: an error stays one line, and the warning is the last
     # thing read beside the verdict it qualifies.
     warn_few_reps(spec.reps)

@@ -17,7 +17,6 @@ import os
 import shlex
 import sys
 import textwrap
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -441,31 +440,28 @@ def _key_text(build: EconomyBuild) -> str:
 
 
 def _write_all(files: dict[Path, str], check: Path) -> None:
-    """Write every file whole or none: temporary files beside the targets, the scenario
-    loaded from its temporary copy, then all moved into place."""
+    """Write every file whole or none: temporary files beside the targets
+    (:func:`healthsim.atomic.atomic_file`), the scenario loaded from its temporary copy,
+    then all moved into place; folders this made are removed again on failure."""
+    from healthsim.atomic import atomic_file
     from healthsim.config import ScenarioError, load_scenario
 
     made: list[Path] = []
-    temps: dict[Path, Path] = {}
     try:
         for target in files:
             missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
             for folder in reversed(missing):
                 folder.mkdir()
                 made.append(folder)
-        for target, text in files.items():
-            tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
-            temps[target] = tmp
-            tmp.write_text(text, encoding="utf-8")
-        try:
-            load_scenario(temps[check])
-        except ScenarioError as exc:  # a bug, not bad input: say so plainly
-            raise _usage_error(f"the scenario built does not load ({exc.message})") from None
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
+        with contextlib.ExitStack() as stack:
+            temps = {target: stack.enter_context(atomic_file(target)) for target in files}
+            for target, text in files.items():
+                temps[target].write_text(text, encoding="utf-8")
+            try:
+                load_scenario(temps[check])
+            except ScenarioError as exc:  # a bug, not bad input: say so plainly
+                raise _usage_error(f"the scenario built does not load ({exc.message})") from None
     except BaseException:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
         for folder in reversed(made):
             with contextlib.suppress(OSError):
                 folder.rmdir()

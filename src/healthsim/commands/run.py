@@ -17,7 +17,9 @@ from typing import Any
 from healthsim.commands._common import (
     DEFAULT_SEED,
     UsageError,
+    add_format_option,
     assignment,
+    check_table_format,
     seed_value,
     sigterm_as_interrupt,
     years_value,
@@ -65,14 +67,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="change one scenario value, e.g. --set regime.communication.blame_intensity=0.9 "
         "(repeatable; values are read as TOML)",
     )
+    add_format_option(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.atomic import check_destination
     from healthsim.experiments import run
     from healthsim.reports import OutputFolderError, terminal_summary, write_run
-    from healthsim.reports.atomic import check_destination
 
+    table_format = check_table_format(args)
     scenario = load(args.scenario, dict(args.overrides), args.years)
     out = Path(args.out) if args.out else default_out(scenario.name, args.seed)
     command = command_line(args)
@@ -80,7 +84,7 @@ def handle(args: argparse.Namespace) -> int:
         check_destination(out)  # before the run, so a bad --out costs nothing
         with sigterm_as_interrupt():
             result = run(scenario, seed=args.seed)
-            write_run(result, out, command=command)
+            write_run(result, out, command=command, table_format=table_format)
     except OutputFolderError as exc:
         raise UsageError(f"--out: {exc}") from None
     except OSError as exc:
@@ -123,6 +127,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--set", f"{key}={_toml_value(value)}"]
     if args.out:
         parts += ["--out", args.out]
+    if getattr(args, "table_format", "csv") != "csv":
+        parts += ["--format", args.table_format]
     return shlex.join(parts)
 
 

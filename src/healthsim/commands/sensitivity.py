@@ -23,8 +23,10 @@ from typing import Any
 
 from healthsim.commands._common import (
     UsageError,
+    add_format_option,
     assignment,
     blame_options,
+    check_table_format,
     deprecated_alias,
     seed_value,
     sigterm_as_interrupt,
@@ -150,6 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     deprecated_alias(p, "--no-progress", "quiet", nargs=0)
+    add_format_option(p)
     p.set_defaults(handler=handle)
 
 
@@ -257,14 +260,15 @@ def command_line(argv: list[str]) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from healthsim.atomic import OutputFolderError
     from healthsim.errors import WorkerLostError
     from healthsim.experiments.executors import ExperimentError
-    from healthsim.reports.atomic import OutputFolderError
     from healthsim.reports.sensitivity_report import write_report
     from healthsim.reports.sensitivity_text import findings
     from healthsim.sensitivity import check_corners, sensitivity_analysis
     from healthsim.sensitivity.folder import check_out
 
+    table_format = check_table_format(args)
     analysis = build(args)
     executor: Any = None
     workers = args.workers
@@ -318,7 +322,7 @@ def handle(args: argparse.Namespace) -> int:
                 progress=progress,
                 posterior=posterior,
             )
-            write_report(result, out, command_line(argv))
+            write_report(result, out, command_line(argv), table_format=table_format)
     except OutputFolderError as exc:
         raise UsageError(f"--out: {exc}") from None
     except WorkerLostError:

@@ -7,7 +7,7 @@ atomically, ``write_comparison(result, out)`` a comparison's and
 matplotlib figures for notebooks, and the findings functions the report's words.
 """
 
-from healthsim.reports.atomic import OutputFolderError
+from healthsim.atomic import OutputFolderError
 from healthsim.reports.compare_figures import all_figures as comparison_figures
 from healthsim.reports.compare_report import summary_markdown as comparison_summary
 from healthsim.reports.compare_report import write_report as write_comparison

@@ -7,10 +7,8 @@ sizes, buddy links and calendar labels) with matplotlib, so they need no browser
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from matplotlib.patches import Circle, Patch, RegularPolygon
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
+from healthsim.atomic import atomic_file
 from healthsim.config import Scenario
 from healthsim.metrics import palette
 from healthsim.model.economy import HealthEconomy
@@ -262,21 +261,6 @@ class Frames:
         return Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba()).convert("RGB")
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private; outputs are not
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _mp4(frames: list[Image.Image], path: Path, fps: float, ffmpeg: str) -> None:
     w, h = frames[0].size
     w2, h2 = w - w % 2, h - h % 2  # H.264 needs even sizes
@@ -316,7 +300,8 @@ def _mp4(frames: list[Image.Image], path: Path, fps: float, ffmpeg: str) -> None
         if proc.wait() != 0:
             raise RuntimeError(f"ffmpeg failed: {err.strip()[:300]}")
 
-    _write_atomic(path, write)
+    with atomic_file(path) as tmp:
+        write(tmp)
 
 
 def animate(
@@ -358,7 +343,9 @@ def animate(
             progress(model.steps, model.months)
     poster = out.with_suffix(".png")
     big = frames_fig.image(dpi=150)
-    _write_atomic(poster, lambda p: big.save(p, "PNG"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(poster) as tmp:
+        big.save(tmp, "PNG")
     duration = round(1000 / fps)
     durations = [duration] * (len(frames) - 1) + [3000]  # hold the last month
 
@@ -374,7 +361,8 @@ def animate(
             optimize=False,
         )
 
-    _write_atomic(out, write_gif)
+    with atomic_file(out) as tmp:
+        write_gif(tmp)
     ffmpeg = shutil.which("ffmpeg") if mp4 else None
     mp4_path = None
     if ffmpeg:

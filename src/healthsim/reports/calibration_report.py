@@ -16,10 +16,7 @@ Each summary is built once as blocks and rendered to markdown and to a self-cont
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import textwrap
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,13 +30,13 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from healthsim._version import __version__
+from healthsim.atomic import MARKER, atomic_files, atomic_folder, check_destination
 from healthsim.calibration.check import CheckResult
 from healthsim.calibration.fit import FitResult
 from healthsim.calibration.targets import TARGET_TITLES, TARGETS, Target
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.uncertainty import Posterior
 from healthsim.reports import style
-from healthsim.reports.atomic import MARKER, atomic_folder, check_destination
 from healthsim.reports.blocks import Block, render_html, render_markdown
 
 PASS_COLOUR = "#2e7d32"
@@ -513,7 +510,7 @@ def write_check(
     """Write a check's folder atomically (a hidden folder beside ``out``, then moved).
 
     Raises:
-        healthsim.reports.atomic.OutputFolderError: ``out`` cannot take the results.
+        healthsim.atomic.OutputFolderError: ``out`` cannot take the results.
         OSError: the folder could not be written (nothing is left behind).
     """
     out = Path(out)
@@ -879,10 +876,7 @@ def write_fit(
     as they were.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".fit-{uuid.uuid4().hex[:8]}.partial"
-    os.mkdir(tmp)
-    try:
+    with atomic_files(out) as tmp:
         (tmp / "fitted_defaults.toml").write_text(
             fitted_defaults_toml(fit, extends), encoding="utf-8"
         )
@@ -898,8 +892,4 @@ def write_fit(
         (tmp / "report.html").write_text(
             render_html(doc, f"healthsim calibration fit: {fit.scenario.name}"), encoding="utf-8"
         )
-        for f in sorted(tmp.iterdir()):
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out

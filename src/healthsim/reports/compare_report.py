@@ -10,8 +10,6 @@ resumed comparison writes the same bytes as an uninterrupted one.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from healthsim._version import __version__
+from healthsim.atomic import write_bytes
 from healthsim.config import scenario_to_toml
 from healthsim.experiments.breakdown import CHANNELS
 from healthsim.experiments.compare import shipped_comparisons
@@ -48,6 +47,7 @@ from healthsim.reports.compare_text import (
     uncertainty_text,
     verdict_lines,
 )
+from healthsim.reports.formats import check_format, parquet_bytes, parquet_name
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -162,12 +162,6 @@ COLUMNS = {
     "parameter (the scenario reference says what each is)",
     "financial_year": "NHS financial year of the month (April to March), e.g. 2013/14",
 }
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
@@ -477,15 +471,20 @@ def _fig(blocks: list[Block], key: str, figures: dict[str, bytes]) -> None:
     blocks.append(Block("p", about))
 
 
-def write_report(result: ComparisonResult, out: str | Path) -> dict[str, Path]:
+def write_report(
+    result: ComparisonResult, out: str | Path, table_format: str = "csv"
+) -> dict[str, Path]:
     """Write every output of a comparison into ``out`` (created if needed).
 
     Each file is written whole and moved into place, so an interrupted write never
-    leaves a half-written file; the run store in ``out`` is not touched.
+    leaves a half-written file; the run store in ``out`` is not touched. With
+    ``table_format="parquet"`` each table is also written as ``.parquet`` beside its CSV
+    (:mod:`healthsim.reports.formats`; needs pyarrow).
 
     Returns:
         File name -> path of everything written.
     """
+    check_format(table_format)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -494,11 +493,16 @@ def write_report(result: ComparisonResult, out: str | Path) -> dict[str, Path]:
 
     def put(rel: str, data: bytes) -> None:
         path = out / rel
-        _write_atomic(path, data)
+        write_bytes(path, data)
         written[rel] = path
 
     for name, (_about, build) in CSV_FILES.items():
-        put(name, _csv_bytes(build(result)))
+        table = build(result)
+        put(name, _csv_bytes(table))
+        if table_format == "parquet":
+            put(parquet_name(name), parquet_bytes(table))
+        else:  # no copy left from an earlier --format parquet that these tables replace
+            (out / parquet_name(name)).unlink(missing_ok=True)
     figs = cf.all_figures(result)
     pngs = {k: _png(f) for k, f in figs.items()}
     for k, data in pngs.items():

@@ -1,7 +1,7 @@
 """Write one run's output folder: tables, figures, resolved scenario and report.
 
 Everything is written into a hidden folder beside the destination and moved into place
-at the end (:mod:`healthsim.reports.atomic`), so a failed or interrupted run leaves
+at the end (:mod:`healthsim.atomic`), so a failed or interrupted run leaves
 nothing half-written, and an earlier run's folder is replaced only once the new one is
 complete.
 """
@@ -15,11 +15,12 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from healthsim._version import __version__
+from healthsim.atomic import atomic_folder, check_destination
 from healthsim.config import scenario_to_toml
 from healthsim.experiments import RunResult
 from healthsim.metrics.calendar import CONVENTION
 from healthsim.reports import figures, network, style, tables
-from healthsim.reports.atomic import atomic_folder, check_destination
+from healthsim.reports.formats import check_format, parquet_name, write_parquet
 from healthsim.reports.summary_text import headline, summary_lines
 
 
@@ -130,8 +131,11 @@ def resolved_scenario_text(result: RunResult, out: Path | str, command: str | No
     return comment + "\n" + scenario_to_toml(sc)
 
 
-def report_markdown(result: RunResult, out: Path | str, command: str | None) -> str:
-    """``report.md``: what was run, what happened, the figures and every file's columns."""
+def report_markdown(
+    result: RunResult, out: Path | str, command: str | None, table_format: str = "csv"
+) -> str:
+    """``report.md``: what was run, what happened, the figures and every file's columns
+    (and, with ``table_format="parquet"``, the Parquet copies of the tables)."""
     sc = result.scenario
     md = [f"# healthsim run: {sc.name}, seed {result.seed}", ""]
     if sc.economy.disclaimer:
@@ -156,6 +160,9 @@ def report_markdown(result: RunResult, out: Path | str, command: str | None) -> 
         md += [f"### {f.title}", "", f"![{f.title}]({f.file})", "", f.about, ""]
     md += ["## Files", "", "| File | What it holds |", "| --- | --- |"]
     md += [f"| `{name}` | {about} |" for name, about in files_written(result).items()]
+    if table_format == "parquet":
+        names = ", ".join(f"`{parquet_name(file)}`" for file, *_ in TABLES)
+        md.append(f"| {names} | the same tables as Parquet, beside each CSV |")
     md += ["", _READING, ""]
     md += _column_sections()
     return "\n".join(md).replace("\n\n\n", "\n\n")
@@ -184,7 +191,9 @@ def _column_sections() -> list[str]:
     return md
 
 
-def write_run(result: RunResult, out: Path | str, command: str | None = None) -> Path:
+def write_run(
+    result: RunResult, out: Path | str, command: str | None = None, table_format: str = "csv"
+) -> Path:
     """Write a run's complete output folder, atomically.
 
     Args:
@@ -192,23 +201,32 @@ def write_run(result: RunResult, out: Path | str, command: str | None = None) ->
         out: the output folder; an earlier healthsim result there is replaced once the
             new folder is complete.
         command: the command line that made the run, recorded in the outputs.
+        table_format: ``"csv"``, or ``"parquet"`` for each table also as ``.parquet``
+            beside its CSV (:mod:`healthsim.reports.formats`; needs pyarrow).
 
     Returns:
         The output folder.
 
     Raises:
-        healthsim.reports.atomic.OutputFolderError: ``out`` cannot take the results.
+        healthsim.atomic.OutputFolderError: ``out`` cannot take the results.
+        healthsim.reports.formats.ParquetUnavailableError: Parquet without pyarrow.
         OSError: the folder could not be written (nothing is left behind).
     """
     out = Path(out)
+    check_format(table_format)
     check_destination(out)
     with atomic_folder(out) as tmp:
         (tmp / "scenario.resolved.toml").write_text(
             resolved_scenario_text(result, out, command), encoding="utf-8"
         )
         for file, build, _, _ in TABLES:
-            build(result).to_csv(tmp / file, index=False)
+            table = build(result)
+            table.to_csv(tmp / file, index=False)
+            if table_format == "parquet":
+                write_parquet(table, tmp / parquet_name(file))
         for spec in _drawable(result):
             style.save(spec.build(result), tmp / spec.file)
-        (tmp / "report.md").write_text(report_markdown(result, out, command), encoding="utf-8")
+        (tmp / "report.md").write_text(
+            report_markdown(result, out, command, table_format), encoding="utf-8"
+        )
     return out

@@ -11,19 +11,18 @@ are removed.
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from healthsim._version import __version__
+from healthsim.atomic import atomic_files
 from healthsim.config import scenario_to_toml
 from healthsim.config.toml_writer import dumps
 from healthsim.reports import style
 from healthsim.reports.blocks import Block, frame_block, render_html, render_markdown
+from healthsim.reports.formats import check_format, parquet_name, write_parquet
 from healthsim.reports.sensitivity_figures import all_figures
 from healthsim.reports.sensitivity_text import findings, parameters_line, pct
 from healthsim.sensitivity.folder import KEEP, MARKER, check_out
@@ -356,18 +355,26 @@ DISCRETE = (
 )
 
 
-def write_report(result: SensitivityResult, out: str | Path, command: str | None = None) -> Path:
-    """Write (or replace) the report files in ``out``, leaving the run store alone."""
+def write_report(
+    result: SensitivityResult,
+    out: str | Path,
+    command: str | None = None,
+    table_format: str = "csv",
+) -> Path:
+    """Write (or replace) the report files in ``out``, leaving the run store alone. With
+    ``table_format="parquet"`` each table is also written as ``.parquet`` beside its CSV
+    (:mod:`healthsim.reports.formats`; needs pyarrow)."""
+    check_format(table_format)
     out = Path(out)
     check_out(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".report.{uuid.uuid4().hex[:8]}.partial"
-    os.mkdir(tmp)
-    try:
+    with atomic_files(out) as tmp:
         written = []
         for name, df in tables(result).items():
             df.to_csv(tmp / name, index=False)
             written.append(name)
+            if table_format == "parquet":
+                write_parquet(df, tmp / parquet_name(name))
+                written.append(parquet_name(name))
         figs = all_figures(result)
         pngs = {}
         for name, (fig, _t, _a) in figs.items():
@@ -391,11 +398,7 @@ def write_report(result: SensitivityResult, out: str | Path, command: str | None
         old = set()
         with contextlib.suppress(OSError):
             old = set((out / MANIFEST).read_text(encoding="utf-8").split())
-        for name in [*written, MANIFEST]:
-            os.replace(tmp / name, out / name)
-        for name in old - set(written) - set(KEEP):
-            with contextlib.suppress(OSError):
-                (out / name).unlink()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    for name in old - set(written) - set(KEEP):  # an earlier report's files not rewritten
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
     return out

@@ -40,11 +40,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel
 
+from healthsim.config.files import Dist
 from healthsim.config.schema import Scenario, field_bounds
 from healthsim.model.parameters import Prior
 
 Kind = Literal["real", "integer", "categorical"]
-Dist = Literal["uniform", "loguniform", "triangular", "truncnormal"]
 
 #: Distribution names -> SALib's names.
 SALIB_DISTS = {

@@ -38,11 +38,18 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from healthsim.config import Scenario, ScenarioError, load_scenario, scenario_to_toml
+from healthsim.config.files import (
+    AnalysisDecl,
+    ContrastDecl,
+    DiscoveryDecl,
+    MethodDecl,
+    ParameterDecl,
+)
 from healthsim.config.loader import (
     _exists,
     _is_file,
@@ -55,7 +62,6 @@ from healthsim.errors import quote
 from healthsim.experiments.outcomes import known_metrics, outcome
 from healthsim.sensitivity import methods
 from healthsim.sensitivity.space import (
-    Dist,
     Parameter,
     Space,
     schema_fields,
@@ -68,74 +74,6 @@ SHIPPED_PACKAGE = "healthsim.analyses"
 
 class AnalysisError(ScenarioError):
     """An analysis that cannot run, with the file and key at fault (one line)."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ParameterDecl(_Strict):
-    """One parameter as declared: bounds and distribution, or levels."""
-
-    low: float | None = Field(None, description="Lower bound (real and integer values).")
-    high: float | None = Field(None, description="Upper bound (real and integer values).")
-    levels: tuple[str | bool | int | float, ...] | None = Field(
-        None, description="Levels of a categorical value (default: every allowed level)."
-    )
-    dist: Dist = Field("uniform", description="uniform, loguniform, triangular, truncnormal.")
-    mode: float | None = Field(None, description="Peak of a triangular distribution.")
-    mean: float | None = Field(None, description="Mean of a truncated normal.")
-    sd: float | None = Field(None, gt=0, description="Standard deviation of a truncated normal.")
-    group: str | None = Field(None, min_length=1, description="Group analysed as one factor.")
-    applies_to: tuple[str, ...] | None = Field(
-        None, description="Scenarios of a contrast this changes (default: both)."
-    )
-    label: str | None = Field(None, description="Short name for figures.")
-    range: Literal["prior"] | None = Field(
-        None,
-        description='"prior": sample over the parameter\'s declared prior (the default '
-        "when no low, high or levels are given).",
-    )
-
-
-class MethodDecl(_Strict):
-    name: Literal["morris", "sobol", "fast", "pawn"] = "morris"
-    n: int | None = Field(None, ge=1, le=1_000_000)
-    levels: int = Field(4, ge=2, le=100)
-    candidates: int = Field(0, ge=0, le=100_000)
-    second_order: bool = True
-    m: int = Field(4, ge=1, le=20)
-    slides: int = Field(10, ge=2, le=100)
-    resamples: int = Field(100, ge=10, le=10_000)
-    conf_level: float = Field(0.95, gt=0, lt=1)
-
-
-class ContrastDecl(_Strict):
-    a: str = Field(min_length=1, description="First regime (the contrast is a minus b).")
-    b: str = Field(min_length=1, description="Second regime.")
-
-
-class DiscoveryDecl(_Strict):
-    output: str | None = Field(None, description="Contrast output to explain (default: first).")
-    max_depth: int = Field(3, ge=1, le=5)
-    min_leaf: float = Field(0.05, gt=0, le=0.5)
-
-
-class AnalysisDecl(_Strict):
-    name: str = Field("sensitivity", min_length=1)
-    description: str = ""
-    scenario: str | None = None
-    contrast: ContrastDecl | None = None
-    years: int | None = Field(None, ge=1, le=100)
-    replicates: int = Field(4, ge=1, le=10_000)
-    seed: int = Field(2013, ge=0, le=2**63 - 1)
-    outputs: tuple[str, ...] = Field(("harm_total",), min_length=1)
-    fixed: dict[str, Any] = Field(default_factory=dict)
-    method: MethodDecl = MethodDecl()
-    parameters: dict[str, ParameterDecl] = Field(min_length=1)
-    discovery: DiscoveryDecl = DiscoveryDecl()
-    max_failed_share: float = Field(0.05, ge=0, le=1)
-    parameter_sets: Literal["posterior", "prior", "defaults"] = "posterior"
 
 
 _PARAM_KEYS = set(ParameterDecl.model_fields)

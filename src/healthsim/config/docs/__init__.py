@@ -1,32 +1,39 @@
 """Generate the scenario-file reference and its JSON Schema from the pydantic schema.
 
-``python -m healthsim.config.docs`` writes ``docs/scenario-reference.md``,
-``docs/scenario.schema.json`` and the submodels of ``docs/ODD.md`` (§7, from the
+``python -m healthsim.config.docs`` writes ``docs/scenario-reference.md``, the JSON
+Schemas ``docs/scenario.schema.json``, ``docs/comparison.schema.json`` and
+``docs/analysis.schema.json``, and the submodels of ``docs/ODD.md`` (§7, from the
 mechanism modules' docstrings); ``python -m healthsim.config.docs --check`` writes
 nothing and exits 1 when the files on disk differ from what would be generated (for CI
 and the test suite). Everything comes from :mod:`healthsim.config.schema` (types,
 defaults, bounds, descriptions with their sources, section docstrings) and from the
-shipped scenarios, so the reference cannot drift from the code. ``healthsim schema``
-gives users of an installed package the same JSON Schema.
+shipped scenarios (and :mod:`healthsim.config.files` for comparison and analysis files),
+so the reference cannot drift from the code. ``healthsim schema [scenario|comparison|
+analysis]`` gives users of an installed package the same JSON Schemas.
 
-The functions here build text; :func:`write_docs` and :func:`write_text` are the only
-ones that touch the file system.
+The functions here build text; :func:`write_docs` is the only one that touches the file
+system (through :func:`healthsim.atomic.write_text`, so a reader never sees half a file).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from healthsim.atomic import write_text
 from healthsim.config.docs.jsonschema import (
+    ANALYSIS_SCHEMA_FILE,
+    COMPARISON_SCHEMA_FILE,
     JSON_SCHEMA_DIALECT,
     REFERENCE_FILE,
     REGENERATE,
     SCHEMA_FILE,
+    analysis_json_schema,
+    analysis_json_schema_text,
+    comparison_json_schema,
+    comparison_json_schema_text,
     json_schema,
     json_schema_text,
 )
@@ -41,9 +48,14 @@ from healthsim.config.docs.reference import EXAMPLE_VARIANT, Change, changes, re
 
 def generated(folder: Path | None = None) -> dict[str, str]:
     """File name (inside the docs folder) -> text, for every generated document: the
-    reference and the JSON Schema whole, and ODD.md (as found in ``folder``) with its
-    submodels section regenerated."""
-    out = {REFERENCE_FILE: reference_markdown(), SCHEMA_FILE: json_schema_text()}
+    reference and the JSON Schemas (scenario, comparison and analysis files) whole, and
+    ODD.md (as found in ``folder``) with its submodels section regenerated."""
+    out = {
+        REFERENCE_FILE: reference_markdown(),
+        SCHEMA_FILE: json_schema_text(),
+        COMPARISON_SCHEMA_FILE: comparison_json_schema_text(),
+        ANALYSIS_SCHEMA_FILE: analysis_json_schema_text(),
+    }
     odd = Path(folder or default_docs_dir()) / ODD_FILE
     if odd.is_file():
         out[ODD_FILE] = odd_markdown(odd.read_text(encoding="utf-8"))
@@ -56,27 +68,6 @@ def default_docs_dir() -> Path:
     if (root / "pyproject.toml").is_file() and (root / "src" / "healthsim").is_dir():
         return root / "docs"
     return Path.cwd() / "docs"
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` (UTF-8) through a temporary file, so a reader never
-    sees half a file. Raises OSError."""
-    path = Path(path)
-    if path.exists():
-        mode = path.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def stale(folder: Path) -> list[str]:
@@ -107,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m healthsim.config.docs",
         description=f"Generate docs/{REFERENCE_FILE} and docs/{SCHEMA_FILE} from the "
-        f"scenario schema, and the submodels of docs/{ODD_FILE} from the mechanisms.",
+        f"scenario schema, docs/{COMPARISON_SCHEMA_FILE} and docs/{ANALYSIS_SCHEMA_FILE} "
+        f"from the comparison and analysis files' declarations, and the submodels of "
+        f"docs/{ODD_FILE} from the mechanisms.",
     )
     parser.add_argument(
         "--check",
@@ -134,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = [
+    "ANALYSIS_SCHEMA_FILE",
+    "COMPARISON_SCHEMA_FILE",
     "EXAMPLE_VARIANT",
     "JSON_SCHEMA_DIALECT",
     "ODD_FILE",
@@ -143,7 +138,11 @@ __all__ = [
     "Key",
     "Table",
     "all_keys",
+    "analysis_json_schema",
+    "analysis_json_schema_text",
     "changes",
+    "comparison_json_schema",
+    "comparison_json_schema_text",
     "default_docs_dir",
     "generated",
     "json_schema",

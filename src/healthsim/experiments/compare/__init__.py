@@ -21,10 +21,8 @@ The modules: :mod:`.files` (comparison files), :mod:`.spec` (the resolved compar
 :mod:`.running` (running and resuming it), :mod:`.result` (its runs and statistics).
 """
 
+from healthsim.config.files import DEFAULT_REPS, DEFAULT_SEED, ComparisonFile
 from healthsim.experiments.compare.files import (
-    DEFAULT_REPS,
-    DEFAULT_SEED,
-    ComparisonFile,
     find_comparison_file,
     read_comparison_file,
     shipped_comparisons,

@@ -6,46 +6,14 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from healthsim.config import ScenarioError, read_toml_file
+from healthsim.config.files import ComparisonFile
 from healthsim.errors import quote
 
 SHIPPED_PACKAGE = "healthsim.comparisons"
-DEFAULT_REPS = 100
-DEFAULT_SEED = 1
-
-
-class ComparisonFile(BaseModel):
-    """A comparison declared in a TOML file (see ``comparisons/*.toml``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str | None = Field(None, description="Name, used for the default output folder.")
-    title: str | None = Field(None, description="Title of the report.")
-    description: str = Field("", description="What the comparison asks, in a sentence.")
-    scenarios: list[str] = Field(
-        min_length=1,
-        description="Scenario files (relative to this file) or shipped scenario names.",
-    )
-    baseline: str | None = Field(
-        None, description="Name of the scenario the others are compared with (default: first)."
-    )
-    reps: int = Field(DEFAULT_REPS, ge=2, le=1_000_000, description="Replicates (seeds).")
-    seed: int = Field(DEFAULT_SEED, ge=0, lt=2**63, description="Master seed.")
-    years: int | None = Field(None, ge=1, le=100, description="Run length, for every scenario.")
-    metrics: list[str] | None = Field(None, description="Per-run metrics shown first.")
-    series: list[str] | None = Field(None, description="Monthly metrics kept for fan charts.")
-    overrides: dict[str, Any] = Field(
-        default_factory=dict, description="Values set in every scenario, by dotted key path."
-    )
-    parameters: Literal["posterior", "prior", "defaults"] = Field(
-        "posterior",
-        description="Where each replicate's parameter values come from: a set of the "
-        "calibration posterior (default), the priors, or today's defaults (luck only).",
-    )
 
 
 def shipped_dir() -> Path:

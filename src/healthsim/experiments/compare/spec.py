@@ -12,11 +12,9 @@ from typing import Any
 
 from healthsim._version import __version__
 from healthsim.config import Scenario, ScenarioError, load_scenario, resolve_path, with_overrides
+from healthsim.config.files import DEFAULT_REPS, DEFAULT_SEED, ComparisonFile
 from healthsim.errors import quote
 from healthsim.experiments.compare.files import (
-    DEFAULT_REPS,
-    DEFAULT_SEED,
-    ComparisonFile,
     find_comparison_file,
     read_comparison_file,
 )
