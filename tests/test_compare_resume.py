@@ -167,7 +167,7 @@ def test_an_interrupt_while_the_report_is_written_says_the_runs_are_kept(
     args = ["compare", *SCENARIOS[:2], "--reps", "4", "--years", "1", "--workers", "1"]
     out = tmp_path / "c"
 
-    def interrupted(result, folder):
+    def interrupted(result, folder, **options):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(compare_report, "write_report", interrupted)
