@@ -295,14 +295,15 @@ def _networks(rc) -> list:
     return out
 
 
-def test_page_is_solaraviz_driving_the_model(page):
+def test_page_is_mesas_controller_driving_the_model_in_plain_words(page):
     import ipyvuetify as v
 
     rc, comp = page
     cards = {str(t.children[0]) for t in rc.find(v.CardTitle).widgets if t.children}
-    assert {"Controls", "Model Parameters"} <= cards, "SolaraViz's sidebar"
+    assert "Settings for the next run" in cards, "the sidebar's inputs, in plain words"
+    assert not {"Controls", "Model Parameters", "Information"} & cards, "no modeller's wording"
     labels = {b.children[0] for b in rc.find(v.Btn).widgets if b.children}
-    assert {"Reset", "▶", "Step"} <= labels, "SolaraViz's controller"
+    assert {"Reset", "▶", "Step"} <= labels, "Mesa's controller"
     sliders = [s.label for s in rc.find(v.Slider).widgets]
     assert "Blame: 0 none, 1 name and shame: 0.50" in sliders, "levers with their values"
     assert _month(rc) == 0 and [n.month for n in _networks(rc)] == [0]
@@ -345,7 +346,7 @@ def test_page_compares_two_regimes_stepping_together(page):
     assert a.nodes != b.nodes, "two regimes, two economies by now"
     (heads,) = _text(rc, "hs-headline")
     # 7 numbers each: special measures and administration are counted apart (issue 13)
-    assert heads.count("<td class='hs-num'>") == 14, "numbers for A and B"
+    assert heads.count("class='hs-num'") == 14, "numbers for A and B"
     comp.regime_b.set("blame_focused")
     assert _text(rc, "hs-run-name")[1] == "B: Blame-focused regime"
     assert _networks(rc)[1].month == 12, "a new regime B is run up to A's month"
@@ -371,6 +372,39 @@ def test_app_rejects_a_bad_scenario_in_one_line_before_serving(tmp_path):
     assert r.stderr.count("\n") == 1 and "blame_intensity" in r.stderr, r.stderr
     r = _cli("app", "no_such_scenario")
     assert r.returncode == 2 and "no such scenario" in r.stderr
+
+
+@pytest.mark.e2e
+def test_app_says_in_one_line_that_the_port_is_taken_before_any_url():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = _cli("app", "--port", str(port))
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stdout == "", f"no URL when the port is taken: {r.stdout!r}"
+    assert r.stderr.count("\n") == 1 and f"port {port}" in r.stderr, r.stderr
+    assert "already" in r.stderr and "--port" in r.stderr, r.stderr
+
+
+def test_the_server_runs_without_solaras_badge_or_its_samesite_warning():
+    import warnings
+
+    from healthsim.commands.app import SAMESITE_WARNING, port_in_use, server_env
+
+    env = server_env("baseline", 13)
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False", "no 'This website runs on Solara'"
+    (rule,) = [w for w in env["PYTHONWARNINGS"].split(",") if "samesite" in w]
+    action, message, category = rule.split(":")
+    assert (action, category) == ("ignore", "UserWarning") and message == SAMESITE_WARNING
+    with warnings.catch_warnings(record=True) as caught:  # the rule as Python reads it
+        warnings.resetwarnings()
+        warnings.filterwarnings(action, message, UserWarning)  # type: ignore[arg-type]
+        warnings.warn(f"{SAMESITE_WARNING}, but according to the asgi framework", stacklevel=1)
+    assert caught == [], "the filter silences Solara's warning"
+    assert not port_in_use("127.0.0.1", 0), "port 0 (any free port) is never taken"
 
 
 def test_serving_beyond_this_computer_warns():

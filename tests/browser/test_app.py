@@ -80,15 +80,16 @@ def test_loads_offline_with_the_network_and_controls(offline_page, app_server, s
     assert trusts.count() == 6, "the baseline economy has six trusts"
     for kind in ("commissioner", "social_care"):
         assert page.locator(f".hs-network g[data-kind={kind}]").count() == 1, f"{kind} drawn"
-    for label in ("Reset", "▶", "Step"):  # SolaraViz's controller
+    for label in ("Reset", "▶", "Step"):  # Mesa's controller
         assert page.get_by_role("button", name=label, exact=True).is_visible(), label
-    for title in ("Controls", "Model Parameters"):  # SolaraViz's sidebar cards
-        assert page.locator(".v-card__title", has_text=title).is_visible(), title
+    assert page.locator(".v-card__title", has_text="Settings for the next run").is_visible()
+    for wording in ("Controls", "Model Parameters", "This website runs on"):
+        assert not page.get_by_text(wording).first.is_visible(), f"{wording!r} shown"
     assert lever(page, "Start from a preset").is_visible(), "preset picker shown"
     assert lever(page, "Blame: 0 none, 1 name and shame: 0.50").is_visible(), "levers shown"
     assert lever(page, "NHS funding growth, real, a year: +1.0% a year").is_visible()
     assert page.locator(".hs-pending").count() == 0, "nothing to reset yet"
-    # SolaraViz's modellers' controls are hidden: the card above sets speed and step
+    # Mesa's modellers' controls are not shown: the app sets speed and step
     for hidden in ("Play Interval (ms)", "Render Interval (steps)", "Use Threads", "Page 0"):
         assert not page.get_by_text(hidden, exact=True).is_visible(), f"{hidden!r} shown"
     assert not lever(page, "Cost of one inspection").is_visible(), "rarely used: hidden"
@@ -182,7 +183,7 @@ def test_moving_a_lever_changes_the_next_run(offline_page, app_server, shots):
 def test_side_by_side_steps_both_regimes_together(offline_page, app_server, shots):
     page, offline = offline_page
     open_app(page, app_server)
-    page.get_by_text("Side by side: a second regime").click()
+    page.locator(".hs-compare").get_by_text("Side by side").click()
     page.wait_for_function("document.querySelectorAll('.hs-network').length == 2")
     names = page.locator(".hs-run-name").all_inner_texts()
     assert names[0].startswith("A: ") and names[1] == "B: Board-supported regime", names
@@ -191,7 +192,7 @@ def test_side_by_side_steps_both_regimes_together(offline_page, app_server, shot
     click(page, "Step")
     page.wait_for_function(REDRAWN, arg=[12, src, 2])
     assert network_state(page, 0) != network_state(page, 1), "two regimes, two networks"
-    assert page.locator(".hs-headline").inner_text().startswith("A\tB"), "numbers for both"
+    assert page.locator(".hs-headline .hs-num").count() == 14, "numbers for A and B"
 
     page.locator(".hs-run-b .v-select").click()
     page.get_by_role("option", name="Whole-system regime").click()

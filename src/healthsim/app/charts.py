@@ -1,4 +1,8 @@
-"""The live charts: six small panels of monthly metrics, one or two runs overlaid.
+"""The live charts: panels of monthly metrics, one or two runs overlaid.
+
+The projector shows three large panels beside the network (:data:`MAIN`: harm, special
+measures and administration, money); the other three (:data:`MORE`) are drawn below the
+fold.
 
 Drawn with matplotlib on the server (it works with no internet, unlike the browser
 chart libraries that load from a CDN). The figure is built once per pair of runs and
@@ -8,6 +12,7 @@ only its lines' data change each month, so a redraw costs one PNG encoding.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -84,6 +89,8 @@ PANELS: tuple[Panel, ...] = (
         floor=1,
     ),
 )
+#: The panels beside the network, and the ones below the fold.
+MAIN, MORE = PANELS[:3], PANELS[3:]
 
 
 class Charts:
@@ -98,26 +105,35 @@ class Charts:
         height: float = 5.2,
         dpi: int = 90,
         cols: int = 3,
+        panels: Sequence[Panel] = PANELS,
+        font: float = 9.0,
+        wrap: int = 0,
     ) -> None:
+        """``font``: the panels' titles in points (ticks a little smaller); at the
+        app's dpi of 90 a point is 1.25 pixels before the browser scales the image;
+        ``wrap``: titles longer than this many characters go on two lines."""
         self.models = list(models)
+        self.panels = tuple(panels)
         self.dpi = dpi
         self.fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
         self._background = None
         self._dirty = True
-        rows = -(-len(PANELS) // cols)
+        rows = -(-len(self.panels) // cols)
         axes = self.fig.subplots(rows, cols, squeeze=False).ravel()
         sc = self.models[0].p
         months = max(m.months for m in self.models)
         self.x_all = month_axis(sc, np.arange(1, months + 1))
         self.lines: list[list[tuple[object, Callable]]] = []
-        self.axes = axes[: len(PANELS)]
-        for ax in axes[len(PANELS) :]:
+        self.axes = axes[: len(self.panels)]
+        for ax in axes[len(self.panels) :]:
             ax.set_visible(False)
-        for ax, panel in zip(self.axes, PANELS, strict=True):
-            ax.set_title(panel.title, fontsize=9, loc="left")
+        tick = round(font * 0.85, 1)
+        for ax, panel in zip(self.axes, self.panels, strict=True):
+            title = textwrap.fill(panel.title, wrap) if wrap else panel.title
+            ax.set_title(title, fontsize=font, loc="left", fontweight="bold")
             ax.set_xlim(self.x_all[0], self.x_all[-1] + 1 / 12)
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=tick)
             ax.grid(alpha=0.25)
             ax.spines[["top", "right"]].set_visible(False)
             if panel.unit == "%":
@@ -127,7 +143,7 @@ class Charts:
             ax.set_ylim(0, panel.floor)
             if panel.count:
                 ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-            year_axis(ax, sc.start_year, months, label=False, most=6, size=8)
+            year_axis(ax, sc.start_year, months, label=False, most=5 if cols == 1 else 6, size=tick)
             row = []
             for k, name in enumerate(names):
                 for label, style, get in panel.series:
@@ -136,21 +152,24 @@ class Charts:
                         [],
                         style,
                         color=RUN_COLOURS[k % 2],
-                        lw=1.8,
+                        lw=1.8 * max(1.0, font / 9),
                         label=f"{name}: {label}" if len(panel.series) > 1 else name,
                     )
                     row.append((line, get, k, panel))
             self.lines.append(row)
         if len(names) > 1:
-            single = next(j for j, p in enumerate(PANELS) if len(p.series) == 1)
-            # one line per run in a single-series panel (not its zero line)
-            handles = [line for line, *_ in self.lines[single]]
+            # one solid line per run: each run's first series in the first panel
+            first = {}
+            for line, _get, k, _panel in self.lines[0]:
+                first.setdefault(k, line)
+            handles = [first[k] for k in range(len(names))]
+            # "A" and "B" (the runs' full names head their networks, in these colours)
             self.fig.legend(
                 handles,
-                list(names),
+                [n.split(": ", 1)[0] if len(n) > 24 else n for n in names],
                 loc="outside upper center",
                 ncols=len(names),
-                fontsize=10,
+                fontsize=font,
                 frameon=False,
             )
 

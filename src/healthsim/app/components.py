@@ -1,9 +1,9 @@
-# ruff: noqa: N802 - Solara components are named like classes (NetworkCard, RunCard)
-"""The workshop's views as SolaraViz components: each a function of the model.
+# ruff: noqa: N802 - Solara components are named like classes (NetworkCard, Stage)
+"""The workshop's views: Solara components, each a function of the model.
 
-Mesa's ``SolaraViz`` draws every component in :data:`COMPONENTS` with the model it
-drives; each subscribes to SolaraViz's ``update_counter``, so it is drawn again whenever
-the controller steps the model, and with the new model when Reset rebuilds it. Side-by-side
+Each subscribes to Mesa's ``update_counter``, which Mesa's ``ModelController`` bumps
+after stepping the model, so it is drawn again after every step, and with the new model
+when Reset rebuilds it. Side-by-side
 mode adds a twin (:class:`~healthsim.app.session.Twins`): the same economy, squeeze and
 seed under another regime, stepped to the primary model's month whenever the views are
 drawn, and rebuilt when Reset gives a new primary model.
@@ -23,7 +23,7 @@ from functools import cache
 import solara
 from mesa.visualization.utils import update_counter
 
-from healthsim.app.charts import RUN_COLOURS, Charts
+from healthsim.app.charts import MAIN, MORE, RUN_COLOURS, Charts
 from healthsim.app.page_env import ENV_SCENARIO
 from healthsim.app.session import Preset, Twins, load_presets, partner, regimes, run_name
 from healthsim.metrics import palette
@@ -62,10 +62,10 @@ TWINS = Twins()
 class Owned(solara.Reactive):
     """A reactive variable that the widgets bound to it show but cannot change.
 
-    SolaraViz binds its own sliders to ``play_interval`` and ``render_interval``. Its
-    render-interval slider (1 to 100 in steps of 2) rounds 12 months to 13 in the
-    browser and writes that back; so the speed and step size handed to SolaraViz are
-    set only by the app (:meth:`own`), and SolaraViz's controller reads them.
+    Mesa's ``ModelController`` reads the speed and step size (its ``play_interval`` and
+    ``render_interval``); only the app sets them (:meth:`own`), from the room's choice
+    and the months left (Mesa's own sliders for them, 1 to 100 in steps of 2, rounded
+    12 months to 13 and wrote that back; the app does not show them).
     """
 
     def set(self, value) -> None:
@@ -75,17 +75,16 @@ class Owned(solara.Reactive):
         super().set(value)
 
 
-#: Speeds: label -> pause between frames while playing (ms; SolaraViz's play_interval,
-#: whose own slider offers 1 to 500).
+#: Speeds: label -> pause between frames while playing (ms; Mesa's play_interval).
 SPEEDS = {"Slow": 500, "Steady": 250, "Fast": 80, "Fastest": 1}
-#: Step sizes: label -> months a press of Step moves (SolaraViz's render_interval).
+#: Step sizes: label -> months a press of Step moves (Mesa's render_interval).
 STEP_SIZES = {"a month": 1, "a year": 12}
 
-#: SolaraViz's ``play_interval``.
+#: Mesa's ``play_interval``.
 speed = Owned(SPEEDS["Steady"])
 #: Months a press of Step moves (and Play moves a frame), as the room chose.
 step_choice = solara.reactive(1)
-#: SolaraViz's ``render_interval``: the room's step, cut to the months left (its
+#: Mesa's ``render_interval``: the room's step, cut to the months left (its
 #: controller steps that many months and does not stop at the end of the run).
 step_size = Owned(1)
 
@@ -108,7 +107,7 @@ def runs(model: HealthEconomy) -> list[tuple[str, HealthEconomy]]:
 
 
 def drawn_month(model: HealthEconomy) -> int:
-    """Subscribe the calling component to SolaraViz's redraws (its controller bumps
+    """Subscribe the calling component to Mesa's redraws (its controller bumps
     ``update_counter`` after stepping); the model's month, for memos keyed on it."""
     update_counter.get()
     return model.steps
@@ -119,35 +118,80 @@ def shown_month(model: HealthEconomy) -> int:
     return min(model.steps, model.months)
 
 
-CSS = """
-.hs-card { height: 100%; overflow-y: auto; padding: 8px 10px !important }
-.hs-fill { display: flex; flex-direction: column; overflow: hidden }
-.hs-fill > .v-card__text { flex: 1 1 auto; min-height: 0; display: flex;
-                           flex-direction: column; padding: 0 }
-.hs-fill .hs-netcol { flex: 1 1 auto; min-height: 0 }
-.hs-fill .hs-head { flex: 0 0 auto }
+CSS = (
+    """
+/* Sized for a projector: the room reads the main area from three metres. */
+.hs-main { font-size: 18px; padding: 0 6px !important }
+.hs-card { padding: 8px 12px !important; overflow: hidden }
+.hs-scroll { overflow-y: auto }
+.hs-top { align-items: center; flex-wrap: wrap; gap: 10px 18px }
+.hs-month { font-size: 1.75rem; font-weight: 700; line-height: 1.1; white-space: nowrap }
+.hs-sub { font-size: 1rem; opacity: 0.8 }
+.hs-top { flex-wrap: nowrap !important }
+.hs-top .v-btn { font-size: 1.05rem !important; min-width: 64px !important;
+                 padding: 0 12px !important }
+.hs-ctl { gap: 6px; align-items: center; flex-wrap: nowrap }
+.hs-ctl .v-btn-toggle .v-btn { height: 40px !important }
+.hs-compare .v-label { font-size: 1.05rem; font-weight: 600; white-space: nowrap }
+.hs-tiles { display: flex; flex-wrap: nowrap; gap: 8px }
+.hs-tile { flex: 1 1 auto; min-width: 0; padding: 3px 10px; border-radius: 6px;
+           background: rgba(127, 127, 127, 0.08) }
+.hs-num { font-size: 1.75rem; font-weight: 700; line-height: 1.1; white-space: nowrap }
+.hs-num small { font-size: 1.05rem; font-weight: 600 }
+.hs-cap { font-size: 0.95rem; opacity: 0.85; line-height: 1.15 }
+.hs-tile .hs-cap { white-space: nowrap }
+/* the stage: the network(s) and the three large charts, filling the screen's height */
+.hs-screen { height: calc(100vh - 100px); min-height: 540px; flex-wrap: nowrap }
+.hs-screen > * { flex: 0 0 auto }
+.hs-screen > .hs-stage-wrap { flex: 1 1 0; min-height: 0; flex-wrap: nowrap }
+.hs-stage-wrap > * { flex: 0 0 auto }
+.hs-stage-wrap > .hs-stage { flex: 1 1 0; min-height: 0 }
+.hs-stage { display: grid; grid-template-columns: 1fr 1fr; gap: 8px }
+.hs-stage.hs-two { grid-template-columns: 1fr 1fr 1.3fr }
+.hs-stage > * { min-height: 0; min-width: 0; height: 100% }
+.hs-fill { display: flex; flex-direction: column }
+.hs-fill > .v-card__text, .hs-fill > div { flex: 1 1 auto; min-height: 0 }
+.hs-fill > .v-card__text > div:has(> img) { height: 100%; display: flex;
+                                              justify-content: center }
+.hs-netcol { height: 100%; display: flex; flex-direction: column; flex-wrap: nowrap }
 .hs-network { flex: 1 1 0; min-height: 0 }
-.hs-num { font-size: 1.3rem; font-weight: 700; line-height: 1.1 }
-.hs-cap { font-size: 0.78rem; opacity: 0.8 }
-.hs-month { font-size: 1.55rem; font-weight: 700; line-height: 1.2 }
-.hs-chip { display: inline-block; width: 14px; height: 14px; border-radius: 50%;
-           margin-right: 4px; vertical-align: middle; border: 1px solid #999 }
-.hs-feed { font-size: 0.92rem }
-.hs-feed div { padding: 3px 0; border-bottom: 1px solid #eee }
-.hs-bad { border-left: 4px solid BAD; padding-left: 6px !important }
-.hs-good { border-left: 4px solid GOOD; padding-left: 6px !important }
-.hs-info { border-left: 4px solid #b7c3cf; padding-left: 6px !important }
-.hs-latest { font-size: 0.86rem; white-space: nowrap; overflow: hidden;
+.hs-charts { flex: 1 1 0; min-height: 0; display: flex; justify-content: center }
+.hs-charts img, img.hs-charts { max-width: 100%; max-height: 100%; object-fit: contain }
+.hs-run-name { font-weight: 700; font-size: 1.25rem; white-space: nowrap; overflow: hidden;
+               text-overflow: ellipsis }
+.hs-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
+             clip: rect(0 0 0 0); white-space: nowrap }
+.hs-b { font-weight: 700; font-size: 1.25rem }
+.hs-pick-b .v-select__selection { font-weight: 700; font-size: 1.15rem;
+                                  color: RUNB !important }
+.hs-latest { font-size: 0.95rem; white-space: nowrap; overflow: hidden;
              text-overflow: ellipsis }
-.hs-head { align-items: center; flex-wrap: nowrap; min-height: 44px }
+.hs-head { align-items: center; flex-wrap: wrap; gap: 6px 10px }
 .hs-head .v-input { margin-top: 0; padding-top: 0 }
-.hs-run-name { font-weight: 700; font-size: 1.02rem }
-.hs-title { font-weight: 700; font-size: 1.02rem }
-.hs-trust td { padding: 1px 8px 1px 0; font-size: 0.88rem; vertical-align: top }
-.hs-headline td { padding: 0 10px 1px 0; vertical-align: bottom }
-.hs-legend { flex-wrap: wrap; font-size: 0.82rem }
-.hs-regimes { font-size: 0.86rem; margin: 6px 0 0 0; padding-left: 18px }
-""".replace("BAD", palette.BAD).replace("GOOD", palette.GOOD)
+.hs-chip { display: inline-block; width: 18px; height: 18px; border-radius: 50%;
+           margin-right: 5px; vertical-align: middle; border: 1px solid #999 }
+.hs-legend { flex-wrap: wrap; font-size: 1rem; align-items: center; gap: 4px 16px }
+.hs-legend svg { vertical-align: middle }
+.hs-title { font-weight: 700; font-size: 1.25rem }
+.hs-below { display: grid; grid-template-columns: 1fr 1fr; gap: 8px }
+.hs-below > * { max-height: 560px }
+.hs-feed { font-size: 1rem }
+.hs-feed div { padding: 3px 0; border-bottom: 1px solid #eee }
+.hs-bad { border-left: 5px solid BAD; padding-left: 6px !important }
+.hs-good { border-left: 5px solid GOOD; padding-left: 6px !important }
+.hs-info { border-left: 5px solid #b7c3cf; padding-left: 6px !important }
+.hs-trust td { padding: 2px 10px 2px 0; font-size: 1rem; vertical-align: top }
+.hs-regimes { font-size: 1rem; margin: 6px 0 0 0; padding-left: 20px }
+@media (max-height: 800px) {
+  .hs-main { font-size: 16px }
+  .hs-legend { font-size: 0.95rem; gap: 2px 12px }
+  .hs-month { font-size: 1.6rem }
+  .hs-num { font-size: 1.5rem }
+}
+""".replace("BAD", palette.BAD)
+    .replace("RUNB", RUN_COLOURS[1])
+    .replace("GOOD", palette.GOOD)
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -173,45 +217,64 @@ def _chip(colour: str) -> None:
     solara.HTML(tag="span", unsafe_innerHTML="", classes=["hs-chip"], style=f"background:{colour}")
 
 
+def _size_svg() -> str:
+    """Sample circles for the size legend, drawn as the network draws trusts."""
+    title, samples = view.size_legend(size_by.value)  # type: ignore[arg-type]
+    largest = 16.0  # px: the largest sample's radius
+    parts = [f"<b>{html.escape(title)}:</b>"]
+    for label, r in samples:
+        px = max(3.0, largest * r)
+        d = 2 * px + 4
+        parts.append(
+            f"<span style='white-space:nowrap'><svg width='{d:.0f}' height='{d:.0f}'>"
+            f"<circle cx='{d / 2:.1f}' cy='{d / 2:.1f}' r='{px:.1f}' "
+            f"fill='{palette.LADDER[palette.State.no_action].colour}' stroke='#777'/></svg> "
+            f"{html.escape(label)}</span>"
+        )
+    return " ".join(parts)
+
+
 @solara.component
 def Legend() -> None:
+    """What the colours, the ring, the links and the circles' sizes mean."""
     looks = palette.LADDER if colour_by.value == "rung" else palette.RATINGS
-    with solara.Row(gap="10px", classes=["hs-legend"]):
+    with solara.Row(gap="4px 16px", classes=["hs-legend"]):
         for look in looks.values():
-            with solara.Row(gap="0px"):
+            with solara.Row(gap="0px", style="align-items: center"):
                 _chip(look.colour)
                 solara.Text(look.label)
-        with solara.Row(gap="0px"):
-            _chip(f"#ffffff; border: 3px solid {palette.RING}")
-            solara.Text("black ring: in special measures or administration")
-        with solara.Row(gap="0px"):
+        with solara.Row(gap="0px", style="align-items: center"):
+            _chip(f"#ffffff; border: 4px solid {palette.RING}")
+            solara.Text("black ring: special measures or administration")
+        with solara.Row(gap="0px", style="align-items: center"):
             solara.HTML(
                 tag="span",
                 unsafe_innerHTML="",
-                style=f"display:inline-block;width:22px;height:5px;background:{view.BUDDY_COLOUR};"
-                "margin:0 4px 2px 0;vertical-align:middle",
+                style=f"display:inline-block;width:26px;height:7px;background:{view.BUDDY_COLOUR};"
+                "margin:0 5px 0 0;border-radius:3px",
             )
             solara.Text("buddy link")
-        with solara.Row(gap="0px"):
-            _chip(view.COMMISSIONER_COLOUR + "; border-radius: 2px")
-            solara.Text("commissioner")
-        with solara.Row(gap="0px"):
-            _chip(view.SOCIAL_CARE_COLOUR + "; border-radius: 0; transform: rotate(45deg)")
-            solara.Text("social care")
+        solara.HTML(tag="span", unsafe_innerHTML=_size_svg(), classes=["hs-size-legend"])
 
 
 @solara.component
-def Network(m: HealthEconomy, name: str, k: int, month: int) -> None:
-    """One run's network, its name and its latest news."""
+def Network(
+    m: HealthEconomy, name: str, k: int, month: int, pick: HealthEconomy | None = None
+) -> None:
+    """One run's network, its name and its latest news; with ``pick`` (run A's model),
+    the name is a choice of regime B."""
     nv = view.network_view(m, colour_by.value, size_by.value)  # type: ignore[arg-type]
     latest = view.feed(m, limit=1)
-    with solara.Column(gap="4px", classes=["hs-netcol"]):
+    with solara.Column(gap="2px", classes=["hs-netcol"]):
         solara.HTML(
             tag="div",
-            unsafe_innerHTML=name,
+            unsafe_innerHTML=html.escape(name),
             style=f"color:{RUN_COLOURS[k]}",
-            classes=["hs-run-name"],
+            classes=["hs-run-name"] + (["hs-hidden"] if pick is not None else []),
+            attributes={"title": name},
         )
+        if pick is not None:
+            RegimeB(pick)
         text = view.feed_line(latest[0]) if latest else "No news yet."
         solara.HTML(
             tag="div",
@@ -232,89 +295,106 @@ def Network(m: HealthEconomy, name: str, k: int, month: int) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# The components SolaraViz shows (each a function of the model)
+# The views (each a function of the model, drawn again after every step)
 # --------------------------------------------------------------------------------------
 
 
 @solara.component
-def NetworkCard(model: HealthEconomy) -> None:
-    """Run A's network, with the colour and size switches both networks follow."""
-    month = drawn_month(model)
-    name, m = runs(model)[0]
-    with solara.Card(classes=["hs-card", "hs-fill", "hs-run-a"], margin=0):
-        with solara.Row(gap="8px", classes=["hs-head"]):
-            solara.Text("Colour:", classes=["hs-cap"])
-            solara.ToggleButtonsSingle(
-                value="Ladder rung" if colour_by.value == "rung" else "Latest rating",
-                values=["Ladder rung", "Latest rating"],
-                on_value=lambda v: colour_by.set("rung" if v == "Ladder rung" else "rating"),
-                dense=True,
-            )
-            solara.Text("Size:", classes=["hs-cap"])
-            solara.ToggleButtonsSingle(
-                value="Deficit" if size_by.value == "deficit" else "Activity",
-                values=["Deficit", "Activity"],
-                on_value=lambda v: size_by.set("deficit" if v == "Deficit" else "activity"),
-                dense=True,
-            )
-        Network(m, name, 0, month)
+def Switches() -> None:
+    """What the circles' colour and size show (both networks follow them)."""
+    with solara.Row(gap="6px 10px", classes=["hs-head"]):
+        solara.Text("Colour:", classes=["hs-cap"])
+        solara.ToggleButtonsSingle(
+            value="Ladder rung" if colour_by.value == "rung" else "Latest rating",
+            values=["Ladder rung", "Latest rating"],
+            on_value=lambda v: colour_by.set("rung" if v == "Ladder rung" else "rating"),
+            dense=True,
+        )
+        solara.Text("Size:", classes=["hs-cap"])
+        solara.ToggleButtonsSingle(
+            value="Deficit" if size_by.value == "deficit" else "Activity",
+            values=["Deficit", "Activity"],
+            on_value=lambda v: size_by.set("deficit" if v == "Deficit" else "activity"),
+            dense=True,
+        )
 
 
 @solara.component
-def SideBySideCard(model: HealthEconomy) -> None:
-    """Side by side: the switch, regime B, and B's network (the twin)."""
+def NetworkCard(model: HealthEconomy, k: int = 0) -> None:
+    """Run ``k``'s network (0: A, 1: B, the twin)."""
     month = drawn_month(model)
+    shown = runs(model)
+    if k >= len(shown):
+        return
+    name, m = shown[k]
+    with solara.Card(
+        classes=["hs-card", "hs-fill", "hs-run-a" if k == 0 else "hs-run-b"], margin=0
+    ):
+        Network(m, name, k, month, model if k == 1 else None)
+
+
+@solara.component
+def RegimeB(model: HealthEconomy) -> None:
+    """Regime B's name, as a choice of the regimes on offer."""
     choices = regime_choices()
     key = regime_b_of(model).key
     items = [{"text": p.title, "value": k} for k, p in choices.items()]
-    with solara.Card(classes=["hs-card", "hs-fill", "hs-run-b"], margin=0):
-        with solara.Row(gap="12px", classes=["hs-head"]):
-            solara.Switch(
-                label="Side by side" if comparing.value else "Side by side: a second regime",
-                value=comparing.value,
-                on_value=comparing.set,
-                classes=["hs-compare"],
+    with solara.Row(gap="6px", style="align-items: center; flex-wrap: nowrap"):
+        solara.HTML(
+            tag="div", unsafe_innerHTML="B:", style=f"color:{RUN_COLOURS[1]}", classes=["hs-b"]
+        )
+        with solara.Column(style="flex: 1 1 auto; min-width: 0"):
+            solara.Select(
+                label="Regime B (same economy, same luck)",
+                value=key,
+                values=items,  # type: ignore[arg-type]
+                on_value=regime_b.set,
+                dense=True,
+                classes=["hs-pick-b"],
             )
-            if comparing.value:
-                with solara.Column(style="flex: 1; min-width: 0"):
-                    solara.Select(
-                        label="Regime B (same economy, same luck)",
-                        value=key,
-                        values=items,  # type: ignore[arg-type]
-                        on_value=regime_b.set,
-                        dense=True,
-                    )
-        if not comparing.value:
-            regimes_html = "".join(
-                f"<li><b>{p.title}</b>: {REGIME_NOTES.get(k, p.description)}</li>"
-                for k, p in choices.items()
-            )
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML="Switch on to run <b>regime B</b> alongside this run: the "
-                "same economy, the same squeeze and the same luck (the same shocks, demand "
-                "and inspection draws); only the regime differs. B steps with A, its "
-                "network appears here and its lines join the charts in orange."
-                f"<ul class='hs-regimes'>{regimes_html}</ul>",
-                classes=["hs-cap"],
-                style="font-size: 0.9rem; overflow-y: auto",
-            )
-            return
-        name, twin = runs(model)[1]
-        Network(twin, name, 1, month)
 
 
 @solara.component
-def RunCard(model: HealthEconomy) -> None:
-    """The month and year, the headline numbers, and what the colours mean."""
+def CompareSwitch(model: HealthEconomy) -> None:
+    """Side by side on or off (regime B is chosen on its network)."""
+    solara.Switch(
+        label="Side by side",
+        value=comparing.value,
+        on_value=comparing.set,
+        classes=["hs-compare"],
+    )
+
+
+@solara.component
+def RegimesCard(model: HealthEconomy) -> None:
+    """What side by side does, and the regimes on offer."""
+    regimes_html = "".join(
+        f"<li><b>{html.escape(p.title)}</b>: {html.escape(REGIME_NOTES.get(k, p.description))}</li>"
+        for k, p in regime_choices().items()
+    )
+    with solara.Card(classes=["hs-card", "hs-scroll"], margin=0):
+        solara.HTML(tag="div", unsafe_innerHTML="Two regimes side by side", classes=["hs-title"])
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<b>Side by side</b> runs <b>regime B</b> alongside this run: the "
+            "same economy, the same squeeze and the same luck (the same shocks, demand "
+            "and inspection draws); only the regime differs. B steps with A, its "
+            "network appears beside A's and its lines join the charts in orange."
+            f"<ul class='hs-regimes'>{regimes_html}</ul>",
+            style="font-size: 1rem",
+        )
+
+
+@solara.component
+def MonthCard(model: HealthEconomy) -> None:
+    """The month and year, how far the run has gone."""
     drawn_month(model)
-    shown = runs(model)
     sc, m, months = model.p, shown_month(model), model.months
     solara.use_effect(
         lambda: step_size.own(max(1, min(step_choice.value, months - model.steps))),
         [id(model), model.steps, step_choice.value],
     )
-    with solara.Card(classes=["hs-card", "hs-run"], margin=0):
+    with solara.Column(gap="0px", classes=["hs-run"]):
         solara.HTML(
             tag="div",
             unsafe_innerHTML=f"<span data-month='{m}'>"
@@ -323,37 +403,102 @@ def RunCard(model: HealthEconomy) -> None:
             classes=["hs-month"],
         )
         solara.Text(
-            f"Month {m} of {months} · financial year {view.financial_year(sc, m)}"
+            f"Month {m} of {months} · {view.financial_year(sc, m)}"
             + (" · finished: press Reset for a new run" if not model.running else ""),
-            classes=["hs-cap"],
+            classes=["hs-sub"],
         )
-        solara.ProgressLinear(value=100 * m / max(months, 1), color="primary")
-        heads = [view.headline(r) for _, r in shown]
-        cols = "".join(
-            f"<td><b style='color:{RUN_COLOURS[k]}'>{'AB'[k]}</b></td>" for k in range(len(shown))
-        )
-        rows_shown = list(dict.fromkeys(what for h in heads for what in h))  # A's, then B's
-        rows = "".join(
-            "<tr>"
-            + "".join(f"<td class='hs-num'>{h.get(what, '0')}</td>" for h in heads)
-            + f"<td class='hs-cap'>{what}</td></tr>"
-            for what in rows_shown
-        )
-        head = f"<tr>{cols}<td></td></tr>" if len(shown) > 1 else ""
-        solara.HTML(tag="table", unsafe_innerHTML=head + rows, classes=["hs-headline"])
-        Legend()
+
+
+#: The headline's rows, in short words for the tiles (the rest keep their own).
+SHORT = {
+    "Avoidable harm so far": "harm so far",
+    "of which never reported": "of it never reported",
+    "In special measures now": "in special measures",
+    "In administration now": "in administration",
+    "Out of administration, still inadequate": "out of administration, inadequate",
+    "Trusts in deficit": "trusts in deficit",
+    "Harm reported this month": "reported this month",
+    "Staff leaving (a year)": "staff leaving a year",
+}
+
+
+def _tile_value(value: str) -> str:
+    """A headline value for a tile: a bracketed share in smaller type."""
+    v = html.escape(value)
+    if " (" in v:
+        head, tail = v.split(" (", 1)
+        return f"{head} <small>({tail}</small>"
+    return v
 
 
 @solara.component
-def ChartsCard(model: HealthEconomy) -> None:
-    """The live charts, both runs overlaid when comparing."""
+def Headline(model: HealthEconomy) -> None:
+    """The numbers a room asks about, as tiles (A and B side by side)."""
+    drawn_month(model)
+    shown = runs(model)
+    heads = [view.headline(r) for _, r in shown]
+    rows = list(dict.fromkeys(what for h in heads for what in h))  # A's, then B's
+    tiles = []
+    for what in rows:
+        values = "".join(  # A over B when comparing, in the runs' colours
+            "<div class='hs-num'"
+            + (f" style='color:{RUN_COLOURS[k]}'" if len(heads) > 1 else "")
+            + f">{_tile_value(h.get(what, '0'))}</div>"
+            for k, h in enumerate(heads)
+        )
+        tiles.append(
+            f"<div class='hs-tile'>{values}"
+            f"<div class='hs-cap'>{html.escape(SHORT.get(what, what))}</div></div>"
+        )
+    solara.HTML(tag="div", unsafe_innerHTML="".join(tiles), classes=["hs-tiles", "hs-headline"])
+
+
+def _charts_memo(model: HealthEconomy, shown, main: bool) -> Charts:
+    two = len(shown) > 1
+    if main:  # large panels, stacked: sized to the stage's column at 1280x720
+        if two:  # a narrower column: harm and special measures, the regimes' contrast
+            return Charts(
+                [m for _, m in shown],
+                [n for n, _ in shown],
+                width=4.0,
+                height=4.6,
+                dpi=90,
+                cols=1,
+                panels=MAIN[:2],
+                font=12.0,
+                wrap=26,
+            )
+        return Charts(
+            [m for _, m in shown],
+            [n for n, _ in shown],
+            width=5.6,
+            height=6.2,
+            dpi=90,
+            cols=1,
+            panels=MAIN,
+            font=13.0,
+        )
+    return Charts(
+        [m for _, m in shown],
+        [n for n, _ in shown],
+        width=6.4,
+        height=6.0,
+        dpi=90,
+        cols=1,
+        panels=MORE,
+        font=12.0,
+    )
+
+
+@solara.component
+def ChartsCard(model: HealthEconomy, main: bool = True) -> None:
+    """The live charts, both runs overlaid when comparing: the three large ones beside
+    the network, or the other three below the fold."""
     month = drawn_month(model)
     shown = runs(model)
     charts = solara.use_memo(
-        lambda: Charts(
-            [m for _, m in shown], [n for n, _ in shown], width=8.4, height=4.6, dpi=90, cols=3
-        ),
-        [tuple(id(m) for _, m in shown), tuple(n for n, _ in shown)],
+        lambda: _charts_memo(model, shown, main),
+        [tuple(id(m) for _, m in shown), tuple(n for n, _ in shown), main],
     )
 
     def png() -> bytes:
@@ -361,8 +506,8 @@ def ChartsCard(model: HealthEconomy) -> None:
         return charts.png()
 
     image = solara.use_memo(png, [charts, month, tuple(m.steps for _, m in shown)])
-    with solara.Card(classes=["hs-card"], margin=0):
-        solara.Image(image, format="png", width="100%", classes=["hs-charts"])
+    with solara.Card(classes=["hs-card", "hs-fill"], margin=0):
+        solara.Image(image, format="png", classes=["hs-charts" if main else "hs-more-charts"])
 
 
 @solara.component
@@ -374,7 +519,7 @@ def FeedCard(model: HealthEconomy) -> None:
     for k, (_, m) in enumerate(shown):
         items += [(k, it) for it in view.feed(m, routine=routine.value, limit=60)]
     items.sort(key=lambda p: -p[1].month)
-    with solara.Card(classes=["hs-card"], margin=0):
+    with solara.Card(classes=["hs-card", "hs-scroll"], margin=0):
         with solara.Row(justify="space-between", style="align-items: center"):
             solara.HTML(tag="div", unsafe_innerHTML="What happened", classes=["hs-title"])
             solara.Checkbox(
@@ -398,7 +543,7 @@ def TrustCard(model: HealthEconomy) -> None:
     drawn_month(model)
     shown = runs(model)
     i = selected.value
-    with solara.Card(classes=["hs-card"], margin=0):
+    with solara.Card(classes=["hs-card", "hs-scroll"], margin=0):
         if i < 0 or i >= model.s.n:
             solara.HTML(tag="div", unsafe_innerHTML="Trust", classes=["hs-title"])
             solara.Text("Hover over a trust to see its state; click it to follow it here.")
@@ -426,8 +571,27 @@ def TrustCard(model: HealthEconomy) -> None:
         solara.HTML(tag="table", unsafe_innerHTML=head + body, classes=["hs-trust"])
 
 
-#: What SolaraViz shows, in its grid (two columns, in this order): the network and its
-#: side-by-side twin, the month and numbers beside the charts, the feed and the trust.
-#: Solara components, so SolaraViz uses them as they are (it wraps plain functions in a
-#: new component each time its grid redraws, which re-creates every card).
-COMPONENTS = [NetworkCard, SideBySideCard, RunCard, ChartsCard, FeedCard, TrustCard]
+@solara.component
+def Stage(model: HealthEconomy) -> None:
+    """The rest of the first screen: the network(s) and the three large charts filling
+    its height, and the legend under them."""
+    drawn_month(model)
+    two = comparing.value
+    with solara.Column(gap="6px", classes=["hs-stage-wrap"]):
+        with solara.Div(classes=["hs-stage"] + (["hs-two"] if two else [])):
+            NetworkCard(model, 0)
+            if two:
+                NetworkCard(model, 1)
+            ChartsCard(model, True)
+        Legend()
+
+
+@solara.component
+def BelowTheFold(model: HealthEconomy) -> None:
+    """Under the first screen: the feed, the trust followed, the other charts, and what
+    side by side does."""
+    with solara.Div(classes=["hs-below"]):
+        FeedCard(model)
+        TrustCard(model)
+        ChartsCard(model, False)
+        RegimesCard(model)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import os
+import socket
 import subprocess
 import sys
 
@@ -65,15 +67,39 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def server_env(scenario: str, seed: int) -> dict[str, str]:
-    """Environment for the server: the start scenario, and no calls to the internet
-    (Solara's usage telemetry off)."""
+    """Environment for the server: the start scenario, no calls to the internet
+    (Solara's usage telemetry off), and no "This website runs on Solara" badge over the
+    page (a Solara theme setting)."""
     from healthsim.app.page_env import ENV_SCENARIO, ENV_SEED
 
     env = dict(os.environ)
     env[ENV_SCENARIO] = scenario
     env[ENV_SEED] = str(seed)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
+    # Solara warns in twelve lines, on every page load, that a session cookie over plain
+    # http falls back to samesite=lax: true, and harmless for a room on this computer.
+    quiet = f"ignore:{SAMESITE_WARNING}:UserWarning"
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), quiet) if w)
     return env
+
+
+#: The start of the warning Solara gives for a session cookie over plain http.
+SAMESITE_WARNING = "Cookies with samesite=none require https"
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host``:``port`` (port 0: never)."""
+    if port == 0:
+        return False
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 def host_warning(host: str) -> str | None:
@@ -105,6 +131,11 @@ def handle(args: argparse.Namespace) -> int:
             "healthsim: warning: solara-assets is not installed; the page will try to load "
             "its front end from the internet",
             file=sys.stderr,
+        )
+    if port_in_use(args.host, args.port):
+        raise UsageError(
+            f"--port {args.port}: something is already using port {args.port} on {args.host} "
+            "(another healthsim app?); stop it or choose another port with --port"
         )
     warning = host_warning(args.host)
     if warning:

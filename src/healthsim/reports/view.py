@@ -55,6 +55,9 @@ COMMISSIONER_COLOUR = palette.COMMISSIONER
 SOCIAL_CARE_COLOUR = palette.SOCIAL_CARE
 #: A deficit this large (share of income over 12 months) draws a trust at full size.
 FULL_DEFICIT = 0.06
+#: Smallest and largest trust circle, as shares of the drawing's unit (see
+#: :func:`network_view`).
+R_MIN, R_MAX = 0.1, 0.3
 
 
 # --------------------------------------------------------------------------------------
@@ -255,7 +258,7 @@ def network_view(
     else:
         act = activity(model)
         share = np.sqrt(act / max(float(act.max()), 1e-9))
-    r_min, r_max = 0.1 * scale, 0.3 * scale
+    r_min, r_max = R_MIN * scale, R_MAX * scale
     radius = r_min + (r_max - r_min) * share
 
     for i in range(s.n):
@@ -327,6 +330,29 @@ def network_view(
     view.edges.sort(key=lambda e: order.get(e["kind"], 2))
     view.legend = [(name, colour) for name, colour in colours.values()]
     return view
+
+
+def size_legend(size_by: SizeBy = "deficit") -> tuple[str, list[tuple[str, float]]]:
+    """What a trust's circle size means: a title and (label, radius as a share of the
+    largest circle) for a few sample circles, smallest first."""
+
+    def r(share: float) -> float:
+        return round((R_MIN + (R_MAX - R_MIN) * share) / R_MAX, 3)
+
+    if size_by == "deficit":
+        full = round(100 * FULL_DEFICIT)
+        return (
+            "Circle size: deficit over the last 12 months",
+            [
+                ("in surplus", r(0.0)),
+                (f"deficit {full // 2}% of income", r(0.5)),
+                (f"{full}% or more", r(1.0)),
+            ],
+        )
+    return (
+        "Circle size: beds occupied",
+        [("a quarter of the busiest trust's", r(0.5)), ("the busiest trust", r(1.0))],
+    )
 
 
 # --------------------------------------------------------------------------------------
