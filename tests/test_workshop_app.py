@@ -436,3 +436,42 @@ def test_the_mesa_scenario_rebuilds_the_same_economy_overrides_included():
     b = WorkshopEconomy(a.scenario)
     assert (b.months, b.seed) == (24, 3), "the run length override and the seed come back"
     assert b.p == a.p, "the same scenario, overrides applied"
+
+
+def test_lever_help_speaks_the_rooms_language():
+    """No claim codes ("(C2)") and no "the article" in what the room reads."""
+    import re
+
+    from healthsim.app.levers import LEVERS
+
+    for lever in LEVERS:
+        assert not re.search(r"\(C\d", lever.help), (lever.key, lever.help)
+        assert "article" not in lever.help.lower(), (lever.key, lever.help)
+    assert any("critics of the regime warned" in lv.help for lv in LEVERS)
+
+
+def test_animate_shows_progress_off_a_terminal_and_says_why_no_mp4(tmp_path):
+    """Run from a log or a notebook, animate prints a line each tenth of the run, and
+    says in one line that no MP4 was written when ffmpeg is missing."""
+    import os
+    import shutil
+
+    env_path = os.environ.get("PATH", "")
+    if shutil.which("ffmpeg"):
+        # a PATH without ffmpeg: only this interpreter's folder
+        env_path = os.path.dirname(sys.executable)
+    r = subprocess.run(
+        [
+            *(sys.executable, "-m", "healthsim", "animate", "baseline", "--years", "1"),
+            *("--out", str(tmp_path / "a.gif")),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": env_path},
+    )
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    months = [x for x in lines if x.startswith("healthsim animate: month")]
+    assert 8 <= len(months) <= 11 and months[-1].endswith("month 12 of 12"), lines
+    assert "\r" not in r.stderr
+    assert sum("no MP4 written: ffmpeg is not installed" in x for x in lines) == 1

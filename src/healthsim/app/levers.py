@@ -11,6 +11,7 @@ its name) until someone writes a better one.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
@@ -228,10 +229,28 @@ def _humanise(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+#: The article's claim codes ("(C2)", "(C1, C5)") and its shorthand, which mean nothing
+#: to a room of board members; the schema keeps them for modellers.
+_CLAIM = re.compile(r"\s*\((?:claims? )?C\d+(?:\s*(?:,|and|-)\s*C?\d+)*\)")
+_ROOM = {
+    "the article's worry": "a risk critics of the regime warned of",
+    "the article's": "the critics'",
+}
+
+
+def room_words(text: str) -> str:
+    """A parameter's description in the room's language: no claim codes, no references
+    to 'the article'."""
+    text = _CLAIM.sub("", text)
+    for old, new in _ROOM.items():
+        text = text.replace(old, new)
+    return re.sub(r"\s+([,.;:])", r"\1", text).strip()
+
+
 def _lever(key: str, group: str, info: FieldInfo) -> Lever | None:
     ann = info.annotation
     label, unit, main = PLAIN.get(key, (_humanise(key.rsplit(".", 1)[-1]), "", False))
-    help_text = info.description or ""
+    help_text = room_words(info.description or "")
     if ann is bool:
         return Lever(key, label, help_text, "bool", group, unit, main)
     if isinstance(ann, type) and issubclass(ann, Enum):

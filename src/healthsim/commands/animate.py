@@ -48,9 +48,18 @@ def handle(args: argparse.Namespace) -> int:
 
     from healthsim.reports.animate import animate
 
+    tty = sys.stderr.isatty()
+    shown = [-1]
+
     def progress(month: int, months: int) -> None:
-        if sys.stderr.isatty():
+        if tty:
             print(f"\rmonth {month}/{months}", end="", file=sys.stderr, flush=True)
+            return
+        # off a terminal (a log, a notebook, CI): a line at each tenth, not a \r line
+        tenth = month * 10 // max(months, 1)
+        if tenth > shown[0]:
+            shown[0] = tenth
+            print(f"healthsim animate: month {month} of {months}", file=sys.stderr, flush=True)
 
     files = animate(
         scenario,
@@ -61,8 +70,14 @@ def handle(args: argparse.Namespace) -> int:
         mp4=not args.no_mp4,
         progress=progress,
     )
-    if sys.stderr.isatty():
+    if tty:
         print(file=sys.stderr)
+    if files.mp4 is None and not args.no_mp4:
+        print(
+            "healthsim animate: no MP4 written: ffmpeg is not installed (install it, e.g. "
+            "apt install ffmpeg, or pass --no-mp4 to skip it quietly)",
+            file=sys.stderr,
+        )
     for path in (files.gif, files.mp4, files.poster):
         if path is not None:
             print(f"wrote {path}")
