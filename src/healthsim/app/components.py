@@ -453,41 +453,19 @@ def Headline(model: HealthEconomy) -> None:
     solara.HTML(tag="div", unsafe_innerHTML="".join(tiles), classes=["hs-tiles", "hs-headline"])
 
 
+#: Chart layouts (inches at 90 dpi), sized to their column at 1280x720: the large
+#: stacked panels beside the network, narrower when two runs share the stage (harm and
+#: special measures, the regimes' contrast), and the other panels below the fold.
+_LAYOUTS = {
+    (True, False): {"width": 5.6, "height": 6.2, "panels": MAIN, "font": 13.0},
+    (True, True): {"width": 4.0, "height": 4.6, "panels": MAIN[:2], "font": 12.0, "wrap": 26},
+    (False, False): {"width": 6.4, "height": 6.0, "panels": MORE, "font": 12.0},
+}
+
+
 def _charts_memo(model: HealthEconomy, shown, main: bool) -> Charts:
-    two = len(shown) > 1
-    if main:  # large panels, stacked: sized to the stage's column at 1280x720
-        if two:  # a narrower column: harm and special measures, the regimes' contrast
-            return Charts(
-                [m for _, m in shown],
-                [n for n, _ in shown],
-                width=4.0,
-                height=4.6,
-                dpi=90,
-                cols=1,
-                panels=MAIN[:2],
-                font=12.0,
-                wrap=26,
-            )
-        return Charts(
-            [m for _, m in shown],
-            [n for n, _ in shown],
-            width=5.6,
-            height=6.2,
-            dpi=90,
-            cols=1,
-            panels=MAIN,
-            font=13.0,
-        )
-    return Charts(
-        [m for _, m in shown],
-        [n for n, _ in shown],
-        width=6.4,
-        height=6.0,
-        dpi=90,
-        cols=1,
-        panels=MORE,
-        font=12.0,
-    )
+    layout = _LAYOUTS[(main, main and len(shown) > 1)]
+    return Charts([m for _, m in shown], [n for n, _ in shown], dpi=90, cols=1, **layout)
 
 
 @solara.component

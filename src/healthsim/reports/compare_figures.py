@@ -425,10 +425,16 @@ def _state_bars(ax, time, rate, total: tuple[float, float, float]) -> None:
     )
     if np.isfinite(lo):
         ax.plot([lo, hi], [ys[-1], ys[-1]], color="#222222", lw=1.2)
+    _parts_axes(ax, ys, [*(outcome(m).label for m in states), "All avoidable harm"])
+
+
+def _parts_axes(ax, ys, labels: list[str]) -> None:
+    """The axes of a parts-and-total bar chart: zero line, the total's rule, labels
+    (the total's in bold), a symmetric x axis in thousands."""
     ax.axvline(0, color="#333333", lw=0.9)
     ax.axhline(ys[-1] + 0.5, color="#bbbbbb", lw=0.8, ls="--")
     ax.set_yticks(ys)
-    ax.set_yticklabels([*(outcome(m).label for m in states), "All avoidable harm"], fontsize=8.5)
+    ax.set_yticklabels(labels, fontsize=8.5)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     _tidy(ax)
     ax.grid(False, axis="y")
@@ -481,16 +487,7 @@ def _bars(
             ax.plot([a, b], [y, y], color="#222222", lw=1.2)
     if np.isfinite(total[1]):
         ax.plot([total[1], total[2]], [ys[-1], ys[-1]], color="#222222", lw=1.2)
-    ax.axvline(0, color="#333333", lw=0.9)
-    ax.axhline(ys[-1] + 0.5, color="#bbbbbb", lw=0.8, ls="--")
-    ax.set_yticks(ys)
-    ax.set_yticklabels([*labels, total_label], fontsize=8.5)
-    ax.get_yticklabels()[-1].set_fontweight("bold")
-    _tidy(ax)
-    ax.grid(False, axis="y")
-    ax.tick_params(axis="x", labelsize=8)
-    _symmetric(ax)
-    _thousands(ax, "x")
+    _parts_axes(ax, ys, [*labels, total_label])
 
 
 def spread_plot(result: ComparisonResult, metrics: Sequence[str] = SPREAD_METRICS) -> Figure:

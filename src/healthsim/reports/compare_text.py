@@ -128,6 +128,12 @@ DIMENSIONS = {
 }
 
 
+def _leader(pb_metric: pd.DataFrame) -> pd.Series:
+    """The scenario that did best on one metric: highest confidence, then most single
+    futures won."""
+    return pb_metric.sort_values(["p_best_mean", "p_best_run"], ascending=False).iloc[0]
+
+
 def overall_line(result: ComparisonResult) -> str:
     """The overall verdict per dimension: the scenario that did best on average, with
     its confidence, and whether one scenario leads on every dimension."""
@@ -139,7 +145,7 @@ def overall_line(result: ComparisonResult) -> str:
         sub = pb[pb["metric"] == m]
         if sub.empty:
             continue
-        top = sub.sort_values(["p_best_mean", "p_best_run"], ascending=False).iloc[0]
+        top = _leader(sub)
         conf = float(top["p_best_mean"])
         leaders.append(str(top["scenario"]))
         sure = "" if conf >= 0.9 else ("no clear leader, at best " if conf < 0.6 else "probably ")
@@ -522,7 +528,7 @@ def _best_paragraph(result: ComparisonResult) -> str:
         sub = pb[pb["metric"] == m]
         if sub.empty:
             continue
-        top = sub.sort_values(["p_best_mean", "p_best_run"], ascending=False).iloc[0]
+        top = _leader(sub)
         tie = float(top["p_tie"])
         tie_text = f", ties in {_pct(tie)}" if tie >= 0.05 else ""
         bits.append(

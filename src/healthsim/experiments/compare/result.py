@@ -424,90 +424,57 @@ class ComparisonResult:
 
     def _composition_rows(self, name: str, d: pd.DataFrame) -> list[dict[str, Any]]:
         """The harm difference split into where trusts spent their months and how much
-        harm a trust-month in each state did (see :func:`breakdown.composition_and_rate`)."""
+        harm a trust-month in each state did (see :func:`breakdown.composition_and_rate`),
+        state by state and in all."""
         if not all(m in self._values for m in (*bd.HARM_WHERE, *bd.MONTHS_WHERE)):
             return []
         s, b = self.spec.names.index(name), self.spec.baseline
         harm = np.stack([self._values[m] for m in bd.HARM_WHERE], axis=-1)  # (R, S, K)
         months = np.stack([self._values[m] for m in bd.MONTHS_WHERE], axis=-1)
-        comp, rate = bd.composition_and_rate(months[:, b], harm[:, b], months[:, s], harm[:, s])
+        mb, hb, ms, hs = months[:, b], harm[:, b], months[:, s], harm[:, s]
+        comp, rate = bd.composition_and_rate_by_state(mb, hb, ms, hs)
         total = float(d.at["harm_total", "diff"]) if "harm_total" in d.index else np.nan
-        rows = self._state_rows(name, months[:, b], harm[:, b], months[:, s], harm[:, s], total)
-        for metric, x in (("harm_from_composition", comp), ("harm_from_rates", rate)):
+
+        def row(part, metric, unit, x, base_mean, scen_mean) -> dict[str, Any]:
             mean, lo, hi, _n = st.mean_interval(x, LEVEL)
             o = outcome(metric)
             verdict = 0
             if np.isfinite(lo) and (lo > 0 or hi < 0):
                 verdict = 1 if hi < 0 else -1  # lower harm is better
-            rows.append(
-                {
-                    "scenario": name,
-                    "baseline": self.spec.baseline_name,
-                    "part": "harm: composition or rate",
-                    "metric": metric,
-                    "label": o.label,
-                    "unit": o.unit,
-                    "better": o.better,
-                    "sign": 1,
-                    "baseline_mean": np.nan,
-                    "scenario_mean": np.nan,
-                    "diff": mean,
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "contribution": mean,
-                    "share_of_total": mean / total if total else np.nan,
-                    "verdict": verdict,
-                }
-            )
-        return rows
+            return {
+                "scenario": name,
+                "baseline": self.spec.baseline_name,
+                "part": part,
+                "metric": metric,
+                "label": o.label,
+                "unit": unit or o.unit,
+                "better": o.better,
+                "sign": 1,
+                "baseline_mean": base_mean,
+                "scenario_mean": scen_mean,
+                "diff": mean,
+                "ci_low": lo,
+                "ci_high": hi,
+                "contribution": mean,
+                "share_of_total": mean / total if total else np.nan,
+                "verdict": verdict,
+            }
 
-    def _state_rows(self, name, mb, hb, ms, hs, total: float) -> list[dict[str, Any]]:
-        """Each state's part of the harm difference, split in two: the time trusts spent
-        in it (``harm: time in each state``, with the trust-months a future on each
-        side) and the harm a trust-month there did (``harm: harm a month in each
-        state``, with the harm per trust-month on each side, pooled over futures)."""
-        comp, rate = bd.composition_and_rate_by_state(mb, hb, ms, hs)
         rows = []
+        # each state: trust-months a future on each side, and harm per trust-month
+        # pooled over futures
         for k, metric in enumerate(bd.HARM_WHERE):
-            o = outcome(metric)
             with np.errstate(invalid="ignore", divide="ignore"):
                 per_b = float(np.nansum(hb[:, k]) / np.nansum(mb[:, k]))
                 per_s = float(np.nansum(hs[:, k]) / np.nansum(ms[:, k]))
-            sides = {
-                bd.TIME_PART: (
-                    comp[:, k],
-                    float(np.nanmean(mb[:, k])),
-                    float(np.nanmean(ms[:, k])),
-                ),
-                bd.RATE_PART: (rate[:, k], per_b, per_s),
-            }
-            for part, (x, base_mean, scen_mean) in sides.items():
-                mean, lo, hi, _n = st.mean_interval(x, LEVEL)
-                verdict = 0
-                if np.isfinite(lo) and (lo > 0 or hi < 0):
-                    verdict = 1 if hi < 0 else -1  # lower harm is better
-                rows.append(
-                    {
-                        "scenario": name,
-                        "baseline": self.spec.baseline_name,
-                        "part": part,
-                        "metric": metric,
-                        "label": o.label,
-                        "unit": "trust-months"
-                        if part == bd.TIME_PART
-                        else "harm events a trust-month",
-                        "better": o.better,
-                        "sign": 1,
-                        "baseline_mean": base_mean,
-                        "scenario_mean": scen_mean,
-                        "diff": mean,
-                        "ci_low": lo,
-                        "ci_high": hi,
-                        "contribution": mean,
-                        "share_of_total": mean / total if total else np.nan,
-                        "verdict": verdict,
-                    }
-                )
+            mean_b, mean_s = float(np.nanmean(mb[:, k])), float(np.nanmean(ms[:, k]))
+            rows.append(row(bd.TIME_PART, metric, "trust-months", comp[:, k], mean_b, mean_s))
+            rows.append(
+                row(bd.RATE_PART, metric, "harm events a trust-month", rate[:, k], per_b, per_s)
+            )
+        part = "harm: composition or rate"
+        for metric, x in (("harm_from_composition", comp), ("harm_from_rates", rate)):
+            rows.append(row(part, metric, "", x.sum(axis=-1), np.nan, np.nan))
         return rows
 
     @cached_property
